@@ -1,0 +1,93 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person using Cofactor. Email is the login; preferences live here (one row, no join)."""
+
+    class VitaminDUnit(models.TextChoices):
+        NG_ML = "ng/mL", "ng/mL"
+        NMOL_L = "nmol/L", "nmol/L"
+
+    class MineralUnit(models.TextChoices):
+        MG_DL = "mg/dL", "mg/dL"
+        MMOL_L = "mmol/L", "mmol/L"
+
+    class RuleSet(models.TextChoices):
+        SEED = "seed", _("Seed protocol (the article's doses)")
+        WITHIN_LIMITS = "within-limits", _("Within upper limits (conservative)")
+
+    LEAD_DAY_CHOICES = [(0, _("On the due date")), (3, _("3 days before")), (7, _("7 days before"))]
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    vitd_unit = models.CharField(
+        _("vitamin D unit"), max_length=8, choices=VitaminDUnit, default=VitaminDUnit.NG_ML
+    )
+    mineral_unit = models.CharField(
+        _("magnesium and calcium unit"),
+        max_length=8,
+        choices=MineralUnit,
+        default=MineralUnit.MG_DL,
+    )
+    rule_set = models.CharField(max_length=16, choices=RuleSet, default=RuleSet.SEED)
+    reminders_enabled = models.BooleanField(_("email me when a retest is due"), default=True)
+    reminder_lead_days = models.PositiveSmallIntegerField(
+        _("remind me"), choices=LEAD_DAY_CHOICES, default=7
+    )
+    overdue_followup = models.BooleanField(_("follow up if the retest is overdue"), default=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reminder_lead_days__in=[0, 3, 7]), name="user_lead_days_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def preferred_unit(self, analyte_code: str) -> str | None:
+        """The unit this person reads the analyte in, or None for the catalog's canonical unit."""
+        if analyte_code in {"vitd_25oh"}:
+            return self.vitd_unit
+        if analyte_code in {"mg_rbc", "mg_serum", "ca_total", "ca_ionized"}:
+            return self.mineral_unit
+        return None
