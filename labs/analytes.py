@@ -1,0 +1,378 @@
+"""The analyte catalog: every lab value Cofactor understands, as data.
+
+Facts come from /work/shared/CLINICAL.md §1–§2 unless a comment names another
+source. Pure Python: no Django imports, so the protocol engine and the tests use
+it without a database.
+
+Ranges are ``(low, high)`` tuples, inclusive, in the analyte's canonical unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Status values returned by `status()`, mildest last. Badges key on these strings.
+LOW = "low"
+BELOW_TARGET = "below_target"
+IN_TARGET = "in_target"
+ABOVE_TARGET = "above_target"
+HIGH = "high"
+STATUSES = (LOW, BELOW_TARGET, IN_TARGET, ABOVE_TARGET, HIGH)
+
+# Factors shared by analytes measured the same way (→ canonical by multiplication).
+_MG_UNITS = {"mg/dL": 1.0, "mmol/L": 1 / 0.4114, "mEq/L": 1 / 0.8229}  # Mg²⁺: valence 2
+_CA_TOTAL_UNITS = {"mg/dL": 1.0, "mmol/L": 1 / 0.2495, "mEq/L": 1 / 0.4990}  # Ca²⁺: valence 2
+
+
+@dataclass(frozen=True)
+class Analyte:
+    """One lab analyte: identity, units and the ranges used to judge a value."""
+
+    code: str
+    name: str
+    short_name: str
+    loinc: tuple[str, ...]  # first code is the primary one, used for export
+    canonical_unit: str
+    # Display spelling → factor that converts a value INTO canonical_unit by
+    # multiplication. Read-only by convention; hash=False keeps the dataclass hashable.
+    units: dict[str, float] = field(hash=False)
+    reference: tuple[float, float] | None  # what a lab typically prints
+    target: tuple[float, float] | None  # the seed protocol's target
+    plausible: tuple[float, float]  # outside this a value is a typo, not a result
+    aliases: tuple[str, ...]  # common names accepted by the CSV import
+    decimals: int  # display precision in the canonical unit
+
+
+ANALYTES: dict[str, Analyte] = {
+    a.code: a
+    for a in (
+        Analyte(
+            code="vitd_25oh",
+            name="25-hydroxyvitamin D, total (D2+D3)",
+            short_name="25(OH)D",
+            # 1989-3 is the D3 mass code, but some labs report the total under it.
+            loinc=("62292-8", "1989-3", "14635-7"),
+            canonical_unit="ng/mL",
+            units={"ng/mL": 1.0, "nmol/L": 1 / 2.496},
+            # Endocrine Society 2011 "sufficient" 30–100, the range most US labs print.
+            reference=(30.0, 100.0),
+            target=(40.0, 60.0),
+            # Toxicity cases are mostly > 150; 250 leaves room for them while a
+            # nmol/L value typed as ng/mL (e.g. 400) is caught.
+            plausible=(1.0, 250.0),
+            aliases=(
+                "25(OH)D",
+                "25-OH Vitamin D",
+                "Vitamin D 25-OH",
+                "25-hydroxyvitamin D",
+                "25-hydroxy vitamin D",
+                "Vitamin D, 25-hydroxy",
+                "Vitamin D, 25-hydroxy, total",
+                "Vitamin D total",
+                "Total vitamin D",
+                "Vitamin D",
+                "Vit D",
+                "Calcidiol",
+            ),
+            decimals=1,
+        ),
+        Analyte(
+            code="vitd_125",
+            name="1,25-dihydroxyvitamin D",
+            short_name="1,25(OH)2D",
+            loinc=("62290-2", "1649-3", "14566-4"),
+            canonical_unit="pg/mL",
+            units={"pg/mL": 1.0, "pmol/L": 1 / 2.400},
+            # Not in CLINICAL.md: Mayo DHVD / Michigan Medicine, adults ≥ 16 y.
+            reference=(18.0, 78.0),
+            target=None,
+            # Pregnancy and granulomatous disease reach a few hundred pg/mL.
+            plausible=(1.0, 500.0),
+            aliases=(
+                "1,25(OH)2D",
+                "1,25-dihydroxyvitamin D",
+                "1,25-dihydroxy vitamin D",
+                "Vitamin D, 1,25-dihydroxy",
+                "Vitamin D 1,25-dihydroxy",
+                "1,25-OH Vitamin D",
+                "Calcitriol",
+            ),
+            decimals=0,
+        ),
+        Analyte(
+            code="mg_rbc",
+            name="Magnesium, red blood cells",
+            short_name="RBC Mg",
+            loinc=("26746-8",),
+            canonical_unit="mg/dL",
+            units=dict(_MG_UNITS),
+            # Method-dependent (3.6–7.5 across labs); Baystate's 4.2–6.8 is the one
+            # CLINICAL.md also gives in mmol/L.
+            reference=(4.2, 6.8),
+            target=(5.5, 6.5),
+            # Every lab range sits within 3.6–7.5; 1–15 catches a dropped or
+            # doubled digit while keeping severe depletion and mmol/L typos apart.
+            plausible=(1.0, 15.0),
+            aliases=(
+                "Magnesium, RBC",
+                "RBC Magnesium",
+                "RBC Mg",
+                "Mg RBC",
+                "Magnesium RBC",
+                "Magnesium, red blood cells",
+                "Magnesium, red blood cell",
+                "Red cell magnesium",
+                "Erythrocyte magnesium",
+                "Magnesium, erythrocyte",
+            ),
+            decimals=1,
+        ),
+        Analyte(
+            code="mg_serum",
+            name="Magnesium, serum/plasma",
+            short_name="Serum Mg",
+            loinc=("19123-9", "2601-3"),
+            canonical_unit="mg/dL",
+            units=dict(_MG_UNITS),
+            reference=(1.8, 2.3),  # IOM (0.75–0.95 mmol/L)
+            target=None,  # the seed calls serum Mg unreliable for stores
+            # Survivable extremes lie around 0.5 and 15–20 mg/dL.
+            plausible=(0.5, 20.0),
+            aliases=(
+                # A bare "Magnesium" on a lab report is the serum test.
+                "Magnesium",
+                "Mg",
+                "Magnesium, serum",
+                "Serum magnesium",
+                "Serum Mg",
+                "Magnesium, plasma",
+                "Plasma magnesium",
+                "Magnesium, serum/plasma",
+            ),
+            decimals=1,
+        ),
+        Analyte(
+            code="pth_intact",
+            name="Parathyroid hormone, intact",
+            short_name="PTH",
+            loinc=("2731-8", "14866-8"),
+            canonical_unit="pg/mL",
+            units={"pg/mL": 1.0, "ng/L": 1.0, "pmol/L": 9.425},
+            reference=(15.0, 65.0),  # Mayo
+            target=(15.0, 50.0),  # seed "optimal"
+            # Secondary hyperparathyroidism in kidney failure reaches 2,000+.
+            plausible=(1.0, 3000.0),
+            aliases=(
+                "PTH",
+                "Intact PTH",
+                "PTH, intact",
+                "PTH intact",
+                "iPTH",
+                "Parathyroid hormone",
+                "Parathyroid hormone, intact",
+                "Parathormone",
+            ),
+            decimals=0,
+        ),
+        Analyte(
+            code="ca_total",
+            name="Calcium, total, serum/plasma",
+            short_name="Calcium",
+            loinc=("17861-6", "2000-8"),
+            canonical_unit="mg/dL",
+            units=dict(_CA_TOTAL_UNITS),
+            # Low end: ARUP 8.6. High end: 10.2, the default lab upper limit that
+            # CLINICAL.md §5 uses for the hypercalcemia warning (labs print 10.0–10.5).
+            reference=(8.6, 10.2),
+            target=(9.0, 10.5),
+            # Severe hypercalcemia is ≥ 14; 20 still admits it. A value in mmol/L
+            # (≈ 2.4) typed as mg/dL falls below 3 and is caught.
+            plausible=(3.0, 20.0),
+            aliases=(
+                "Calcium",
+                "Ca",
+                "Total calcium",
+                "Calcium, total",
+                "Calcium total",
+                "Calcium, serum",
+                "Serum calcium",
+                "Total Ca",
+            ),
+            decimals=1,
+        ),
+        Analyte(
+            code="ca_ionized",
+            name="Calcium, ionized",
+            short_name="Ionized Ca",
+            loinc=("17864-0", "17863-2", "1995-0", "1994-3"),
+            canonical_unit="mg/dL",
+            units={"mg/dL": 1.0, "mmol/L": 1 / 0.2495},
+            reference=(4.57, 5.43),  # Mayo
+            target=(4.5, 5.3),
+            # ≈ 0.5–2.5 mmol/L; a mmol/L value (≈ 1.2) typed as mg/dL falls below 2.
+            plausible=(2.0, 10.0),
+            aliases=(
+                "Ionized calcium",
+                "Ionised calcium",
+                "Calcium, ionized",
+                "Calcium, ionised",
+                "Calcium ionized",
+                "Ca ionized",
+                "Free calcium",
+                "iCa",
+            ),
+            decimals=2,
+        ),
+        Analyte(
+            code="albumin",
+            name="Albumin, serum/plasma",
+            short_name="Albumin",
+            loinc=("1751-7",),
+            canonical_unit="g/dL",
+            units={"g/dL": 1.0, "g/L": 1 / 10},
+            reference=(3.5, 5.0),  # Not in CLINICAL.md: Mayo ALB, ≥ 12 months
+            target=None,
+            # A g/L value (≈ 40) typed as g/dL lands far above 7.
+            plausible=(0.5, 7.0),
+            aliases=("Albumin", "Albumin, serum", "Serum albumin", "Albumin, plasma", "ALB"),
+            decimals=1,
+        ),
+        Analyte(
+            code="phosphate",
+            name="Phosphate (as P)",
+            short_name="Phosphate",
+            loinc=("2777-1", "14879-1"),
+            canonical_unit="mg/dL",
+            units={"mg/dL": 1.0, "mmol/L": 1 / 0.3229},
+            reference=(2.5, 4.5),  # Not in CLINICAL.md: Mayo PHOS, adults ≥ 18 y
+            target=None,
+            plausible=(0.5, 15.0),
+            aliases=(
+                "Phosphate",
+                "Phosphorus",
+                "Phosphorus, inorganic",
+                "Inorganic phosphorus",
+                "Inorganic phosphate",
+                "Phosphate, serum",
+                "Serum phosphate",
+                "Phos",
+                "PO4",
+            ),
+            decimals=1,
+        ),
+        Analyte(
+            code="creatinine",
+            name="Creatinine, serum/plasma",
+            short_name="Creatinine",
+            loinc=("2160-0",),
+            canonical_unit="mg/dL",
+            units={"mg/dL": 1.0, "µmol/L": 1 / 88.4},
+            # Sex-specific (Mayo: men 0.74–1.35, women 0.59–1.04) and the catalog
+            # knows no sex; kidney function is judged through eGFR instead.
+            reference=None,
+            target=None,
+            # Dialysis patients reach ~20; a µmol/L value (≈ 80) typed as mg/dL is caught.
+            plausible=(0.1, 25.0),
+            aliases=(
+                "Creatinine",
+                "Creatinine, serum",
+                "Serum creatinine",
+                "Creatinine, plasma",
+                "Creat",
+                "Crea",
+            ),
+            decimals=2,
+        ),
+        Analyte(
+            code="egfr",
+            name="Estimated glomerular filtration rate",
+            short_name="eGFR",
+            loinc=("98979-8", "62238-1", "33914-3"),
+            canonical_unit="mL/min/1.73m2",
+            units={"mL/min/1.73m2": 1.0},
+            # No two-sided range: the KDIGO thresholds (< 30, 30–44) live in the
+            # protocol rules, where they drive the magnesium safety rules.
+            reference=None,
+            target=None,
+            plausible=(1.0, 200.0),
+            aliases=(
+                "eGFR",
+                "GFR",
+                "Estimated GFR",
+                "GFR, estimated",
+                "eGFR CKD-EPI",
+                "eGFR (CKD-EPI 2021)",
+                "eGFR MDRD",
+            ),
+            decimals=0,
+        ),
+    )
+}
+
+
+def _name_key(text: str) -> str:
+    """Case-, space- and punctuation-insensitive key: "25-OH Vitamin D" → "25ohvitamind"."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _build_name_index() -> dict[str, Analyte]:
+    index: dict[str, Analyte] = {}
+    for analyte in ANALYTES.values():
+        names = (analyte.code, analyte.name, analyte.short_name, *analyte.loinc, *analyte.aliases)
+        for key in {_name_key(n) for n in names}:
+            # A name shared by two analytes would make the CSV import guess.
+            if key in index and index[key] is not analyte:
+                raise ValueError(f"{key!r} names both {index[key].code} and {analyte.code}")
+            index[key] = analyte
+    return index
+
+
+_BY_NAME = _build_name_index()
+_BY_LOINC = {code: a for a in ANALYTES.values() for code in a.loinc}
+
+
+def by_loinc(code: str) -> Analyte | None:
+    """The analyte a LOINC code belongs to, or None if it is not in the catalog."""
+    return _BY_LOINC.get(code.strip())
+
+
+def find_analyte(text: str) -> Analyte | None:
+    """Look an analyte up by code, name, short name, alias or LOINC code.
+
+    Case, spaces and punctuation are ignored, so "Vitamin D 25-OH", "vitamin d 25oh"
+    and "vitd_25oh" all match. Returns None rather than guessing.
+    """
+    key = _name_key(text)
+    return _BY_NAME.get(key) if key else None
+
+
+def status(analyte: Analyte, canonical_value: float) -> str | None:
+    """Classify a value (in the canonical unit) for a badge.
+
+    The target is checked first, then the reference range:
+
+    1. below the target → "low" if also below the reference range, else "below_target";
+    2. above the target → "high" if also above the reference range, else "above_target";
+    3. otherwise (within the target, or no target) → "low"/"high" if outside the
+       reference range — so a value the lab would flag is never shown as in target,
+       e.g. total calcium 10.3 (target up to 10.5, lab up to 10.2) is "high";
+    4. otherwise "in_target".
+
+    A missing range never flags anything. Returns None when the analyte has neither
+    a target nor a reference range (creatinine, eGFR): there is nothing to badge.
+    """
+    if analyte.target is None and analyte.reference is None:
+        return None
+    ref_low, ref_high = analyte.reference or (float("-inf"), float("inf"))
+    if analyte.target is not None:
+        low, high = analyte.target
+        if canonical_value < low:
+            return LOW if canonical_value < ref_low else BELOW_TARGET
+        if canonical_value > high:
+            return HIGH if canonical_value > ref_high else ABOVE_TARGET
+    if canonical_value < ref_low:
+        return LOW
+    if canonical_value > ref_high:
+        return HIGH
+    return IN_TARGET
