@@ -7,5 +7,6 @@ urlpatterns = [
     path("settings/", include("accounts.urls")),
     path("labs/", include("labs.urls")),
     path("", include("protocols.urls")),
+    path("reminders/", include("protocols.reminder_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .analytes import ANALYTES
+from .symptoms import LIFE_EVENTS, SEVERITY_LABELS, SYMPTOMS
+
+ANALYTE_CHOICES = [(a.code, a.name) for a in ANALYTES.values()]
+SYMPTOM_CHOICES = [(s.code, s.label) for s in SYMPTOMS.values()]
+SEVERITY_CHOICES = list(SEVERITY_LABELS.items())
+LIFE_EVENT_CHOICES = list(LIFE_EVENTS.items())
+
+
+class Panel(models.Model):
+    """One blood draw of one person."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="panels"
+    )
+    drawn_on = models.DateField(_("date drawn"))
+    lab = models.CharField(_("lab"), max_length=120, blank=True)
+    fasting = models.BooleanField(_("fasting"), null=True, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-drawn_on", "-id"]
+        indexes = [models.Index(fields=["user", "-drawn_on"], name="panel_user_drawn")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(drawn_on__gte="1900-01-01"), name="panel_drawn_on_sane"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Panel {self.drawn_on}"
+
+
+class Result(models.Model):
+    """One analyte measured in a panel: the value as entered and in the canonical unit.
+
+    user and drawn_on repeat the panel's so that a person's series of one analyte is read
+    from this table alone, through one index; labs.services keeps them in step.
+    """
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="results")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    drawn_on = models.DateField()
+    analyte = models.CharField(max_length=16, choices=ANALYTE_CHOICES)
+    value = models.FloatField(_("value as entered"))
+    unit = models.CharField(_("unit as entered"), max_length=24)
+    canonical_value = models.FloatField()
+
+    class Meta:
+        ordering = ["analyte"]
+        indexes = [
+            models.Index(fields=["user", "analyte", "drawn_on"], name="result_user_series"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "analyte"], name="result_one_per_analyte"),
+            models.CheckConstraint(condition=Q(value__gt=0), name="result_value_positive"),
+            models.CheckConstraint(
+                condition=Q(canonical_value__gt=0), name="result_canonical_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.analyte} {self.value} {self.unit}"
+
+
+class SymptomEntry(models.Model):
+    """How strongly one symptom was felt on one day (0 none … 3 severe)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="symptom_entries"
+    )
+    recorded_on = models.DateField(_("date"))
+    symptom = models.CharField(max_length=32, choices=SYMPTOM_CHOICES)
+    severity = models.PositiveSmallIntegerField(choices=SEVERITY_CHOICES)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_on", "symptom"]
+        indexes = [models.Index(fields=["user", "-recorded_on"], name="symptom_user_date")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "recorded_on", "symptom"], name="symptom_one_per_day"
+            ),
+            models.CheckConstraint(condition=Q(severity__lte=3), name="symptom_severity_0_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symptom}={self.severity} on {self.recorded_on}"
+
+
+class LifeEvent(models.Model):
+    """A change that brings the next retest forward (pregnancy, new medication, …)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="life_events"
+    )
+    kind = models.CharField(max_length=32, choices=LIFE_EVENT_CHOICES)
+    occurred_on = models.DateField(_("date"))
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["user", "-occurred_on"], name="lifeevent_user_date")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.occurred_on}"

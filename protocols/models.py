@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+PROFILE_FLAG_CHOICES = [
+    ("pregnant", _("Pregnant or breastfeeding")),
+    ("kidney_disease", _("Kidney disease")),
+    ("anticoagulant", _("Taking warfarin or another vitamin K antagonist")),
+    ("granulomatous_disease", _("Sarcoidosis or another granulomatous disease")),
+    ("kidney_stones", _("History of kidney stones")),
+    ("hypercalcemia_history", _("History of high blood calcium")),
+    ("mg_depleting_medication", _("Taking PPIs or diuretics")),
+    ("under_18", _("Under 18")),
+]
+GOAL_CHOICES = [
+    ("bone", _("Bone health")),
+    ("sleep", _("Sleep")),
+    ("energy", _("Energy")),
+    ("cognition", _("Focus and memory")),
+]
+NUTRIENT_CHOICES = [
+    ("vitamin_d3", _("Vitamin D3")),
+    ("magnesium", _("Magnesium (elemental)")),
+    ("vitamin_k2_mk7", _("Vitamin K2 (MK-7)")),
+    ("vitamin_b6_p5p", _("Vitamin B6 (P5P)")),
+    ("calcium", _("Calcium")),
+]
+DOSE_UNIT_CHOICES = [("IU", "IU"), ("mg", "mg"), ("mcg", "mcg")]
+
+
+class HealthProfile(models.Model):
+    """What the protocol must know about a person beyond their labs (PRODUCT.md §4.4)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_profile"
+    )
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    sex = models.CharField(
+        _("sex"),
+        max_length=8,
+        blank=True,
+        choices=[("female", _("Female")), ("male", _("Male")), ("other", _("Other"))],
+    )
+    flags = models.JSONField(_("health flags"), default=list, blank=True)
+    goal = models.CharField(_("primary goal"), max_length=16, blank=True, choices=GOAL_CHOICES)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Health profile of {self.user_id}"
+
+
+class SupplementIntake(models.Model):
+    """A supplement the person takes now: one row per nutrient, daily total (§4.5)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplements"
+    )
+    nutrient = models.CharField(max_length=16, choices=NUTRIENT_CHOICES)
+    form = models.CharField(_("form"), max_length=60, blank=True)
+    amount = models.FloatField(_("daily amount"))
+    unit = models.CharField(max_length=4, choices=DOSE_UNIT_CHOICES)
+    since = models.DateField(_("taking since"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["nutrient"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "nutrient"], name="intake_one_per_nutrient"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="intake_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nutrient} {self.amount:g} {self.unit}"
+
+
+class Plan(models.Model):
+    """A plan the engine computed, kept with its inputs and the rules version that made it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plans"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    as_of = models.DateField()
+    rule_set = models.CharField(max_length=16)
+    rules_version = models.CharField(max_length=40)
+    phase = models.CharField(max_length=20)
+    retest_due_on = models.DateField(null=True, blank=True)
+    data = models.JSONField()  # the engine's Plan.to_dict(), PRODUCT.md §4.6
+    inputs = models.JSONField()  # the snapshot it was computed from
+    inputs_digest = models.CharField(max_length=64)  # skip storing a plan identical to the last
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="plan_user_created")]
+
+    def __str__(self) -> str:
+        return f"Plan {self.as_of} ({self.phase})"
+
+
+class Reminder(models.Model):
+    """A retest reminder: a row swept by beat and claimed before each send (STYLE.md habit 3)."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FOLLOWUP_SENDING = "followup_sending", _("Sending follow-up")
+        FOLLOWUP_SENT = "followup_sent", _("Overdue follow-up sent")
+        SNOOZED = "snoozed", _("Snoozed")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATES = (
+        State.SCHEDULED,
+        State.SENDING,
+        State.SENT,
+        State.FOLLOWUP_SENDING,
+        State.FOLLOWUP_SENT,
+        State.SNOOZED,
+    )
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.SET_NULL, null=True, blank=True)
+    state = models.CharField(max_length=20, choices=State, default=State.SCHEDULED)
+    due_on = models.DateField()  # the retest date, in the person's calendar
+    send_at = models.DateTimeField()  # when the next email goes out (UTC)
+    tests = models.JSONField(default=list)
+    reason = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    followup_sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["send_at"]
+        indexes = [models.Index(fields=["state", "send_at"], name="reminder_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(state__in=["scheduled", "sending", "sent", "followup_sending",
+                                       "followup_sent", "snoozed"]),
+                name="reminder_one_open_per_user",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"Reminder {self.due_on} ({self.state})"
