@@ -1,0 +1,121 @@
+"""Build exports of lab results: CSV and a FHIR R4 Bundle. Pure: no database, no Django.
+
+Both formats read back through `labs.importers`: the CSV uses the import's
+columns, and the Bundle's Observations carry the primary LOINC code and a UCUM
+unit, so export → import round-trips.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from labs.analytes import ANALYTES
+from labs.importers import CSV_COLUMNS, FORMULA_START
+from labs.units import PRECISION, to_ucum
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+# Names the stable UUIDs of exported results: the same result always gets the same id.
+RESULT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://cofactor.invalid/labs/result")
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One stored result, as the exporters need it."""
+
+    result_id: int | str
+    drawn_on: date
+    analyte: str  # catalog code
+    value: float | Decimal  # as entered
+    unit: str  # display unit as entered
+    canonical_value: float | Decimal
+    lab: str = ""
+    notes: str = ""
+
+
+def _number(value: float | Decimal) -> str:
+    """Shortest plain spelling: 30.0 → "30", 12.50 → "12.5", never "1E+1"."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text
+
+
+def _cell(text: str) -> str:
+    """Keep spreadsheets from running a cell as a formula; the import strips the "'"."""
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def results_csv(rows: Iterable[ExportRow]) -> str:
+    """The results as CSV, in the columns `labs.importers.parse_results_csv` reads."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.drawn_on.isoformat(),
+                row.analyte,
+                _number(row.value),
+                row.unit,
+                _cell(row.lab),
+                _cell(row.notes),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def result_uuid(result_id: int | str) -> str:
+    """A stable urn:uuid for a result, used as fullUrl and identifier."""
+    return f"urn:uuid:{uuid.uuid5(RESULT_NAMESPACE, str(result_id))}"
+
+
+def _observation(row: ExportRow) -> dict:
+    analyte = ANALYTES[row.analyte]
+    urn = result_uuid(row.result_id)
+    observation: dict = {
+        "resourceType": "Observation",
+        "id": urn.removeprefix("urn:uuid:"),
+        "identifier": [{"system": "urn:ietf:rfc:3986", "value": urn}],
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {"system": OBSERVATION_CATEGORY, "code": "laboratory", "display": "Laboratory"}
+                ]
+            }
+        ],
+        "code": {
+            "coding": [{"system": LOINC, "code": analyte.loinc[0], "display": analyte.name}],
+            "text": analyte.name,
+        },
+        "effectiveDateTime": row.drawn_on.isoformat(),
+        "valueQuantity": {
+            "value": round(float(row.canonical_value), PRECISION),
+            "unit": analyte.canonical_unit,
+            "system": UCUM,
+            "code": to_ucum(analyte.canonical_unit),
+        },
+    }
+    if row.lab:
+        observation["performer"] = [{"display": row.lab}]
+    if row.notes:
+        observation["note"] = [{"text": row.notes}]
+    return observation
+
+
+def results_fhir_bundle(rows: Iterable[ExportRow]) -> dict:
+    """A FHIR R4 Bundle (type "collection") of one Observation per result.
+
+    Values are in the canonical unit (the one every comparison uses) with its
+    UCUM code; ids are stable per result, so re-exporting yields the same ids.
+    """
+    entries = [
+        {"fullUrl": result_uuid(row.result_id), "resource": _observation(row)} for row in rows
+    ]
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
