@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from labs.analytes import ANALYTES
 from labs.importers import CSV_COLUMNS, FORMULA_START
-from labs.units import PRECISION, to_ucum
+from labs.units import significant, to_ucum
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -96,7 +96,7 @@ def _observation(row: ExportRow) -> dict:
         },
         "effectiveDateTime": row.drawn_on.isoformat(),
         "valueQuantity": {
-            "value": round(float(row.canonical_value), PRECISION),
+            "value": significant(float(row.canonical_value)),
             "unit": analyte.canonical_unit,
             "system": UCUM,
             "code": to_ucum(analyte.canonical_unit),

@@ -6,10 +6,10 @@ multiplication. They are analyte-specific on purpose — a generic converter get
 mEq/L wrong for Mg²⁺ and Ca²⁺ (valence 2), see CLINICAL.md §1.
 
 Rounding: conversions are done in binary floating point and rounded to
-`PRECISION` decimal places. That is four or more orders of magnitude finer than
-any lab reports, and it strips float noise (30 / 2.496 → 12.019231, not
-12.019230769230770), so a stored canonical value is stable and a round trip
-returns the original value within 1e-6 relative.
+`SIGNIFICANT_DIGITS` significant digits. That is far finer than any lab reports
+(whatever the magnitude of the value), and it strips float noise
+(30 / 2.496 → 12.01923077, not 12.019230769230770), so a stored canonical value is
+stable and a round trip returns the original value within 1e-9 relative.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from labs.analytes import ANALYTES, Analyte
 
-PRECISION = 6
+SIGNIFICANT_DIGITS = 10
 
 Number = float | int | Decimal
 
@@ -104,16 +104,21 @@ def _finite(value: Number) -> float:
     return number
 
 
+def significant(value: float) -> float:
+    """Round to SIGNIFICANT_DIGITS significant digits (see the module docstring)."""
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
 def to_canonical(code: str, value: Number, unit: str) -> float:
     """Convert a value in `unit` into the analyte's canonical unit."""
     analyte = get_analyte(code)
-    return round(_finite(value) * _factor(analyte, unit), PRECISION)
+    return significant(_finite(value) * _factor(analyte, unit))
 
 
 def from_canonical(code: str, value: Number, unit: str) -> float:
     """Convert a value in the analyte's canonical unit into `unit`."""
     analyte = get_analyte(code)
-    return round(_finite(value) / _factor(analyte, unit), PRECISION)
+    return significant(_finite(value) / _factor(analyte, unit))
 
 
 def to_ucum(display_unit: str) -> str:
