@@ -1,0 +1,997 @@
+"""The supplement protocol as data.
+
+Every number the engine uses lives here, in a frozen dataclass with a stable id and the
+source it came from (seed article section, or the reference in CLINICAL.md). Where the
+seeds disagree with each other or with the evidence, the ``note`` next to the rule says
+what was chosen and why. ``protocols.engine`` holds the logic and imports nothing else.
+
+Seed = ``seeds/002_fdb06a6d08cd767e.txt`` (Mito Health, "Magnesium with Vitamin D").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Literal
+
+RULES_VERSION = "2026.11.1"
+
+SEED = "seed:002"
+S_DOSING = f"{SEED} §Dosing Ratios Based on Deficiency Status"
+S_ONLY_D = f"{SEED} §If Only Vitamin D Is Low"
+S_ONLY_MG = f"{SEED} §If Only Magnesium Is Low"
+S_MAINT = f"{SEED} §Phase 2: Maintenance"
+S_EXPECTED = f"{SEED} §Follow-Up Testing (Expected Improvements)"
+S_FORMS = f"{SEED} §Best Forms to Use"
+S_TIMING = f"{SEED} §Timing for Optimal Absorption"
+S_BASELINE = f"{SEED} §Baseline Testing"
+S_HYPERCA = f"{SEED} §Hypercalcemia Risk"
+S_MAINT_TEST = f"{SEED} §Maintenance Testing"
+S_NOT_IMPROVING = f"{SEED} §Follow-Up Testing (If not improving as expected)"
+S_DEPLETION = f"{SEED} §Magnesium Depletion Accelerates"
+C_LIMITS = "CLINICAL.md §3 (IOM 2011 / IOM 1997 / IOM 1998)"
+C_SAFETY = "CLINICAL.md §4"
+C_CHOICES = "CLINICAL.md §5"
+C_RANGES = "CLINICAL.md §2"
+P_SAFETY = "PRODUCT.md §4.3"
+PRODUCT_42 = "PRODUCT.md §4.2"
+
+Closed = Literal["low", "high", "both"]
+Status = Literal["low", "adequate", "high", "toxic", "info"]
+
+
+# --- catalogs the web layer shows --------------------------------------------------------
+
+MAGNESIUM_DEFICIENCY = "magnesium_deficiency"
+VITAMIN_D_DEFICIENCY = "vitamin_d_deficiency"
+HYPERCALCEMIA = "hypercalcemia"
+
+# code -> (label, pattern tags). Tags from the seeds: seed:002 §Magnesium Depletion
+# Accelerates and §Symptoms of hypercalcemia; seed:000 (muscle pain, cramps, fatigue,
+# anxiety); seed:001 (irregular heartbeat, headaches, poor sleep; low D and mood, immunity).
+SYMPTOMS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "muscle_cramps": ("Muscle cramps", (MAGNESIUM_DEFICIENCY,)),
+    "muscle_weakness": (
+        "Muscle pain or weakness",
+        (MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY, HYPERCALCEMIA),
+    ),
+    "insomnia": ("Restless sleep / insomnia", (MAGNESIUM_DEFICIENCY,)),
+    "anxiety": ("Anxiety", (MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY)),
+    "fatigue": ("Fatigue", (MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY, HYPERCALCEMIA)),
+    "palpitations": ("Palpitations / irregular heartbeat", (MAGNESIUM_DEFICIENCY,)),
+    "headaches": ("Headaches", (MAGNESIUM_DEFICIENCY,)),
+    "low_mood": ("Low mood", (VITAMIN_D_DEFICIENCY,)),
+    "frequent_infections": ("Frequent infections", (VITAMIN_D_DEFICIENCY,)),
+    "bone_pain": ("Bone pain", (VITAMIN_D_DEFICIENCY,)),
+    "nausea": ("Nausea", (HYPERCALCEMIA,)),
+    "constipation": ("Constipation", (HYPERCALCEMIA,)),
+    "excessive_thirst": ("Excessive thirst or urination", (HYPERCALCEMIA,)),
+    "confusion": ("Confusion", (HYPERCALCEMIA,)),
+    "kidney_stones": ("Kidney stones", (HYPERCALCEMIA,)),
+}
+
+PROFILE_FLAGS: Mapping[str, str] = {
+    "pregnant": "Pregnant or breastfeeding",
+    "kidney_disease": "Kidney disease",
+    "anticoagulant": "Takes an anticoagulant (warfarin / vitamin K antagonist)",
+    "granulomatous_disease": "Sarcoidosis or other granulomatous disease",
+    "kidney_stones": "History of kidney stones",
+    "hypercalcemia_history": "History of hypercalcemia",
+    "mg_depleting_medication": "Takes a magnesium-depleting medication (PPI, diuretic)",
+    "under_18": "Under 18 years old",
+}
+
+GOALS: Mapping[str, str] = {
+    "bone": "Bone health",
+    "sleep": "Sleep",
+    "energy": "Energy",
+    "cognition": "Cognition",
+}
+
+LIFE_EVENTS: Mapping[str, str] = {
+    "pregnancy": "Pregnancy",
+    "new_medication": "New medication",
+    "major_stress": "Major stress",
+    "illness": "Illness",
+    "diet_change": "Diet change",
+}
+
+# Flags under which the adult protocol does not apply as is (PRODUCT.md §4.3).
+NOT_APPLICABLE_FLAGS = (
+    "pregnant",
+    "under_18",
+    "granulomatous_disease",
+    "kidney_stones",
+    "hypercalcemia_history",
+)
+
+
+# --- rule dataclasses --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpperLimit:
+    """Tolerable upper intake level of one supplemented nutrient (adults)."""
+
+    id: str
+    nutrient: str
+    label: str
+    unit: str
+    limit: float | None
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DoseRule:
+    """A daily dose range of one nutrient, recommended by the rule ``id``."""
+
+    id: str
+    nutrient: str
+    daily_min: float
+    daily_max: float
+    unit: str
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One band of a marker's canonical value.
+
+    Deficiency bands close on the low side ([low, high)): PRODUCT.md §4.1 says a 25(OH)D
+    of exactly 20 ng/mL is "moderate" and exactly 30 is "mild". The target band is closed
+    on both ends and the excess bands on the high side ((low, high]), because the seed and
+    CLINICAL.md give the target as "40-60" inclusive and every excess limit as a strict
+    "above" ("> 100 ng/mL", "> 10.5 mg/dL").
+    """
+
+    id: str
+    marker: str
+    name: str
+    low: float | None
+    high: float | None
+    status: Status
+    source: str
+    closed: Closed = "low"
+    dose: DoseRule | None = None
+    expected: tuple[float, float] | None = None
+    note: str = ""
+
+    def contains(self, value: float) -> bool:
+        above_low = self.low is None or (
+            value >= self.low if self.closed in ("low", "both") else value > self.low
+        )
+        below_high = self.high is None or (
+            value < self.high if self.closed == "low" else value <= self.high
+        )
+        return above_low and below_high
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """An alert the engine can raise; ``stops`` lists nutrients it sets to zero."""
+
+    id: str
+    code: str
+    level: Literal["stop", "urgent", "warning", "info"]
+    source: str
+    stops: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RetestRule:
+    """When to retest after the latest draw: due after ``due``, at the latest ``latest``."""
+
+    id: str
+    due_days: int = 0
+    due_months: int = 0
+    latest_days: int = 0
+    latest_months: int = 0
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FormRule:
+    """Which supplement form to name, what to take it with, and its time slot."""
+
+    id: str
+    nutrient: str
+    form: str
+    take_with: str
+    time: Literal["morning", "evening", "bedtime"]
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A complete protocol: the engine reads nothing but this."""
+
+    name: str
+    version: str
+    description: str
+    tiers: Mapping[str, tuple[Tier, ...]]
+    targets: Mapping[str, tuple[float | None, float | None]]
+    doses: Mapping[str, DoseRule]
+    upper_limits: Mapping[str, UpperLimit]
+    alerts: Mapping[str, AlertRule]
+    retests: Mapping[str, RetestRule]
+    forms: Mapping[str, FormRule]
+    mg_split_above: float
+    response_window_days: tuple[int, int]
+    life_event_cap_months: int
+    symptom_severity: int
+
+
+# --- upper limits (shared by both sets) --------------------------------------------------
+
+UPPER_LIMITS: Mapping[str, UpperLimit] = {
+    u.nutrient: u
+    for u in (
+        UpperLimit("ul.vitamin_d3", "vitamin_d3", "Vitamin D3", "IU", 4000, C_LIMITS),
+        UpperLimit(
+            "ul.magnesium",
+            "magnesium",
+            "Magnesium (supplemental)",
+            "mg",
+            350,
+            C_LIMITS,
+            note="Supplements only; food excluded. EFSA sets 250 mg; we follow the IOM.",
+        ),
+        UpperLimit(
+            "ul.vitamin_k2_mk7", "vitamin_k2_mk7", "Vitamin K2 (MK-7)", "mcg", None, C_LIMITS
+        ),
+        UpperLimit(
+            "ul.vitamin_b6_p5p",
+            "vitamin_b6_p5p",
+            "Vitamin B6 (P5P)",
+            "mg",
+            100,
+            C_LIMITS,
+            note="IOM 1998 UL 100 mg guards against sensory neuropathy; EFSA 2023 sets 12 mg.",
+        ),
+        UpperLimit(
+            "ul.calcium",
+            "calcium",
+            "Calcium",
+            "mg",
+            None,
+            C_LIMITS,
+            note="The calcium UL applies to food plus supplements, which we do not know; "
+            "no supplement-only limit is checked.",
+        ),
+    )
+}
+
+# code -> (label, unit, upper limit or None), for forms and the CLI.
+NUTRIENTS: Mapping[str, tuple[str, str, float | None]] = {
+    code: (u.label, u.unit, u.limit) for code, u in UPPER_LIMITS.items()
+}
+
+
+# --- seed rule set -----------------------------------------------------------------------
+
+
+def _dose(
+    id_: str, nutrient: str, low: float, high: float, source: str, note: str = ""
+) -> DoseRule:
+    unit = UPPER_LIMITS[nutrient].unit
+    return DoseRule(id_, nutrient, low, high, unit, source, note)
+
+
+D_MAINTENANCE = _dose("d3.maintenance", "vitamin_d3", 4000, 5000, S_MAINT)
+
+SEED_DOSES: Mapping[str, DoseRule] = {
+    d.id: d
+    for d in (
+        D_MAINTENANCE,
+        _dose(
+            "d3.only_mg_low.add",
+            "vitamin_d3",
+            2000,
+            4000,
+            S_ONLY_MG,
+            note="Seed: 'Continue current dose or add 2,000-4,000 IU to help Mg absorption'. "
+            "Used only when no vitamin D is taken now; otherwise the current dose is kept.",
+        ),
+        _dose(
+            "d3.keep_current",
+            "vitamin_d3",
+            0,
+            0,
+            S_ONLY_MG,
+            note="Seed: 'Continue current dose' when only Mg is low (and when 25(OH)D is "
+            "unknown). The engine fills in the amount taken, capped at the maintenance "
+            "maximum: the seed's own maintenance phase never goes above it.",
+        ),
+        _dose(
+            "calcium.keep_current",
+            "calcium",
+            0,
+            0,
+            f"{SEED} §Worsening Bone Health",
+            note="The seed has no calcium dose rule (it prefers calcium from diet); a calcium "
+            "supplement already taken is kept unless a safety rule stops it.",
+        ),
+        _dose("mg.maintenance", "magnesium", 300, 400, S_MAINT),
+        _dose(
+            "mg.only_d_low",
+            "magnesium",
+            200,
+            300,
+            S_ONLY_D,
+            note="Also used when D is low and magnesium is unknown: it stays under the UL "
+            "while D supplementation raises magnesium demand.",
+        ),
+        _dose(
+            "mg.only_mg_low",
+            "magnesium",
+            400,
+            600,
+            S_ONLY_MG,
+            note="Seed gives one correction range when only Mg is low; its graded Mg tiers "
+            "sit under 'If Both D and Mg Are Low', so they apply to that case only.",
+        ),
+        _dose(
+            "mg.serum_low",
+            "magnesium",
+            400,
+            600,
+            S_ONLY_MG,
+            note="A low serum Mg has no RBC tier; the seed's general correction dose applies.",
+        ),
+        _dose(
+            "k2.both_low",
+            "vitamin_k2_mk7",
+            200,
+            300,
+            S_DOSING,
+            note="Seed case 2 used 300 mcg, case 1 and 3 200 mcg: both inside this range.",
+        ),
+        _dose("k2.maintenance", "vitamin_k2_mk7", 100, 200, S_MAINT),
+        _dose(
+            "b6.both_low",
+            "vitamin_b6_p5p",
+            50,
+            100,
+            S_DOSING,
+            note="At the IOM UL (100 mg); EFSA 2023 sets 12 mg (CLINICAL.md §3, §5).",
+        ),
+    )
+}
+
+TIER_NOTE_MG = (
+    "The seed's 'both low' section says <4.5 -> 600 mg and 4.5-5.0 -> 400 mg; its "
+    "Expected Improvements table grades <4.0 600-800, 4.0-4.5 400-600, 4.5-5.0 300-400. "
+    "We use the table (PRODUCT.md §4.2): it is finer, and its 12-week targets are what "
+    "the non-responder check compares against, so dose and expectation come from one row."
+)
+
+
+def _vitd_tiers(target: tuple[float, float]) -> tuple[Tier, ...]:
+    """25(OH)D bands of the seed set; doses from the Expected Improvements table."""
+    m, src = "vitd_25oh", S_EXPECTED
+    return (
+        Tier(
+            "d3.tier.severe",
+            m,
+            "severe",
+            None,
+            20,
+            "low",
+            src,
+            dose=_dose("d3.tier.severe", "vitamin_d3", 10000, 10000, src),
+            expected=(40, 50),
+            note="Seed doses above the 4,000 IU UL are kept and flagged (CLINICAL.md §5).",
+        ),
+        Tier(
+            "d3.tier.moderate",
+            m,
+            "moderate",
+            20,
+            30,
+            "low",
+            src,
+            dose=_dose("d3.tier.moderate", "vitamin_d3", 5000, 7000, src),
+            expected=(40, 55),
+        ),
+        Tier(
+            "d3.tier.mild",
+            m,
+            "mild",
+            30,
+            35,
+            "low",
+            src,
+            dose=_dose("d3.tier.mild", "vitamin_d3", 4000, 5000, src),
+            expected=(45, 60),
+        ),
+        Tier(
+            "d3.tier.low_normal",
+            m,
+            "low_normal",
+            35,
+            target[0],
+            "adequate",
+            PRODUCT_42,
+            dose=D_MAINTENANCE,
+            note="35-40 is below the 40-60 target but the seed gives it the maintenance dose, "
+            "so it counts as adequate for the phase (maintenance, 6-month retest).",
+        ),
+        Tier(
+            "d3.tier.optimal",
+            m,
+            "optimal",
+            target[0],
+            target[1],
+            "adequate",
+            S_MAINT,
+            closed="both",
+            dose=D_MAINTENANCE,
+        ),
+        *_vitd_excess_tiers(target[1]),
+    )
+
+
+def _vitd_excess_tiers(target_high: float) -> tuple[Tier, ...]:
+    """Bands above the target: the same safety limits in every rule set."""
+    m = "vitd_25oh"
+    return (
+        Tier(
+            "d3.tier.above_target",
+            m,
+            "above_target",
+            target_high,
+            100,
+            "high",
+            P_SAFETY,
+            closed="high",
+            dose=replace(D_MAINTENANCE, id="d3.tier.above_target", source=P_SAFETY),
+            note="Reduce toward the maintenance dose (seed case 2: 68 ng/mL -> 5,000 IU).",
+        ),
+        Tier("d3.tier.toxicity", m, "toxicity", 100, 150, "toxic", P_SAFETY, closed="high"),
+        Tier(
+            "d3.tier.severe_toxicity",
+            m,
+            "severe_toxicity",
+            150,
+            None,
+            "toxic",
+            C_RANGES + " (most toxicity cases > 150)",
+            closed="high",
+        ),
+    )
+
+
+def _mg_rbc_tiers(target: tuple[float, float]) -> tuple[Tier, ...]:
+    """RBC magnesium bands; the doses apply when both D and Mg are low."""
+    m, src = "mg_rbc", S_EXPECTED
+    return (
+        Tier(
+            "mg.tier.severe",
+            m,
+            "severe",
+            None,
+            4.0,
+            "low",
+            src,
+            note=TIER_NOTE_MG,
+            dose=_dose("mg.tier.severe", "magnesium", 600, 800, src),
+            expected=(5.0, 5.5),
+        ),
+        Tier(
+            "mg.tier.moderate",
+            m,
+            "moderate",
+            4.0,
+            4.5,
+            "low",
+            src,
+            dose=_dose("mg.tier.moderate", "magnesium", 400, 600, src),
+            expected=(5.5, 6.0),
+        ),
+        Tier(
+            "mg.tier.mild",
+            m,
+            "mild",
+            4.5,
+            5.0,
+            "low",
+            src,
+            dose=_dose("mg.tier.mild", "magnesium", 300, 400, src),
+            expected=(5.5, 6.5),
+        ),
+        Tier(
+            "mg.tier.low",
+            m,
+            "low",
+            5.0,
+            target[0],
+            "low",
+            S_DOSING,
+            dose=_dose("mg.tier.low", "magnesium", 300, 300, S_DOSING),
+            expected=target,
+            note="The seed gives no 12-week target for 5.0-5.5; we expect the target band.",
+        ),
+        Tier(
+            "mg.tier.optimal",
+            m,
+            "optimal",
+            target[0],
+            target[1],
+            "adequate",
+            S_DOSING,
+            closed="both",
+            dose=SEED_DOSES["mg.maintenance"],
+        ),
+        Tier(
+            "mg.tier.above_target",
+            m,
+            "above_target",
+            target[1],
+            None,
+            "adequate",
+            S_DOSING,
+            closed="high",
+            dose=SEED_DOSES["mg.maintenance"],
+            note="The seed has no rule above 6.5 mg/dL; maintenance continues.",
+        ),
+    )
+
+
+def _other_tiers() -> Mapping[str, tuple[Tier, ...]]:
+    """Markers that raise alerts but set no dose."""
+    return {
+        "mg_serum": (
+            Tier(
+                "mg_serum.tier.low",
+                "mg_serum",
+                "low",
+                None,
+                1.8,
+                "low",
+                PRODUCT_42,
+                dose=SEED_DOSES["mg.serum_low"],
+                note="A low serum value counts as low Mg; a normal one proves nothing (seed).",
+            ),
+            Tier(
+                "mg_serum.tier.normal",
+                "mg_serum",
+                "normal",
+                1.8,
+                2.3,
+                "info",
+                C_RANGES,
+                closed="both",
+            ),
+            Tier(
+                "mg_serum.tier.high", "mg_serum", "high", 2.3, None, "info", C_RANGES, closed="high"
+            ),
+        ),
+        "ca_total": (
+            Tier("ca_total.tier.low", "ca_total", "low", None, 9.0, "info", S_BASELINE),
+            Tier(
+                "ca_total.tier.normal",
+                "ca_total",
+                "normal",
+                9.0,
+                10.2,
+                "info",
+                S_BASELINE,
+                closed="both",
+            ),
+            Tier(
+                "safety.hypercalcemia.borderline",
+                "ca_total",
+                "borderline",
+                10.2,
+                10.5,
+                "high",
+                C_CHOICES,
+                closed="high",
+                note="Many labs' upper limit is 10.0-10.2: warn from 10.2 (CLINICAL.md §5).",
+            ),
+            Tier(
+                "safety.hypercalcemia",
+                "ca_total",
+                "hypercalcemia",
+                10.5,
+                None,
+                "toxic",
+                S_HYPERCA,
+                closed="high",
+            ),
+        ),
+        "ca_ionized": (
+            Tier("ca_ionized.tier.low", "ca_ionized", "low", None, 4.5, "info", S_BASELINE),
+            Tier(
+                "ca_ionized.tier.normal",
+                "ca_ionized",
+                "normal",
+                4.5,
+                5.3,
+                "info",
+                S_BASELINE,
+                closed="both",
+            ),
+            Tier(
+                "safety.hypercalcemia.ionized",
+                "ca_ionized",
+                "hypercalcemia",
+                5.3,
+                None,
+                "toxic",
+                S_BASELINE,
+                closed="high",
+            ),
+        ),
+        "pth_intact": (
+            Tier("pth.tier.low", "pth_intact", "low", None, 15, "info", S_BASELINE),
+            Tier(
+                "pth.tier.optimal",
+                "pth_intact",
+                "optimal",
+                15,
+                50,
+                "info",
+                S_BASELINE,
+                closed="both",
+            ),
+            Tier(
+                "pth.tier.elevated",
+                "pth_intact",
+                "elevated",
+                50,
+                65,
+                "high",
+                S_BASELINE,
+                closed="high",
+                note="Above the seed's optimum, within Mayo's 15-65 range: info.",
+            ),
+            Tier(
+                "pth.tier.high",
+                "pth_intact",
+                "high",
+                65,
+                None,
+                "high",
+                C_RANGES,
+                closed="high",
+                note="Above the lab reference range too: warning.",
+            ),
+        ),
+        "egfr": (
+            Tier(
+                "egfr.tier.g4_g5",
+                "egfr",
+                "g4_g5",
+                None,
+                30,
+                "toxic",
+                C_SAFETY,
+                note="KDIGO G4-G5: no magnesium without a physician.",
+            ),
+            Tier(
+                "egfr.tier.g3b",
+                "egfr",
+                "g3b",
+                30,
+                45,
+                "high",
+                C_SAFETY,
+                note="KDIGO G3b: magnesium with caution.",
+            ),
+            Tier("egfr.tier.g3a", "egfr", "g3a", 45, 60, "info", C_SAFETY),
+            Tier("egfr.tier.normal", "egfr", "normal", 60, None, "info", C_SAFETY),
+        ),
+    }
+
+
+SEED_TARGETS: Mapping[str, tuple[float | None, float | None]] = {
+    "vitd_25oh": (40, 60),
+    "mg_rbc": (5.5, 6.5),
+    "mg_serum": (1.8, 2.3),
+    "ca_total": (9.0, 10.5),
+    "ca_ionized": (4.5, 5.3),
+    "pth_intact": (15, 50),
+    "egfr": (60, None),
+}
+
+
+def _a(
+    id_: str, code: str, level: str, source: str, stops: tuple[str, ...] = (), note: str = ""
+) -> AlertRule:
+    return AlertRule(id_, code, level, source, stops, note)  # type: ignore[arg-type]
+
+
+ALERT_RULES: Mapping[str, AlertRule] = {
+    a.id: a
+    for a in (
+        _a(
+            "safety.hypercalcemia",
+            "hypercalcemia",
+            "stop",
+            S_HYPERCA,
+            ("vitamin_d3", "calcium"),
+            note="Total Ca > 10.5 mg/dL or ionized > 5.3 mg/dL: stop D and calcium.",
+        ),
+        _a("safety.hypercalcemia.borderline", "hypercalcemia", "warning", C_CHOICES),
+        _a("safety.vitd_toxicity", "vitd_toxicity", "stop", P_SAFETY, ("vitamin_d3",)),
+        _a("safety.vitd_toxicity.urgent", "vitd_toxicity", "urgent", C_RANGES, ("vitamin_d3",)),
+        _a("safety.vitd_above_target", "vitd_above_target", "warning", C_CHOICES),
+        _a("safety.above_upper_limit", "above_upper_limit", "warning", C_LIMITS),
+        _a(
+            "safety.kidney_function",
+            "kidney_function",
+            "warning",
+            C_SAFETY,
+            ("magnesium",),
+            note="Not a 'stop' level: the rest of the plan goes on; magnesium is set to zero.",
+        ),
+        _a("safety.kidney_function.caution", "kidney_function", "info", C_SAFETY),
+        _a(
+            "safety.anticoagulant_k2",
+            "anticoagulant_k2",
+            "warning",
+            C_SAFETY,
+            ("vitamin_k2_mk7",),
+            note="Theuwissen 2013: 10 mcg/day MK-7 lowered INR.",
+        ),
+        _a("safety.protocol_not_applicable", "protocol_not_applicable", "warning", P_SAFETY),
+        _a("cofactor.d_without_mg", "d_without_mg", "warning", f"{SEED} §Introduction"),
+        _a("cofactor.d_without_k2", "d_without_k2", "warning", f"{SEED} §The Trinity"),
+        _a(
+            "cofactor.calcium_without_k2",
+            "calcium_without_k2",
+            "warning",
+            f"{SEED} §Arterial Calcification",
+        ),
+        _a("symptoms.mg_depletion", "mg_depletion_symptoms", "warning", S_DEPLETION),
+        _a("symptoms.hypercalcemia", "hypercalcemia_symptoms", "warning", S_HYPERCA),
+        _a("response.non_responder", "non_responder", "warning", S_NOT_IMPROVING),
+        _a("mg.serum_only", "test_rbc_mg", "info", f"{S_BASELINE} (RBC, not serum)"),
+        _a("pth.elevated", "pth_elevated", "info", S_BASELINE),
+        _a("pth.high", "pth_elevated", "warning", C_RANGES),
+        _a(
+            "mg.depleting_medication",
+            "mg_depleting_medication",
+            "info",
+            C_SAFETY,
+            note="PPIs and diuretics deplete magnesium: an increased-losses factor.",
+        ),
+    )
+}
+
+RETEST_RULES: Mapping[str, RetestRule] = {
+    r.id: r
+    for r in (
+        RetestRule(
+            "retest.correction",
+            due_days=56,
+            latest_days=84,
+            source=f"{SEED} §Phase 1 (retest both at 8-12 weeks); {C_SAFETY}",
+            note="25(OH)D half-life 2-3 weeks: a new steady state takes 8-12 weeks.",
+        ),
+        RetestRule(
+            "retest.maintenance",
+            due_months=6,
+            latest_months=12,
+            source=S_MAINT,
+            note="Seed says 6-12 months here and 'annually' under Maintenance "
+            "Testing; PRODUCT.md §4.2 picks 6 months as the default.",
+        ),
+        RetestRule(
+            "retest.hold",
+            due_days=56,
+            latest_days=84,
+            source=P_SAFETY,
+            note="After a stop: recheck 25(OH)D with calcium, with the physician, on the "
+            "same 8-12-week clock (no other interval is sourced).",
+        ),
+        RetestRule("retest.life_event", latest_months=3, source=S_MAINT_TEST),
+    )
+}
+
+MG_FORM_NOTE = "Never oxide: poorly absorbed (seed §Best Forms to Use)."
+MG_TAKE_WITH = "split doses: with breakfast and 30-60 min before bed; single dose before bed"
+
+FORM_RULES: Mapping[str, FormRule] = {
+    f.id: f
+    for f in (
+        FormRule(
+            "d3.form",
+            "vitamin_d3",
+            "D3 (cholecalciferol), not D2",
+            "in the morning with a meal containing fat",
+            "morning",
+            f"{S_FORMS}; {S_TIMING}",
+        ),
+        FormRule(
+            "mg.form.glycinate",
+            "magnesium",
+            "glycinate",
+            MG_TAKE_WITH,
+            "bedtime",
+            S_FORMS,
+            note="Default: best absorbed, gentle, good for sleep. " + MG_FORM_NOTE,
+        ),
+        FormRule(
+            "mg.form.malate",
+            "magnesium",
+            "malate",
+            MG_TAKE_WITH,
+            "bedtime",
+            S_FORMS,
+            note="When energy is the goal or fatigue dominates the symptoms.",
+        ),
+        FormRule(
+            "mg.form.threonate",
+            "magnesium",
+            "threonate",
+            MG_TAKE_WITH,
+            "bedtime",
+            S_FORMS,
+            note="When cognition is the priority (expensive).",
+        ),
+        FormRule(
+            "mg.form.liposomal",
+            "magnesium",
+            "liposomal",
+            MG_TAKE_WITH,
+            "bedtime",
+            S_NOT_IMPROVING,
+            note="Non-responders: absorption is the first suspect.",
+        ),
+        FormRule(
+            "k2.form",
+            "vitamin_k2_mk7",
+            "MK-7 (menaquinone-7)",
+            "in the morning with the same fatty meal as D3",
+            "morning",
+            f"{S_FORMS}; {S_TIMING}",
+        ),
+        FormRule(
+            "b6.form",
+            "vitamin_b6_p5p",
+            "P5P (pyridoxal-5-phosphate)",
+            "30-60 min before bed, with the magnesium",
+            "bedtime",
+            S_TIMING,
+        ),
+        FormRule(
+            "calcium.form",
+            "calcium",
+            "as taken",
+            "with a meal",
+            "morning",
+            f"{SEED} §Worsening Bone Health (calcium from diet)",
+        ),
+    )
+}
+
+
+def _seed_tiers() -> Mapping[str, tuple[Tier, ...]]:
+    return {
+        "vitd_25oh": _vitd_tiers((40, 60)),
+        "mg_rbc": _mg_rbc_tiers((5.5, 6.5)),
+        **_other_tiers(),
+    }
+
+
+SEED_RULES = RuleSet(
+    name="seed",
+    version=f"seed-{RULES_VERSION}",
+    description="The seed article's protocol; doses above the upper limits are flagged.",
+    tiers=_seed_tiers(),
+    targets=SEED_TARGETS,
+    doses=SEED_DOSES,
+    upper_limits=UPPER_LIMITS,
+    alerts=ALERT_RULES,
+    retests=RETEST_RULES,
+    forms=FORM_RULES,
+    mg_split_above=300,  # seed §Timing: absorption tops out around 200-300 mg per dose
+    response_window_days=(42, 112),  # a retest 6-16 weeks after the previous draw
+    life_event_cap_months=3,  # seed §Maintenance Testing: after major life changes
+    symptom_severity=2,  # moderate or worse counts as a symptom worth a warning
+)
+
+
+# --- within-limits rule set --------------------------------------------------------------
+
+
+def _cap(dose: DoseRule | None) -> DoseRule | None:
+    """The same dose with both ends capped at the nutrient's upper limit."""
+    if dose is None:
+        return None
+    limit = UPPER_LIMITS[dose.nutrient].limit
+    if limit is None or dose.daily_max <= limit:
+        return dose
+    return replace(
+        dose,
+        daily_min=min(dose.daily_min, limit),
+        daily_max=limit,
+        source=f"{dose.source}; capped at the UL ({C_CHOICES})",
+    )
+
+
+def _within_limits_vitd_tiers() -> tuple[Tier, ...]:
+    """25(OH)D bands aiming at 30-50 ng/mL (CLINICAL.md §5).
+
+    The 30-35 and 35-40 bands of the seed fall inside this target, so they merge into
+    'optimal'. The capped 4,000 IU dose has no published 12-week expectation; the expected
+    range at retest is the set's own target band.
+    """
+    m, target = "vitd_25oh", (30.0, 50.0)
+    return tuple(
+        replace(t, dose=_cap(t.dose))
+        for t in (
+            Tier(
+                "d3.tier.severe",
+                m,
+                "severe",
+                None,
+                20,
+                "low",
+                C_CHOICES,
+                dose=SEED_RULES.tiers[m][0].dose,
+                expected=target,
+            ),
+            Tier(
+                "d3.tier.moderate",
+                m,
+                "moderate",
+                20,
+                30,
+                "low",
+                C_CHOICES,
+                dose=SEED_RULES.tiers[m][1].dose,
+                expected=target,
+            ),
+            Tier(
+                "d3.tier.optimal",
+                m,
+                "optimal",
+                30,
+                50,
+                "adequate",
+                C_CHOICES,
+                closed="both",
+                dose=D_MAINTENANCE,
+            ),
+            *_vitd_excess_tiers(50),
+        )
+    )
+
+
+def _within_limits() -> RuleSet:
+    tiers = {
+        marker: tuple(replace(t, dose=_cap(t.dose)) for t in bands)
+        for marker, bands in SEED_RULES.tiers.items()
+    }
+    tiers["vitd_25oh"] = _within_limits_vitd_tiers()
+    return replace(
+        SEED_RULES,
+        name="within-limits",
+        version=f"within-limits-{RULES_VERSION}",
+        description="Same structure, every dose capped at its upper limit; 25(OH)D 30-50.",
+        tiers=tiers,
+        targets={**SEED_TARGETS, "vitd_25oh": (30, 50)},
+        doses={id_: _cap(d) for id_, d in SEED_DOSES.items()},
+    )
+
+
+WITHIN_LIMITS_RULES = _within_limits()
+
+RULE_SETS: Mapping[str, RuleSet] = {
+    SEED_RULES.name: SEED_RULES,
+    WITHIN_LIMITS_RULES.name: WITHIN_LIMITS_RULES,
+}
+
+DISCLAIMER = (
+    "Educational information, not medical advice. Consult a clinician before starting, "
+    "changing or stopping a supplement. Retests are offered to check a supplement plan, "
+    "not as routine screening (Endocrine Society 2024)."
+)
