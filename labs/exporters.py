@@ -42,8 +42,7 @@ class ExportRow:
 
 def _number(value: float | Decimal) -> str:
     """Shortest plain spelling: 30.0 → "30", 12.50 → "12.5", never "1E+1"."""
-    text = format(Decimal(str(value)).normalize(), "f")
-    return text
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 def _cell(text: str) -> str:
@@ -118,4 +117,7 @@ def results_fhir_bundle(rows: Iterable[ExportRow]) -> dict:
     entries = [
         {"fullUrl": result_uuid(row.result_id), "resource": _observation(row)} for row in rows
     ]
-    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    bundle: dict = {"resourceType": "Bundle", "type": "collection"}
+    if entries:  # FHIR JSON forbids empty arrays
+        bundle["entry"] = entries
+    return bundle
