@@ -3,6 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from fhir.resources.bundle import Bundle as R5Bundle
 from fhir.resources.R4B.bundle import Bundle
 
 from labs.exporters import ExportRow, result_uuid, results_csv, results_fhir_bundle
@@ -473,6 +474,7 @@ def test_fhir_export_is_a_valid_r4_bundle():
     document = results_fhir_bundle(EXPORTED)
     parsed = Bundle.model_validate(document)
     assert parsed.type == "collection"
+    R5Bundle.model_validate(document)  # the package's default (R5) models accept it too
     observation = document["entry"][0]["resource"]
     assert observation["status"] == "final"
     assert observation["category"][0]["coding"][0]["code"] == "laboratory"
