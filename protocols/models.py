@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -100,6 +102,11 @@ class Plan(models.Model):
         return f"Plan {self.as_of} ({self.phase})"
 
 
+def new_link_key() -> str:
+    """A fresh secret that the reminder's signed email links are bound to."""
+    return secrets.token_urlsafe(12)
+
+
 class Reminder(models.Model):
     """A retest reminder: a row swept by beat and claimed before each send (STYLE.md habit 3)."""
 
@@ -134,6 +141,9 @@ class Reminder(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     followup_sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Signed snooze/unsubscribe links carry this key; it changes when a link is used or the
+    # reminder moves, so every link works once and an old email cannot undo a newer state.
+    link_key = models.CharField(max_length=24, default=new_link_key)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
