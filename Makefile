@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test venv lint format bench clean
+.PHONY: run test venv var lint format clean
 
 venv: $(VENV)/.installed
 

@@ -11,8 +11,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_worker_and_beat_run_a_periodic_task_without_any_server(tmp_path):
-    for folder in ("broker/in", "broker/processed", "broker/control"):
-        (tmp_path / folder).mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
     env.update(
         COFACTOR_VAR_DIR=str(tmp_path),

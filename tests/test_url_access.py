@@ -1,0 +1,113 @@
+"""Walk every URL pattern so that no view escapes the login and ownership checks."""
+
+import datetime as dt
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import UserFactory
+
+# Views a visitor may open without an account (everything else requires login).
+PUBLIC = {
+    "dashboard:landing",
+    "protocols:what-if",
+    "reminders:snooze",
+    "reminders:unsubscribe",
+}
+SKIPPED_NAMESPACES = {"admin", None}  # admin has its own staff check; allauth is unnamespaced
+
+
+def walk(patterns, namespace=None, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            yield from walk(entry.url_patterns, ns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace, entry.name, prefix + str(entry.pattern), entry
+
+
+def app_patterns():
+    return [
+        (f"{ns}:{name}", route, pattern)
+        for ns, name, route, pattern in walk(get_resolver().url_patterns)
+        if ns not in SKIPPED_NAMESPACES
+    ]
+
+
+def fill(route: str, pk: int) -> str:
+    """Turn a route like 'labs/panels/<int:pk>/edit/' into a concrete path."""
+    import re
+
+    def value(match):
+        converter = match.group(1) or "str"
+        return str(pk) if converter == "int" else "x" * 8
+
+    return "/" + re.sub(r"<(?:(\w+):)?\w+>", value, route)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route"), [(n, r) for n, r, _ in app_patterns()])
+def test_anonymous_visitors_are_sent_to_login(client, name, route):
+    if name in PUBLIC:
+        pytest.skip("public by design")
+    response = client.get(fill(route, 1))
+    assert response.status_code in (302, 405), f"{name} answered {response.status_code}"
+    if response.status_code == 302:
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def owned_ids(user) -> set[int]:
+    """Every primary key of every row the user owns, across the apps' models."""
+    from django.apps import apps
+
+    ids = set()
+    for model in apps.get_models():
+        if model._meta.app_label in {"labs", "protocols"}:
+            field_names = {f.name for f in model._meta.get_fields()}
+            if "user" in field_names:
+                ids |= set(model.objects.filter(user=user).values_list("pk", flat=True))
+    return ids
+
+
+def seed_everything(user) -> None:
+    from labs.models import LifeEvent, Panel, Result, SymptomEntry
+    from protocols.models import HealthProfile, Plan, Reminder, SupplementIntake
+
+    today = dt.date.today()
+    for days in (200, 100, 10):
+        panel = Panel.objects.create(user=user, drawn_on=today - dt.timedelta(days=days))
+        Result.objects.create(
+            panel=panel, user=user, drawn_on=panel.drawn_on, analyte="vitd_25oh",
+            value=20, unit="ng/mL", canonical_value=20,
+        )  # fmt: skip
+        SymptomEntry.objects.create(
+            user=user, recorded_on=panel.drawn_on, symptom="fatigue", severity=2
+        )
+        LifeEvent.objects.create(user=user, kind="illness", occurred_on=panel.drawn_on)
+        plan = Plan.objects.create(
+            user=user, as_of=panel.drawn_on, rule_set="seed", rules_version="test",
+            phase="correction", data={}, inputs={}, inputs_digest=str(days),
+        )  # fmt: skip
+    HealthProfile.objects.create(user=user, goal="sleep")
+    SupplementIntake.objects.create(user=user, nutrient="vitamin_d3", amount=5000, unit="IU")
+    Reminder.objects.create(
+        user=user, plan=plan, due_on=today, send_at=dt.datetime.now(dt.UTC), tests=["vitd_25oh"]
+    )
+
+
+@pytest.mark.django_db
+def test_another_persons_ids_give_404_on_every_view(client):
+    owner, outsider = UserFactory(), UserFactory()
+    seed_everything(owner)
+    client.force_login(outsider)
+    checked = 0
+    for name, route, _ in app_patterns():
+        if "<" not in route or name in PUBLIC:
+            continue
+        for pk in sorted(owned_ids(owner)):
+            path = fill(route, pk)
+            for method in ("get", "post"):
+                status = getattr(client, method)(path).status_code
+                assert status in (404, 405), f"{method.upper()} {path} ({name}) gave {status}"
+            checked += 1
+    assert checked > 0 or not any("<" in r for _, r, _ in app_patterns())
