@@ -68,3 +68,11 @@ def test_signup_with_an_existing_email_is_refused(client, user):
     from accounts.models import User
 
     assert User.objects.filter(email=user.email).count() == 1
+
+
+def test_repeated_failed_logins_are_throttled(client, user):
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": user.email, "password": "wrong"})
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert response.status_code in (200, 429)
