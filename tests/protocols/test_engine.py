@@ -1,0 +1,1037 @@
+"""Table-driven tests of the rules engine (pure: no database, no Django)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from protocols.engine import (
+    GOALS,
+    LIFE_EVENTS,
+    NUTRIENTS,
+    PROFILE_FLAGS,
+    RULES_VERSION,
+    SYMPTOMS,
+    Intake,
+    Measurement,
+    Plan,
+    Snapshot,
+    UnknownRuleSet,
+    compute_plan,
+)
+from protocols.rules import NOT_APPLICABLE_FLAGS, RULE_SETS
+
+AS_OF = date(2026, 3, 5)
+DRAWN = date(2026, 3, 2)
+UNITS = {"vitd_25oh": "ng/mL", "pth_intact": "pg/mL", "egfr": "mL/min/1.73m2"}
+
+
+def m(code: str, value: float, drawn_on: date = DRAWN) -> tuple[str, Measurement]:
+    return code, Measurement(value, UNITS.get(code, "mg/dL"), drawn_on)
+
+
+def snap(*results: tuple[str, Measurement], **kwargs) -> Snapshot:
+    """A snapshot with the given (code, measurement) pairs, as of AS_OF."""
+    grouped: dict[str, list[Measurement]] = {}
+    for code, measurement in results:
+        grouped.setdefault(code, []).append(measurement)
+    kwargs.setdefault("as_of", AS_OF)
+    if "taking" in kwargs:
+        kwargs["taking"] = [Intake(n, a, NUTRIENTS[n][1]) for n, a in kwargs["taking"].items()]
+    if "flags" in kwargs:
+        kwargs["flags"] = frozenset(kwargs["flags"])
+    return Snapshot(results=grouped, **kwargs)
+
+
+def plan_of(*results, **kwargs) -> Plan:
+    return compute_plan(snap(*results, **kwargs))
+
+
+def dose(plan: Plan, nutrient: str) -> tuple[float, float] | None:
+    line = plan.line(nutrient)
+    return (line.daily_min, line.daily_max) if line else None
+
+
+def codes(plan: Plan) -> set[str]:
+    return set(plan.alert_codes())
+
+
+def positive(plan: Plan) -> set[str]:
+    return {s.nutrient for s in plan.supplements if s.daily_max > 0}
+
+
+# --- tiers: just below, at, just above every boundary ------------------------------------
+
+TIER_CASES = [
+    # 25(OH)D, seed: [low, high) up to the target, target closed, excess (low, high]
+    ("vitd_25oh", 19.9, "severe"),
+    ("vitd_25oh", 20, "moderate"),
+    ("vitd_25oh", 20.1, "moderate"),
+    ("vitd_25oh", 29.9, "moderate"),
+    ("vitd_25oh", 30, "mild"),
+    ("vitd_25oh", 30.1, "mild"),
+    ("vitd_25oh", 34.9, "mild"),
+    ("vitd_25oh", 35, "low_normal"),
+    ("vitd_25oh", 35.1, "low_normal"),
+    ("vitd_25oh", 39.9, "low_normal"),
+    ("vitd_25oh", 40, "optimal"),
+    ("vitd_25oh", 40.1, "optimal"),
+    ("vitd_25oh", 59.9, "optimal"),
+    ("vitd_25oh", 60, "optimal"),
+    ("vitd_25oh", 60.1, "above_target"),
+    ("vitd_25oh", 99.9, "above_target"),
+    ("vitd_25oh", 100, "above_target"),
+    ("vitd_25oh", 100.1, "toxicity"),
+    ("vitd_25oh", 149.9, "toxicity"),
+    ("vitd_25oh", 150, "toxicity"),
+    ("vitd_25oh", 150.1, "severe_toxicity"),
+    # RBC magnesium
+    ("mg_rbc", 3.99, "severe"),
+    ("mg_rbc", 4.0, "moderate"),
+    ("mg_rbc", 4.01, "moderate"),
+    ("mg_rbc", 4.49, "moderate"),
+    ("mg_rbc", 4.5, "mild"),
+    ("mg_rbc", 4.51, "mild"),
+    ("mg_rbc", 4.99, "mild"),
+    ("mg_rbc", 5.0, "low"),
+    ("mg_rbc", 5.01, "low"),
+    ("mg_rbc", 5.49, "low"),
+    ("mg_rbc", 5.5, "optimal"),
+    ("mg_rbc", 5.51, "optimal"),
+    ("mg_rbc", 6.5, "optimal"),
+    ("mg_rbc", 6.51, "above_target"),
+    # serum magnesium
+    ("mg_serum", 1.79, "low"),
+    ("mg_serum", 1.8, "normal"),
+    ("mg_serum", 1.81, "normal"),
+    ("mg_serum", 2.3, "normal"),
+    ("mg_serum", 2.31, "high"),
+    # calcium
+    ("ca_total", 8.99, "low"),
+    ("ca_total", 9.0, "normal"),
+    ("ca_total", 10.2, "normal"),
+    ("ca_total", 10.21, "borderline"),
+    ("ca_total", 10.5, "borderline"),
+    ("ca_total", 10.51, "hypercalcemia"),
+    ("ca_ionized", 4.49, "low"),
+    ("ca_ionized", 4.5, "normal"),
+    ("ca_ionized", 5.3, "normal"),
+    ("ca_ionized", 5.31, "hypercalcemia"),
+    # PTH
+    ("pth_intact", 14.9, "low"),
+    ("pth_intact", 15, "optimal"),
+    ("pth_intact", 50, "optimal"),
+    ("pth_intact", 50.1, "elevated"),
+    ("pth_intact", 65, "elevated"),
+    ("pth_intact", 65.1, "high"),
+    # eGFR (KDIGO categories)
+    ("egfr", 29.9, "g4_g5"),
+    ("egfr", 30, "g3b"),
+    ("egfr", 44.9, "g3b"),
+    ("egfr", 45, "g3a"),
+    ("egfr", 59.9, "g3a"),
+    ("egfr", 60, "normal"),
+]
+
+
+@pytest.mark.parametrize(
+    ("marker", "value", "tier"),
+    [pytest.param(*case, id=f"{case[0]}.tier.{case[2]}@{case[1]}") for case in TIER_CASES],
+)
+def test_tier_boundaries_are_half_open(marker, value, tier):
+    plan = plan_of(m(marker, value))
+    assert plan.markers[marker].tier == tier
+
+
+WITHIN_LIMITS_D_TIERS = [
+    (19.9, "severe"),
+    (20, "moderate"),
+    (29.9, "moderate"),
+    (30, "optimal"),
+    (50, "optimal"),
+    (50.1, "above_target"),
+    (100.1, "toxicity"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "tier"),
+    [pytest.param(v, t, id=f"within-limits.d3.tier.{t}@{v}") for v, t in WITHIN_LIMITS_D_TIERS],
+)
+def test_within_limits_aims_25ohd_at_30_to_50(value, tier):
+    plan = plan_of(m("vitd_25oh", value), rules="within-limits")
+    assert plan.markers["vitd_25oh"].tier == tier
+    assert plan.markers["vitd_25oh"].target == (30, 50)
+
+
+# --- doses by tier and combination ---------------------------------------------------------
+
+D3, MG, K2, B6, CA = "vitamin_d3", "magnesium", "vitamin_k2_mk7", "vitamin_b6_p5p", "calcium"
+
+DOSE_CASES = [
+    # id, results, kwargs, {nutrient: (min, max, rule)} (None = no line), phase
+    (
+        "both-low.d3.tier.severe+mg.tier.severe",
+        [m("vitd_25oh", 15), m("mg_rbc", 3.5)],
+        {},
+        {
+            D3: (10000, 10000, "d3.tier.severe"),
+            MG: (600, 800, "mg.tier.severe"),
+            K2: (200, 300, "k2.both_low"),
+            B6: (50, 100, "b6.both_low"),
+        },
+        "correction",
+    ),
+    (
+        "both-low.d3.tier.moderate+mg.tier.moderate",
+        [m("vitd_25oh", 22), m("mg_rbc", 4.2)],
+        {},
+        {
+            D3: (5000, 7000, "d3.tier.moderate"),
+            MG: (400, 600, "mg.tier.moderate"),
+            K2: (200, 300, "k2.both_low"),
+            B6: (50, 100, "b6.both_low"),
+        },
+        "correction",
+    ),
+    (
+        "both-low.d3.tier.mild+mg.tier.mild",
+        [m("vitd_25oh", 32), m("mg_rbc", 4.7)],
+        {},
+        {D3: (4000, 5000, "d3.tier.mild"), MG: (300, 400, "mg.tier.mild")},
+        "correction",
+    ),
+    (
+        "both-low.mg.tier.low",
+        [m("vitd_25oh", 25), m("mg_rbc", 5.2)],
+        {},
+        {MG: (300, 300, "mg.tier.low"), B6: (50, 100, "b6.both_low")},
+        "correction",
+    ),
+    (
+        "only-d-low.mg.only_d_low",
+        [m("vitd_25oh", 22), m("mg_rbc", 6.0)],
+        {},
+        {
+            D3: (5000, 7000, "d3.tier.moderate"),
+            MG: (200, 300, "mg.only_d_low"),
+            K2: (100, 200, "k2.maintenance"),
+            B6: None,
+        },
+        "correction",
+    ),
+    (
+        "only-d-low.mg-unknown",
+        [m("vitd_25oh", 15)],
+        {},
+        {D3: (10000, 10000, "d3.tier.severe"), MG: (200, 300, "mg.only_d_low"), B6: None},
+        "correction",
+    ),
+    (
+        "only-mg-low.d3.only_mg_low.add",
+        [m("vitd_25oh", 45), m("mg_rbc", 4.2)],
+        {},
+        {
+            D3: (2000, 4000, "d3.only_mg_low.add"),
+            MG: (400, 600, "mg.only_mg_low"),
+            K2: (100, 200, "k2.maintenance"),
+            B6: None,
+        },
+        "correction",
+    ),
+    (
+        "only-mg-low.d3.keep_current",
+        [m("vitd_25oh", 45), m("mg_rbc", 3.5)],
+        {"taking": {D3: 2000}},
+        {D3: (2000, 2000, "d3.keep_current"), MG: (400, 600, "mg.only_mg_low")},
+        "correction",
+    ),
+    (
+        "only-mg-low.keep-current-capped-at-maintenance",
+        [m("vitd_25oh", 45), m("mg_rbc", 4.7)],
+        {"taking": {D3: 10000}},
+        {D3: (4000, 5000, "d3.maintenance"), MG: (400, 600, "mg.only_mg_low")},
+        "correction",
+    ),
+    (
+        "maintenance.d3.maintenance+mg.maintenance",
+        [m("vitd_25oh", 45), m("mg_rbc", 6.0)],
+        {},
+        {
+            D3: (4000, 5000, "d3.maintenance"),
+            MG: (300, 400, "mg.maintenance"),
+            K2: (100, 200, "k2.maintenance"),
+            B6: None,
+        },
+        "maintenance",
+    ),
+    (
+        "maintenance.d3.tier.low_normal",
+        [m("vitd_25oh", 37), m("mg_rbc", 6.0)],
+        {},
+        {D3: (4000, 5000, "d3.maintenance")},
+        "maintenance",
+    ),
+    (
+        "maintenance.mg.tier.above_target",
+        [m("vitd_25oh", 45), m("mg_rbc", 7.0)],
+        {},
+        {MG: (300, 400, "mg.maintenance")},
+        "maintenance",
+    ),
+    (
+        "d3.tier.above_target",
+        [m("vitd_25oh", 70), m("mg_rbc", 6.0)],
+        {"taking": {D3: 10000}},
+        {D3: (4000, 5000, "d3.tier.above_target")},
+        "maintenance",
+    ),
+    (
+        "mg.serum_low",
+        [m("vitd_25oh", 45), m("mg_serum", 1.7)],
+        {},
+        {MG: (400, 600, "mg.serum_low")},
+        "correction",
+    ),
+    (
+        "mg-low-d-unknown.d3.keep_current",
+        [m("mg_rbc", 4.2)],
+        {"taking": {D3: 3000}},
+        {D3: (3000, 3000, "d3.keep_current"), MG: (400, 600, "mg.only_mg_low")},
+        "correction",
+    ),
+    (
+        "mg-low-d-unknown-no-d",
+        [m("mg_rbc", 4.2)],
+        {},
+        {D3: None, K2: None, MG: (400, 600, "mg.only_mg_low")},
+        "correction",
+    ),
+    (
+        "calcium.keep_current",
+        [m("vitd_25oh", 45), m("mg_rbc", 6.0)],
+        {"taking": {CA: 500}},
+        {CA: (500, 500, "calcium.keep_current")},
+        "maintenance",
+    ),
+    (
+        "insufficient_data.nothing",
+        [],
+        {"taking": {D3: 5000}},
+        {D3: None, MG: None, K2: None},
+        "insufficient_data",
+    ),
+    (
+        "insufficient_data.normal-serum-only",
+        [m("mg_serum", 2.0)],
+        {},
+        {MG: None},
+        "insufficient_data",
+    ),
+    (
+        "within-limits.both-low-capped",
+        [m("vitd_25oh", 15), m("mg_rbc", 3.5)],
+        {"rules": "within-limits"},
+        {
+            D3: (4000, 4000, "d3.tier.severe"),
+            MG: (350, 350, "mg.tier.severe"),
+            K2: (200, 300, "k2.both_low"),
+            B6: (50, 100, "b6.both_low"),
+        },
+        "correction",
+    ),
+    (
+        "within-limits.maintenance-capped",
+        [m("vitd_25oh", 40), m("mg_rbc", 6.0)],
+        {"rules": "within-limits"},
+        {D3: (4000, 4000, "d3.maintenance"), MG: (300, 350, "mg.maintenance")},
+        "maintenance",
+    ),
+    (
+        "within-limits.mg.only_mg_low",
+        [m("vitd_25oh", 40), m("mg_rbc", 4.2)],
+        {"rules": "within-limits"},
+        {D3: (2000, 4000, "d3.only_mg_low.add"), MG: (350, 350, "mg.only_mg_low")},
+        "correction",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("results", "kwargs", "expected", "phase"),
+    [pytest.param(*case[1:], id=case[0]) for case in DOSE_CASES],
+)
+def test_doses_follow_tier_and_combination(results, kwargs, expected, phase):
+    plan = plan_of(*results, **kwargs)
+    assert plan.phase == phase
+    for nutrient, want in expected.items():
+        line = plan.line(nutrient)
+        if want is None:
+            assert line is None or line.daily_max == 0, nutrient
+        else:
+            assert line is not None, nutrient
+            assert (line.daily_min, line.daily_max, line.rule) == want
+
+
+def test_both_rule_sets_name_their_version():
+    for name, rules in RULE_SETS.items():
+        plan = plan_of(m("vitd_25oh", 22), rules=name)
+        assert plan.rules_version == rules.version == f"{name}-{RULES_VERSION}"
+        assert plan.rule_set == name
+
+
+def test_within_limits_never_recommends_above_the_upper_limit():
+    plan = plan_of(m("vitd_25oh", 10), m("mg_rbc", 3.0), rules="within-limits")
+    assert plan.supplements
+    assert not any(line.above_upper_limit for line in plan.supplements)
+    assert "above_upper_limit" not in codes(plan)
+    assert plan.expected_at_retest["vitd_25oh"] == (30, 50)
+
+
+def test_unknown_rule_set_raises():
+    with pytest.raises(UnknownRuleSet):
+        plan_of(m("vitd_25oh", 22), rules="megadose")
+    assert issubclass(UnknownRuleSet, ValueError)
+
+
+# --- timing and forms --------------------------------------------------------------------
+
+SCHEDULE_CASES = [
+    ("timing.mg_split.600-800", [m("vitd_25oh", 15), m("mg_rbc", 3.5)], MG,
+     [("morning", 300, 400), ("bedtime", 300, 400)]),
+    ("timing.mg_split.300-400", [m("vitd_25oh", 32), m("mg_rbc", 4.7)], MG,
+     [("morning", 150, 200), ("bedtime", 150, 200)]),
+    ("timing.mg_single.300", [m("vitd_25oh", 25), m("mg_rbc", 5.2)], MG, [("bedtime", 300, 300)]),
+    ("timing.mg_single.200-300", [m("vitd_25oh", 22), m("mg_rbc", 6.0)], MG,
+     [("bedtime", 200, 300)]),
+    ("d3.form.morning", [m("vitd_25oh", 22)], D3, [("morning", 5000, 7000)]),
+    ("k2.form.morning", [m("vitd_25oh", 22), m("mg_rbc", 4.2)], K2, [("morning", 200, 300)]),
+    ("b6.form.bedtime", [m("vitd_25oh", 22), m("mg_rbc", 4.2)], B6, [("bedtime", 50, 100)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("results", "nutrient", "schedule"),
+    [pytest.param(*case[1:], id=case[0]) for case in SCHEDULE_CASES],
+)
+def test_schedule(results, nutrient, schedule):
+    line = plan_of(*results).line(nutrient)
+    assert [(s.time, s.amount_min, s.amount_max) for s in line.schedule] == schedule
+
+
+def test_d3_is_taken_in_the_morning_with_fat():
+    line = plan_of(m("vitd_25oh", 22)).line(D3)
+    assert "fat" in line.take_with
+    assert "D3" in line.form
+
+
+FORM_CASES = [
+    ("mg.form.glycinate.default", {}, "glycinate"),
+    ("mg.form.glycinate.sleep", {"goal": "sleep", "symptoms": {"fatigue": 3}}, "glycinate"),
+    ("mg.form.glycinate.bone", {"goal": "bone"}, "glycinate"),
+    ("mg.form.malate.energy", {"goal": "energy"}, "malate"),
+    ("mg.form.malate.fatigue-dominates", {"symptoms": {"fatigue": 3, "insomnia": 1}}, "malate"),
+    ("mg.form.glycinate.fatigue-ties", {"symptoms": {"fatigue": 2, "insomnia": 2}}, "glycinate"),
+    ("mg.form.threonate.cognition", {"goal": "cognition", "symptoms": {"fatigue": 3}}, "threonate"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "form"), [pytest.param(*case[1:], id=case[0]) for case in FORM_CASES]
+)
+def test_magnesium_form_follows_goal_and_symptoms(kwargs, form):
+    plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), **kwargs)
+    assert plan.line(MG).form == form
+
+
+def test_magnesium_is_never_oxide():
+    for goal in [None, *GOALS]:
+        plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), goal=goal)
+        assert "oxide" not in plan.line(MG).form
+
+
+# --- retest ------------------------------------------------------------------------------
+
+RETEST_CASES = [
+    ("retest.correction", [m("vitd_25oh", 22)], {},
+     DRAWN + timedelta(weeks=8), DRAWN + timedelta(weeks=12), False),
+    ("retest.maintenance", [m("vitd_25oh", 45), m("mg_rbc", 6.0)], {},
+     date(2026, 9, 2), date(2027, 3, 2), False),
+    ("retest.maintenance.month-end", [m("vitd_25oh", 45, date(2025, 8, 31))],
+     {"as_of": date(2025, 9, 1)},
+     date(2026, 2, 28), date(2026, 8, 31), False),
+    ("retest.life_event", [m("vitd_25oh", 45), m("mg_rbc", 6.0)],
+     {"life_events": [("illness", date(2026, 4, 1))]}, date(2026, 7, 1), date(2026, 7, 1), False),
+    ("retest.life_event.before-draw-ignored", [m("vitd_25oh", 45), m("mg_rbc", 6.0)],
+     {"life_events": [("illness", date(2026, 2, 1))]}, date(2026, 9, 2), date(2027, 3, 2), False),
+    ("retest.life_event.later-than-correction", [m("vitd_25oh", 22)],
+     {"life_events": [("new_medication", date(2026, 3, 3))]},
+     DRAWN + timedelta(weeks=8), DRAWN + timedelta(weeks=12), False),
+    ("retest.correction.overdue", [m("vitd_25oh", 22)], {"as_of": date(2026, 6, 1)},
+     date(2026, 6, 2), date(2026, 6, 2), True),
+    ("retest.maintenance.overdue-within-latest", [m("vitd_25oh", 45), m("mg_rbc", 6.0)],
+     {"as_of": date(2026, 10, 1)}, date(2026, 10, 2), date(2027, 3, 2), True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("results", "kwargs", "due", "latest", "overdue"),
+    [pytest.param(*case[1:], id=case[0]) for case in RETEST_CASES],
+)
+def test_retest_dates(results, kwargs, due, latest, overdue):
+    plan = plan_of(*results, **kwargs)
+    assert (plan.retest.due_on, plan.retest.latest_on) == (due, latest)
+    assert plan.retest.overdue is overdue
+    assert plan.retest.due_on > plan.as_of
+    if overdue:
+        assert "overdue" in plan.retest.reason
+
+
+def test_life_event_pulls_retest_to_three_months():
+    plan = plan_of(
+        m("vitd_25oh", 45),
+        m("mg_rbc", 6.0),
+        life_events=[("pregnancy", date(2026, 4, 1)), ("diet_change", date(2026, 5, 1))],
+    )
+    assert plan.retest.rule == "retest.life_event"
+    assert plan.retest.due_on == date(2026, 7, 1)
+
+
+def test_retest_tests_list_the_markers_and_calcium_beside_vitamin_d():
+    plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), m("pth_intact", 70))
+    assert plan.retest.tests == ("vitd_25oh", "mg_rbc", "ca_total", "pth_intact")
+
+
+def test_no_retest_without_data_or_when_protocol_does_not_apply():
+    assert plan_of().retest is None
+    assert plan_of(m("vitd_25oh", 22), flags={"pregnant"}).retest is None
+
+
+def test_hold_after_a_stop_retests_with_calcium():
+    plan = plan_of(m("vitd_25oh", 120))
+    assert plan.phase == "hold"
+    assert plan.retest.rule == "retest.hold"
+    assert "ca_total" in plan.retest.tests
+
+
+# --- expected at retest and response -----------------------------------------------------
+
+EXPECTED_CASES = [
+    ("d3.tier.severe", m("vitd_25oh", 15), "vitd_25oh", (40, 50)),
+    ("d3.tier.moderate", m("vitd_25oh", 25), "vitd_25oh", (40, 55)),
+    ("d3.tier.mild", m("vitd_25oh", 32), "vitd_25oh", (45, 60)),
+    ("d3.maintenance", m("vitd_25oh", 45), "vitd_25oh", (40, 60)),
+    ("mg.tier.severe", m("mg_rbc", 3.5), "mg_rbc", (5.0, 5.5)),
+    ("mg.tier.moderate", m("mg_rbc", 4.2), "mg_rbc", (5.5, 6.0)),
+    ("mg.tier.mild", m("mg_rbc", 4.7), "mg_rbc", (5.5, 6.5)),
+    ("mg.tier.low", m("mg_rbc", 5.2), "mg_rbc", (5.5, 6.5)),
+]
+
+
+@pytest.mark.parametrize(
+    ("result", "marker", "band"), [pytest.param(*case[1:], id=case[0]) for case in EXPECTED_CASES]
+)
+def test_expected_at_retest_per_tier(result, marker, band):
+    assert plan_of(result).expected_at_retest[marker] == band
+
+
+BASE = date(2026, 1, 1)
+
+RESPONSE_CASES = [
+    # id, marker, previous, current, days between, on_track (None = no response)
+    ("response.on-track", "vitd_25oh", 22, 45, 70, True),
+    ("response.non_responder.d", "vitd_25oh", 22, 30, 70, False),
+    ("response.non_responder.mild-reached-target", "vitd_25oh", 33, 42, 84, False),
+    ("response.non_responder.mg", "mg_rbc", 4.2, 5.0, 84, False),
+    ("response.window.41-days", "vitd_25oh", 22, 30, 41, None),
+    ("response.window.42-days", "vitd_25oh", 22, 30, 42, False),
+    ("response.window.112-days", "vitd_25oh", 22, 30, 112, False),
+    ("response.window.113-days", "vitd_25oh", 22, 30, 113, None),
+    ("response.previous-not-in-correction", "vitd_25oh", 45, 38, 70, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("marker", "previous", "current", "days", "on_track"),
+    [pytest.param(*case[1:], id=case[0]) for case in RESPONSE_CASES],
+)
+def test_response_and_non_responder(marker, previous, current, days, on_track):
+    later = BASE + timedelta(days=days)
+    plan = plan_of(m(marker, previous, BASE), m(marker, current, later), as_of=later)
+    if on_track is None:
+        assert marker not in plan.response
+        assert "non_responder" not in codes(plan)
+        return
+    response = plan.response[marker]
+    assert (response.previous, response.current, response.on_track) == (previous, current, on_track)
+    assert ("non_responder" in codes(plan)) is (not on_track)
+    if not on_track:
+        alert = next(a for a in plan.alerts if a.code == "non_responder")
+        assert alert.causes == ("absorption", "adherence", "losses", "cofactors")
+        assert plan.phase == "correction"
+
+
+def test_non_responder_whose_value_reached_target_stays_in_correction_dose():
+    later = BASE + timedelta(weeks=12)
+    plan = plan_of(m("vitd_25oh", 33, BASE), m("vitd_25oh", 42, later), as_of=later)
+    assert plan.phase == "correction"
+    assert plan.line(D3).rule == "d3.tier.mild"
+
+
+def test_magnesium_non_responder_gets_liposomal_form():
+    later = BASE + timedelta(weeks=12)
+    plan = plan_of(m("mg_rbc", 4.2, BASE), m("mg_rbc", 4.4, later), as_of=later)
+    assert plan.line(MG).form == "liposomal"
+
+
+def test_measurements_in_any_order_and_future_draws_ignored():
+    results = [
+        m("vitd_25oh", 30, BASE + timedelta(days=70)),
+        m("vitd_25oh", 80, BASE + timedelta(days=75)),
+        m("vitd_25oh", 22, BASE),
+    ]
+    plan = plan_of(*results, as_of=BASE + timedelta(days=70))
+    assert plan.markers["vitd_25oh"].value == 30
+    assert plan.response["vitd_25oh"].previous == 22
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+ALERT_CASES = [
+    # id, results, kwargs, code, level (None = must be absent)
+    ("safety.hypercalcemia", [m("ca_total", 10.51)], {}, "hypercalcemia", "stop"),
+    ("safety.hypercalcemia.ionized", [m("ca_ionized", 5.31)], {}, "hypercalcemia", "stop"),
+    ("safety.hypercalcemia.ionized-at-limit", [m("ca_ionized", 5.3)], {}, "hypercalcemia", None),
+    ("safety.hypercalcemia.borderline@10.5", [m("ca_total", 10.5)], {}, "hypercalcemia", "warning"),
+    ("safety.hypercalcemia.borderline@10.21", [m("ca_total", 10.21)], {}, "hypercalcemia",
+     "warning"),
+    ("safety.hypercalcemia.normal@10.2", [m("ca_total", 10.2)], {}, "hypercalcemia", None),
+    ("safety.vitd_toxicity@100.1", [m("vitd_25oh", 100.1)], {}, "vitd_toxicity", "stop"),
+    ("safety.vitd_toxicity@100", [m("vitd_25oh", 100)], {}, "vitd_toxicity", None),
+    ("safety.vitd_toxicity.urgent@150.1", [m("vitd_25oh", 150.1)], {}, "vitd_toxicity", "urgent"),
+    ("safety.vitd_toxicity.urgent@150", [m("vitd_25oh", 150)], {}, "vitd_toxicity", "stop"),
+    ("safety.vitd_above_target@60.1", [m("vitd_25oh", 60.1)], {}, "vitd_above_target", "warning"),
+    ("safety.vitd_above_target@60", [m("vitd_25oh", 60)], {}, "vitd_above_target", None),
+    ("within-limits.safety.vitd_above_target@50.1", [m("vitd_25oh", 50.1)],
+     {"rules": "within-limits"}, "vitd_above_target", "warning"),
+    ("safety.above_upper_limit.recommended", [m("vitd_25oh", 22)], {}, "above_upper_limit",
+     "warning"),
+    ("safety.above_upper_limit.taken", [m("vitd_25oh", 45)],
+     {"taking": {B6: 150}, "rules": "within-limits"}, "above_upper_limit", "warning"),
+    ("safety.kidney_function.flag", [m("vitd_25oh", 22)], {"flags": {"kidney_disease"}},
+     "kidney_function", "warning"),
+    ("safety.kidney_function.egfr@29.9", [m("vitd_25oh", 22), m("egfr", 29.9)], {},
+     "kidney_function", "warning"),
+    ("safety.kidney_function.caution@30", [m("vitd_25oh", 22), m("egfr", 30)], {},
+     "kidney_function", "info"),
+    ("safety.kidney_function.normal@45", [m("vitd_25oh", 22), m("egfr", 45)], {},
+     "kidney_function", None),
+    ("safety.anticoagulant_k2", [m("vitd_25oh", 22)], {"flags": {"anticoagulant"}},
+     "anticoagulant_k2", "warning"),
+    ("cofactor.d_without_mg", [], {"taking": {D3: 5000, K2: 100}}, "d_without_mg", "warning"),
+    ("cofactor.d_without_mg.with-mg", [], {"taking": {D3: 5000, MG: 300}}, "d_without_mg", None),
+    ("cofactor.d_without_k2", [], {"taking": {D3: 5000, MG: 300}}, "d_without_k2", "warning"),
+    ("cofactor.d_without_k2.anticoagulant", [],
+     {"taking": {D3: 5000}, "flags": {"anticoagulant"}}, "d_without_k2", None),
+    ("cofactor.d_without_mg.kidney", [],
+     {"taking": {D3: 5000}, "flags": {"kidney_disease"}}, "d_without_mg", None),
+    ("cofactor.calcium_without_k2@4000", [], {"taking": {D3: 4000, CA: 1000}},
+     "calcium_without_k2", "warning"),
+    ("cofactor.calcium_without_k2@3999", [], {"taking": {D3: 3999, CA: 1000}},
+     "calcium_without_k2", None),
+    ("cofactor.calcium_without_k2.with-k2", [], {"taking": {D3: 5000, CA: 1000, K2: 100}},
+     "calcium_without_k2", None),
+    ("symptoms.mg_depletion", [], {"taking": {D3: 5000}, "symptoms": {"muscle_cramps": 2}},
+     "mg_depletion_symptoms", "warning"),
+    ("symptoms.mg_depletion.mild", [], {"taking": {D3: 5000}, "symptoms": {"muscle_cramps": 1}},
+     "mg_depletion_symptoms", None),
+    ("symptoms.mg_depletion.with-mg", [],
+     {"taking": {D3: 5000, MG: 300}, "symptoms": {"palpitations": 3}},
+     "mg_depletion_symptoms", None),
+    ("symptoms.mg_depletion.no-d", [], {"symptoms": {"muscle_cramps": 3}},
+     "mg_depletion_symptoms", None),
+    ("symptoms.hypercalcemia", [], {"taking": {D3: 5000}, "symptoms": {"nausea": 2}},
+     "hypercalcemia_symptoms", "warning"),
+    ("symptoms.hypercalcemia.no-d", [], {"symptoms": {"excessive_thirst": 3}},
+     "hypercalcemia_symptoms", None),
+    ("mg.serum_only", [m("mg_serum", 2.0)], {}, "test_rbc_mg", "info"),
+    ("mg.serum_only.no-mg", [m("vitd_25oh", 22)], {}, "test_rbc_mg", "info"),
+    ("mg.serum_only.rbc-present", [m("mg_rbc", 5.0), m("mg_serum", 2.0)], {}, "test_rbc_mg",
+     None),
+    ("pth.elevated@50.1", [m("pth_intact", 50.1)], {}, "pth_elevated", "info"),
+    ("pth.high@65.1", [m("pth_intact", 65.1)], {}, "pth_elevated", "warning"),
+    ("pth.optimal@50", [m("pth_intact", 50)], {}, "pth_elevated", None),
+    ("mg.depleting_medication", [m("vitd_25oh", 22)], {"flags": {"mg_depleting_medication"}},
+     "mg_depleting_medication", "info"),
+    *[
+        (f"safety.protocol_not_applicable.{flag}", [m("vitd_25oh", 22)], {"flags": {flag}},
+         "protocol_not_applicable", "warning")
+        for flag in NOT_APPLICABLE_FLAGS
+    ],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("results", "kwargs", "code", "level"),
+    [pytest.param(*case[1:], id=case[0]) for case in ALERT_CASES],
+)
+def test_alert(results, kwargs, code, level):
+    plan = plan_of(*results, **kwargs)
+    found = [a for a in plan.alerts if a.code == code]
+    if level is None:
+        assert not found
+    else:
+        assert [a.level for a in found] == [level]
+        assert found[0].sources and found[0].reason and found[0].message
+
+
+def test_every_alert_code_of_the_spec_is_covered():
+    spec = {
+        "hypercalcemia", "vitd_toxicity", "vitd_above_target", "above_upper_limit",
+        "d_without_mg", "d_without_k2", "calcium_without_k2", "mg_depletion_symptoms",
+        "hypercalcemia_symptoms", "kidney_function", "anticoagulant_k2",
+        "protocol_not_applicable", "non_responder", "test_rbc_mg", "pth_elevated",
+    }  # fmt: skip
+    covered = {case[3] for case in ALERT_CASES if case[4]} | {"non_responder"}
+    assert spec <= covered
+    assert spec <= {rule.code for rule in RULE_SETS["seed"].alerts.values()}
+
+
+def test_every_profile_flag_changes_the_plan():
+    baseline = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2))
+    for flag in PROFILE_FLAGS:
+        flagged = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), flags={flag})
+        assert codes(flagged) - codes(baseline), flag
+
+
+@pytest.mark.parametrize("flag", [pytest.param(f, id=f"hold.{f}") for f in NOT_APPLICABLE_FLAGS])
+def test_protocol_not_applicable_holds_and_defers(flag):
+    plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), flags={flag}, taking={D3: 2000})
+    assert plan.phase == "hold"
+    assert not positive(plan)
+    assert plan.expected_at_retest == {}
+
+
+def test_hypercalcemia_stops_vitamin_d_and_calcium():
+    plan = plan_of(
+        m("vitd_25oh", 45), m("mg_rbc", 4.2), m("ca_total", 11.0), taking={D3: 5000, CA: 1000}
+    )
+    assert plan.phase == "hold"
+    assert dose(plan, D3) == (0, 0) and dose(plan, CA) == (0, 0)
+    assert not positive(plan)
+    assert plan.line(D3).rule == "safety.hypercalcemia"
+
+
+def test_vitd_toxicity_stops_d_and_not_taken_means_no_line():
+    plan = plan_of(m("vitd_25oh", 120), m("mg_rbc", 4.2))
+    assert plan.phase == "hold"
+    assert plan.line(D3) is None
+    taken = plan_of(m("vitd_25oh", 160), taking={D3: 10000})
+    assert dose(taken, D3) == (0, 0)
+    assert "above_upper_limit" in codes(taken)  # the 10,000 IU taken is still flagged
+
+
+def test_kidney_function_removes_magnesium_and_b6_keeps_d_with_caution():
+    plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), m("egfr", 25), taking={MG: 400})
+    assert plan.phase == "correction"
+    assert dose(plan, MG) == (0, 0)
+    assert plan.line(B6) is None
+    assert dose(plan, D3) == (5000, 7000)
+    assert "caution" in plan.line(D3).reason
+
+
+def test_anticoagulant_removes_k2():
+    plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), flags={"anticoagulant"})
+    assert plan.line(K2) is None
+    taking = plan_of(m("vitd_25oh", 22), flags={"anticoagulant"}, taking={K2: 100})
+    assert dose(taking, K2) == (0, 0)
+
+
+def test_above_upper_limit_sits_on_the_dose_and_one_alert_per_nutrient():
+    plan = plan_of(m("vitd_25oh", 15), m("mg_rbc", 3.5), taking={D3: 10000, MG: 500})
+    assert plan.line(D3).above_upper_limit and plan.line(MG).above_upper_limit
+    assert not plan.line(K2).above_upper_limit
+    ul = [a.nutrient for a in plan.alerts if a.code == "above_upper_limit"]
+    assert sorted(ul) == [MG, D3]
+
+
+def test_taken_dose_above_limit_flags_even_when_recommendation_is_within():
+    plan = plan_of(m("vitd_25oh", 22), rules="within-limits", taking={D3: 10000})
+    assert not plan.line(D3).above_upper_limit
+    assert [a.nutrient for a in plan.alerts if a.code == "above_upper_limit"] == [D3]
+    assert "reduce" in plan.line(D3).reason
+
+
+def test_line_reason_compares_taking_with_recommendation():
+    plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), taking={D3: 5000})
+    assert plan.line(D3).taking == 5000
+    assert "keep" in plan.line(D3).reason
+    assert "5,000 IU D3 and no" in plan.line(MG).reason
+    assert "add 400-600 mg" in plan.line(MG).reason
+
+
+def test_intake_in_mcg_of_vitamin_d_converts_to_iu():
+    plan = compute_plan(Snapshot(as_of=AS_OF, taking=[Intake(D3, 250, "µg"), Intake(MG, 0.3, "g")]))
+    assert "calcium_without_k2" not in codes(plan)
+    assert any(a.nutrient == D3 for a in plan.alerts if a.code == "above_upper_limit")
+    assert "d_without_mg" in codes(plan)  # grams are not a supplement unit: ignored
+
+
+# --- the seed's three case studies -------------------------------------------------------
+
+
+def case1_baseline() -> Plan:
+    day = date(2026, 1, 5)
+    return plan_of(
+        m("vitd_25oh", 22, day),
+        m("mg_rbc", 4.2, day),
+        as_of=day,
+        symptoms={"fatigue": 2, "low_mood": 2},
+    )
+
+
+def case1_six_months() -> Plan:
+    base, later = date(2026, 1, 5), date(2026, 7, 6)
+    return plan_of(
+        m("vitd_25oh", 22, base),
+        m("mg_rbc", 4.2, base),
+        m("vitd_25oh", 28, later),
+        as_of=later,
+        taking={D3: 5000},
+        symptoms={"fatigue": 2, "low_mood": 2, "muscle_cramps": 2},
+    )
+
+
+def case1_twelve_weeks() -> Plan:
+    base, six, later = date(2026, 1, 5), date(2026, 7, 6), date(2026, 9, 28)
+    return plan_of(
+        m("vitd_25oh", 22, base),
+        m("mg_rbc", 4.2, base),
+        m("vitd_25oh", 28, six),
+        m("vitd_25oh", 48, later),
+        m("mg_rbc", 5.8, later),
+        as_of=later,
+        taking={D3: 5000, MG: 400, K2: 200},
+    )
+
+
+def test_case1_baseline_both_low():
+    plan = case1_baseline()
+    assert plan.phase == "correction"
+    assert dose(plan, D3) == (5000, 7000)
+    assert dose(plan, MG) == (400, 600)
+    assert dose(plan, K2) == (200, 300)
+    assert dose(plan, B6) == (50, 100)
+    assert plan.line(MG).form == "glycinate"
+    assert plan.retest.due_on == date(2026, 3, 2)
+
+
+def test_case1_six_months_of_d_alone():
+    plan = case1_six_months()
+    assert plan.phase == "correction"
+    assert {"d_without_mg", "d_without_k2", "mg_depletion_symptoms"} <= codes(plan)
+    assert plan.response == {}  # 26 weeks apart: outside the 6-16-week response window
+    # The seed's revision (D 5,000 IU + Mg glycinate 400 mg + K2 200 mcg) lies in our ranges.
+    assert dose(plan, D3)[0] <= 5000 <= dose(plan, D3)[1]
+    assert dose(plan, MG)[0] <= 400 <= dose(plan, MG)[1]
+    assert dose(plan, K2)[0] <= 200 <= dose(plan, K2)[1]
+    assert plan.retest.due_on == date(2026, 7, 6) + timedelta(weeks=8)
+
+
+def test_case1_twelve_weeks_after_adding_magnesium():
+    plan = case1_twelve_weeks()
+    assert plan.phase == "maintenance"
+    assert plan.response["vitd_25oh"].on_track
+    assert plan.response["vitd_25oh"].expected == (40, 55)
+    assert "non_responder" not in codes(plan)
+    assert not {"d_without_mg", "d_without_k2", "mg_depletion_symptoms"} & codes(plan)
+    assert (dose(plan, D3), dose(plan, MG), dose(plan, K2)) == (
+        (4000, 5000),
+        (300, 400),
+        (100, 200),
+    )
+    assert plan.retest.due_on == date(2027, 3, 28)
+
+
+def test_case2_baseline_high_dose_d_with_calcium_and_nothing_else():
+    plan = plan_of(taking={D3: 10000, CA: 1000}, as_of=date(2026, 1, 5))
+    assert plan.phase == "insufficient_data"
+    assert {"d_without_mg", "d_without_k2", "calcium_without_k2", "above_upper_limit"} <= codes(
+        plan
+    )
+    assert "test_rbc_mg" in codes(plan)
+    assert plan.retest is None
+
+
+def case2_six_months() -> Plan:
+    day = date(2026, 7, 6)
+    return plan_of(
+        m("vitd_25oh", 68, day),
+        m("mg_rbc", 5.4, day),
+        as_of=day,
+        taking={D3: 10000, CA: 1000},
+        symptoms={"muscle_cramps": 2, "insomnia": 2, "anxiety": 2, "palpitations": 2},
+    )
+
+
+def test_case2_six_months_high_d_and_magnesium_depletion():
+    plan = case2_six_months()
+    assert plan.phase == "correction"
+    assert {
+        "vitd_above_target",
+        "mg_depletion_symptoms",
+        "d_without_mg",
+        "d_without_k2",
+        "calcium_without_k2",
+        "above_upper_limit",
+    } <= codes(plan)
+    # Seed's correction: D reduced to 5,000 IU, magnesium 600 mg: both inside our ranges.
+    assert dose(plan, D3) == (4000, 5000)
+    assert plan.line(D3).rule == "d3.tier.above_target"
+    assert dose(plan, MG) == (400, 600)
+    assert dose(plan, CA) == (1000, 1000)
+    assert "reduce" in plan.line(D3).reason
+
+
+def test_case2_twelve_weeks_later():
+    six, later = date(2026, 7, 6), date(2026, 9, 28)
+    plan = plan_of(
+        m("vitd_25oh", 68, six),
+        m("mg_rbc", 5.4, six),
+        m("mg_rbc", 6.1, later),
+        as_of=later,
+        taking={D3: 5000, MG: 600, K2: 300, CA: 500},
+        symptoms={"muscle_cramps": 0, "insomnia": 0},
+    )
+    assert plan.phase == "maintenance"
+    assert plan.response["mg_rbc"].on_track
+    assert not {"mg_depletion_symptoms", "d_without_mg", "calcium_without_k2"} & codes(plan)
+    assert dose(plan, MG) == (300, 400)
+
+
+def case3_baseline() -> Plan:
+    day = date(2026, 1, 5)
+    return plan_of(
+        m("vitd_25oh", 18, day),
+        m("mg_rbc", 4.5, day),
+        as_of=day,
+        symptoms={"anxiety": 2, "insomnia": 2, "fatigue": 2},
+    )
+
+
+def test_case3_baseline_synergistic_correction():
+    plan = case3_baseline()
+    assert plan.phase == "correction"
+    assert plan.markers["mg_rbc"].tier == "mild"  # 4.5 exactly: half-open interval
+    assert dose(plan, D3) == (10000, 10000)
+    assert dose(plan, MG) == (300, 400)  # seed used 500 mg; see mg.tier.severe note
+    assert dose(plan, K2) == (200, 300)
+    assert dose(plan, B6) == (50, 100)
+    assert plan.line(MG).form == "glycinate"
+    assert plan.expected_at_retest == {"vitd_25oh": (40, 50), "mg_rbc": (5.5, 6.5)}
+
+
+def test_case3_twelve_weeks_maintenance():
+    base, later = date(2026, 1, 5), date(2026, 3, 30)
+    plan = plan_of(
+        m("vitd_25oh", 18, base),
+        m("mg_rbc", 4.5, base),
+        m("vitd_25oh", 52, later),
+        m("mg_rbc", 5.6, later),
+        as_of=later,
+        taking={D3: 10000, MG: 500, K2: 200, B6: 50},
+    )
+    assert plan.phase == "maintenance"
+    assert all(r.on_track for r in plan.response.values())
+    assert set(plan.response) == {"vitd_25oh", "mg_rbc"}
+    # Seed maintenance: D 4,000 IU, Mg 300 mg, K2 100 mcg.
+    assert (dose(plan, D3), dose(plan, MG), dose(plan, K2)) == (
+        (4000, 5000),
+        (300, 400),
+        (100, 200),
+    )
+    assert plan.line(B6) is None
+    assert plan.retest.due_on == date(2026, 9, 30)
+
+
+# --- catalogs and JSON shape -------------------------------------------------------------
+
+
+def test_catalogs_for_the_web_layer():
+    assert len(SYMPTOMS) == 15
+    patterns = {p for _, tags in SYMPTOMS.values() for p in tags}
+    assert patterns == {"magnesium_deficiency", "vitamin_d_deficiency", "hypercalcemia"}
+    assert set(PROFILE_FLAGS) == {
+        "pregnant", "kidney_disease", "anticoagulant", "granulomatous_disease",
+        "kidney_stones", "hypercalcemia_history", "mg_depleting_medication", "under_18",
+    }  # fmt: skip
+    assert set(GOALS) == {"bone", "sleep", "energy", "cognition"}
+    assert set(LIFE_EVENTS) == {"pregnancy", "new_medication", "major_stress", "illness",
+                                "diet_change"}  # fmt: skip
+    assert NUTRIENTS[D3] == ("Vitamin D3", "IU", 4000)
+    assert NUTRIENTS[MG][1:] == ("mg", 350)
+    assert NUTRIENTS[B6][1:] == ("mg", 100)
+    assert NUTRIENTS[K2][2] is None
+
+
+def test_to_dict_has_the_shape_of_product_4_6():
+    later = BASE + timedelta(weeks=10)
+    plan = plan_of(
+        m("vitd_25oh", 22, BASE),
+        m("vitd_25oh", 30, later),
+        m("mg_rbc", 4.2, later),
+        as_of=later,
+        taking={D3: 5000},
+    )
+    data = json.loads(json.dumps(plan.to_dict()))
+    assert {
+        "rules_version", "as_of", "phase", "markers", "supplements", "retest",
+        "expected_at_retest", "response", "alerts",
+    } <= set(data)  # fmt: skip
+    assert data["as_of"] == later.isoformat()
+    assert data["phase"] in {"correction", "maintenance", "hold", "insufficient_data"}
+    marker = data["markers"]["vitd_25oh"]
+    assert set(marker) >= {"value", "unit", "drawn_on", "tier", "target"}
+    assert marker == {**marker, "value": 30, "drawn_on": later.isoformat(), "target": [40, 60]}
+    assert isinstance(marker["value"], int)
+    for line in data["supplements"]:
+        assert set(line) >= {
+            "nutrient", "daily_min", "daily_max", "unit", "schedule", "form", "take_with",
+            "above_upper_limit", "rule", "sources", "reason",
+        }  # fmt: skip
+        assert line["unit"] in {"IU", "mg", "mcg"}
+        for item in line["schedule"]:
+            assert set(item) == {"time", "amount_min", "amount_max"}
+            assert item["time"] in {"morning", "evening", "bedtime"}
+    d3 = next(s for s in data["supplements"] if s["nutrient"] == D3)
+    assert (d3["daily_min"], d3["daily_max"]) == (4000, 5000)  # 30 ng/mL: mild tier
+    assert isinstance(d3["daily_min"], int)
+    assert set(data["retest"]) >= {"due_on", "latest_on", "tests", "reason"}
+    assert data["retest"]["due_on"] == (later + timedelta(weeks=8)).isoformat()
+    assert data["expected_at_retest"]["vitd_25oh"] == [45, 60]
+    assert data["response"]["vitd_25oh"] == {
+        **data["response"]["vitd_25oh"],
+        "previous": 22,
+        "current": 30,
+        "expected": [40, 55],
+        "on_track": False,
+    }
+    for alert in data["alerts"]:
+        assert set(alert) >= {"level", "code", "message", "sources", "reason"}
+        assert alert["level"] in {"stop", "urgent", "warning", "info"}
+
+
+def test_to_dict_retest_is_null_without_data():
+    data = plan_of().to_dict()
+    assert data["retest"] is None
+    assert data["supplements"] == [] and data["markers"] == {}
+
+
+def test_plan_is_deterministic_whatever_the_input_order():
+    results = [m("vitd_25oh", 22, BASE), m("vitd_25oh", 30, BASE + timedelta(days=70))]
+    kwargs = {"as_of": BASE + timedelta(days=71), "taking": {D3: 5000, CA: 500}}
+    forward = plan_of(*results, **kwargs).to_dict()
+    backward = plan_of(*reversed(results), **kwargs).to_dict()
+    assert forward == backward
