@@ -339,8 +339,12 @@ def _reading(
 
 _UNIT_NAMES = {"iu": "IU", "mg": "mg", "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg"}
 # (from, to) -> factor; vitamin D: 1 mcg = 40 IU (CLINICAL.md §1).
-_UNIT_FACTORS = {("mcg", "IU"): 40.0, ("mg", "IU"): 40_000.0, ("mg", "mcg"): 1000.0}
-_UNIT_FACTORS[("mcg", "mg")] = 0.001
+_UNIT_FACTORS = {
+    ("mcg", "IU"): 40.0,
+    ("mg", "IU"): 40_000.0,
+    ("mg", "mcg"): 1000.0,
+    ("mcg", "mg"): 0.001,
+}
 
 
 def _in_unit(nutrient: str, amount: float, unit: str) -> float | None:
