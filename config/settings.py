@@ -184,7 +184,7 @@ EMAIL_BACKEND = os.environ.get(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -241,7 +241,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "protocols.tasks.record_heartbeat",
         "schedule": float(env_int("CELERY_HEARTBEAT_SECONDS", 300)),
     },
+    "send-due-reminders": {
+        "task": "protocols.tasks.send_due_reminders",
+        "schedule": float(env_int("REMINDER_SWEEP_SECONDS", 300)),
+    },
 }
+
+# Retest reminders: the local hour emails go out, and how long a row may stay "sending"
+# (a worker killed mid-send) before the sweep hands it back.
+REMINDER_LOCAL_HOUR = env_int("REMINDER_LOCAL_HOUR", 9)
+if not 0 <= REMINDER_LOCAL_HOUR <= 23:
+    raise ImproperlyConfigured("REMINDER_LOCAL_HOUR must be an hour from 0 to 23")
+REMINDER_SENDING_TIMEOUT = env_int("REMINDER_SENDING_TIMEOUT", 30 * 60)
 
 LOGGING = {
     "version": 1,

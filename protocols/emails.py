@@ -1,0 +1,78 @@
+"""The retest reminder email: one builder, three templates (STYLE.md habit 10)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+from labs.analytes import ANALYTES
+
+from .models import Reminder
+from .reminders import SNOOZE_WEEKS, local_today, reminder_link_token
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def results_url() -> str:
+    """Where a person enters new results: the panel form once labs has it, else the dashboard."""
+    try:
+        return _absolute(reverse("labs:panel-create"))
+    except NoReverseMatch:
+        return _absolute("/dashboard/")
+
+
+def test_names(codes: list[str]) -> list[str]:
+    """Human names of the analytes to ask the lab for, in the plan's order."""
+    return [ANALYTES[code].name if code in ANALYTES else code for code in codes]
+
+
+def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime) -> dict:
+    overdue = followup or reminder.due_on < local_today(reminder.user, now)
+    snooze_links = [
+        (
+            weeks,
+            _absolute(
+                reverse(
+                    "reminders:snooze",
+                    args=[reminder_link_token(reminder, "snooze", w=weeks)],
+                )
+            ),
+        )
+        for weeks in SNOOZE_WEEKS
+    ]
+    return {
+        "user": reminder.user,
+        "reminder": reminder,
+        "overdue": overdue,
+        "due_on": reminder.due_on,
+        "tests": test_names(reminder.tests),
+        "reason": reminder.reason,
+        "results_url": results_url(),
+        "snooze_links": snooze_links,
+        "unsubscribe_url": _absolute(
+            reverse("reminders:unsubscribe", args=[reminder_link_token(reminder, "unsubscribe")])
+        ),
+        "settings_url": _absolute(reverse("accounts:preferences")),
+        "SITE_URL": settings.SITE_URL,
+    }
+
+
+def reminder_email(*, reminder: Reminder, followup: bool, now: datetime) -> EmailMultiAlternatives:
+    """The reminder (or its overdue variant) as a text + HTML message, ready to send."""
+    context = reminder_email_context(reminder=reminder, followup=followup, now=now)
+    name = "reminder-overdue" if context["overdue"] else "reminder"
+    subject = render_to_string(f"emails/{name}-subject.txt", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),  # one line, whatever the template's whitespace
+        body=render_to_string(f"emails/{name}-body.txt", context),
+        to=[reminder.user.email],
+        headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},
+    )
+    message.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
+    return message

@@ -1,0 +1,25 @@
+"""Reminders follow plans and results. Connected once from ProtocolsConfig.ready()."""
+
+from django.dispatch import receiver
+
+from labs.signals import data_changed
+
+from .reminders import (
+    reminder_close_on_results,
+    reminder_enqueue_if_due,
+    reminder_schedule_from_plan,
+)
+from .signals import plan_created
+
+
+@receiver(plan_created, dispatch_uid="reminders-follow-plan")
+def schedule_reminder_from_plan(sender, plan, previous=None, **kwargs) -> None:
+    """A new plan creates, moves or cancels the user's open reminder."""
+    reminder_enqueue_if_due(reminder_schedule_from_plan(plan=plan))
+
+
+@receiver(data_changed, dispatch_uid="reminders-close-on-results")
+def close_reminder_on_results(sender, user, kind, **kwargs) -> None:
+    """New results answer the retest; life events move it through the plan instead."""
+    if kind == "results":
+        reminder_enqueue_if_due(reminder_close_on_results(user=user))
