@@ -21,14 +21,17 @@ def _symptom(code: str, label: str, *patterns: str) -> Symptom:
     return Symptom(code, label, frozenset(patterns))
 
 
+# Pattern tags from the seeds: seed:002 §Magnesium Depletion Accelerates and §Symptoms of
+# hypercalcemia; seed:000 (muscle pain, cramps, fatigue, anxiety); seed:001 (irregular
+# heartbeat, headaches, poor sleep; low D with mood and immunity).
 SYMPTOMS: dict[str, Symptom] = {
     s.code: s
     for s in (
         _symptom("muscle_cramps", "Muscle cramps or twitches", MAGNESIUM_DEFICIENCY),
         _symptom("muscle_weakness", "Muscle pain or weakness", VITAMIN_D_DEFICIENCY,
-                 MAGNESIUM_DEFICIENCY),
+                 MAGNESIUM_DEFICIENCY, HYPERCALCEMIA),
         _symptom("insomnia", "Restless sleep or insomnia", MAGNESIUM_DEFICIENCY),
-        _symptom("anxiety", "Anxiety or irritability", MAGNESIUM_DEFICIENCY),
+        _symptom("anxiety", "Anxiety or irritability", MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY),
         _symptom("fatigue", "Fatigue", MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY, HYPERCALCEMIA),
         _symptom("palpitations", "Palpitations or irregular heartbeat", MAGNESIUM_DEFICIENCY),
         _symptom("headaches", "Headaches or migraines", MAGNESIUM_DEFICIENCY),

@@ -14,6 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from labs.symptoms import (  # noqa: F401 - re-exported for the engine
+    HYPERCALCEMIA,
+    LIFE_EVENTS,
+    MAGNESIUM_DEFICIENCY,
+    VITAMIN_D_DEFICIENCY,
+)
+from labs.symptoms import SYMPTOMS as _SYMPTOM_CATALOG
+
 RULES_VERSION = "2026.11.1"
 
 SEED = "seed:002"
@@ -42,32 +50,11 @@ Status = Literal["low", "adequate", "high", "toxic", "info"]
 
 # --- catalogs the web layer shows --------------------------------------------------------
 
-MAGNESIUM_DEFICIENCY = "magnesium_deficiency"
-VITAMIN_D_DEFICIENCY = "vitamin_d_deficiency"
-HYPERCALCEMIA = "hypercalcemia"
-
-# code -> (label, pattern tags). Tags from the seeds: seed:002 §Magnesium Depletion
-# Accelerates and §Symptoms of hypercalcemia; seed:000 (muscle pain, cramps, fatigue,
-# anxiety); seed:001 (irregular heartbeat, headaches, poor sleep; low D and mood, immunity).
+# The symptom catalog and life events are labs data (PRODUCT.md §2), kept in one place.
+# code -> (label, pattern tags)
 SYMPTOMS: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "muscle_cramps": ("Muscle cramps", (MAGNESIUM_DEFICIENCY,)),
-    "muscle_weakness": (
-        "Muscle pain or weakness",
-        (MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY, HYPERCALCEMIA),
-    ),
-    "insomnia": ("Restless sleep / insomnia", (MAGNESIUM_DEFICIENCY,)),
-    "anxiety": ("Anxiety", (MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY)),
-    "fatigue": ("Fatigue", (MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY, HYPERCALCEMIA)),
-    "palpitations": ("Palpitations / irregular heartbeat", (MAGNESIUM_DEFICIENCY,)),
-    "headaches": ("Headaches", (MAGNESIUM_DEFICIENCY,)),
-    "low_mood": ("Low mood", (VITAMIN_D_DEFICIENCY,)),
-    "frequent_infections": ("Frequent infections", (VITAMIN_D_DEFICIENCY,)),
-    "bone_pain": ("Bone pain", (VITAMIN_D_DEFICIENCY,)),
-    "nausea": ("Nausea", (HYPERCALCEMIA,)),
-    "constipation": ("Constipation", (HYPERCALCEMIA,)),
-    "excessive_thirst": ("Excessive thirst or urination", (HYPERCALCEMIA,)),
-    "confusion": ("Confusion", (HYPERCALCEMIA,)),
-    "kidney_stones": ("Kidney stones", (HYPERCALCEMIA,)),
+    code: (symptom.label, tuple(sorted(symptom.patterns)))
+    for code, symptom in _SYMPTOM_CATALOG.items()
 }
 
 PROFILE_FLAGS: Mapping[str, str] = {
@@ -88,13 +75,6 @@ GOALS: Mapping[str, str] = {
     "cognition": "Cognition",
 }
 
-LIFE_EVENTS: Mapping[str, str] = {
-    "pregnancy": "Pregnancy",
-    "new_medication": "New medication",
-    "major_stress": "Major stress",
-    "illness": "Illness",
-    "diet_change": "Diet change",
-}
 
 # Flags under which the adult protocol does not apply as is (PRODUCT.md §4.3).
 NOT_APPLICABLE_FLAGS = (
