@@ -1,0 +1,353 @@
+"""Forms of the labs app: they validate at the edge and give plain-word, field-level errors.
+
+The panel entry form is a panel form plus a list of result rows. Rows are posted as
+parallel lists (row, analyte, value, unit) rather than a numbered formset, so htmx can
+add and remove rows without renumbering anything.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from labs.analytes import ANALYTES, Analyte, status
+from labs.importers import _implausible
+from labs.models import LIFE_EVENT_CHOICES
+from labs.symptoms import SEVERITY_LABELS, SYMPTOMS
+from labs.units import to_canonical, units_for
+
+EARLIEST = date(1900, 1, 1)
+ALL_UNITS = list(dict.fromkeys(u for a in ANALYTES.values() for u in units_for(a.code)))
+ANALYTE_SELECT = [("", gettext_lazy("Choose…"))] + [
+    (a.code, a.short_name) for a in ANALYTES.values()
+]
+FASTING_CHOICES = [("", gettext_lazy("Not recorded")), ("true", gettext_lazy("Yes")),
+                   ("false", gettext_lazy("No"))]  # fmt: skip
+SEVERITY_SELECT = [("", "—")] + [(str(k), f"{k} {v}") for k, v in SEVERITY_LABELS.items()]
+CSV_MAX_BYTES = 2 * 1024 * 1024
+CSV_MAX_ROWS = 20_000
+FHIR_MAX_BYTES = 5 * 1024 * 1024
+
+
+def check_not_future(value: date, today: date) -> date:
+    if value > today:
+        raise forms.ValidationError(_("The date cannot be in the future."), code="future")
+    if value < EARLIEST:
+        raise forms.ValidationError(_("Enter a date after 1900."), code="too_early")
+    return value
+
+
+def parse_number(text: str) -> float:
+    """A positive finite number; a single decimal comma ("12,5") is accepted."""
+    cleaned = text.strip().replace(",", ".", 1) if text.count(",") == 1 else text.strip()
+    try:
+        number = float(cleaned)
+    except ValueError:
+        raise forms.ValidationError(
+            _("“%(value)s” is not a number. Type digits, like 32.5."),
+            code="not_a_number",
+            params={"value": text.strip()},
+        ) from None
+    if not math.isfinite(number):
+        raise forms.ValidationError(_("Enter an ordinary number, like 32.5."), code="not_finite")
+    if number <= 0:
+        raise forms.ValidationError(_("The value must be greater than 0."), code="not_positive")
+    return number
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PanelForm(forms.Form):
+    """The panel's own fields: date drawn, lab, fasting, notes."""
+
+    drawn_on = forms.DateField(label=gettext_lazy("Date drawn"), widget=DateInput())
+    lab = forms.CharField(label=gettext_lazy("Lab"), max_length=120, required=False)
+    fasting = forms.TypedChoiceField(
+        label=gettext_lazy("Fasting"),
+        choices=FASTING_CHOICES,
+        required=False,
+        coerce=lambda v: v == "true",
+        empty_value=None,
+    )
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_drawn_on(self) -> date:
+        return check_not_future(self.cleaned_data["drawn_on"], self.today)
+
+
+class ResultRowForm(forms.Form):
+    """One result row: analyte, value and unit, checked together for plausibility."""
+
+    analyte = forms.ChoiceField(
+        choices=ANALYTE_SELECT, error_messages={"required": gettext_lazy("Choose an analyte.")}
+    )
+    value = forms.CharField(
+        max_length=32, error_messages={"required": gettext_lazy("Enter the value.")}
+    )
+    unit = forms.ChoiceField(
+        choices=[(u, u) for u in ALL_UNITS],
+        error_messages={
+            "required": gettext_lazy("Choose a unit."),
+            "invalid_choice": gettext_lazy("Unknown unit “%(value)s”."),
+        },
+    )
+
+    def clean_value(self) -> float:
+        return parse_number(self.cleaned_data["value"])
+
+    def clean(self):
+        data = super().clean()
+        code, value, unit = data.get("analyte"), data.get("value"), data.get("unit")
+        if not code or not unit:
+            return data
+        analyte = ANALYTES[code]
+        if unit not in analyte.units:
+            accepted = _(" or ").join(units_for(code))
+            self.add_error(
+                "unit",
+                _("%(unit)s is not a unit for %(name)s; use %(accepted)s.")
+                % {"unit": unit, "name": analyte.short_name, "accepted": accepted},
+            )
+            return data
+        if value is None:
+            return data
+        canonical = to_canonical(code, value, unit)
+        low, high = analyte.plausible
+        if not low <= canonical <= high:
+            self.add_error("value", _implausible(analyte, value, unit))
+        else:
+            data["canonical_value"] = canonical
+        return data
+
+
+@dataclass(frozen=True)
+class Preview:
+    analyte: Analyte | None = None
+    canonical: float | None = None
+    status: str | None = None
+    error: str = ""
+
+
+@dataclass
+class ResultRow:
+    """A row of the entry form: a stable key (for element ids) and its form."""
+
+    key: str
+    form: ResultRowForm
+
+    @property
+    def unit_choices(self) -> list[str]:
+        code = self.form["analyte"].value()
+        return units_for(code) if code in ANALYTES else ALL_UNITS
+
+    @property
+    def is_blank(self) -> bool:
+        form = self.form
+        return (
+            not (form["analyte"].value() or "").strip()
+            and not (form["value"].value() or "").strip()
+        )
+
+    @cached_property
+    def preview(self) -> Preview | None:
+        """The value converted to the canonical unit with its badge, once the row is valid."""
+        if self.is_blank:
+            return None
+        fields = {name: self.form[name].value() or "" for name in ("analyte", "value", "unit")}
+        check = ResultRowForm(fields)
+        if check.is_valid():
+            analyte = ANALYTES[fields["analyte"]]
+            canonical = check.cleaned_data["canonical_value"]
+            return Preview(analyte, round(canonical, analyte.decimals), status(analyte, canonical))
+        if fields["analyte"] and fields["value"] and fields["unit"]:
+            errors = check.errors.get("value") or check.errors.get("unit") or []
+            return Preview(error=errors[0]) if errors else None
+        return None
+
+
+def new_row_key() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def blank_row(user=None, analyte: str = "") -> ResultRow:
+    """An empty row; with an analyte, its unit starts at the person's preferred one."""
+    unit = ""
+    if analyte in ANALYTES:
+        preferred = user.preferred_unit(analyte) if user else None
+        units = units_for(analyte)
+        unit = preferred if preferred in units else units[0]
+    key = new_row_key()
+    initial = {"analyte": analyte, "unit": unit}
+    return ResultRow(key, ResultRowForm(initial=initial, auto_id=f"id_%s_{key}"))
+
+
+class PanelEntry:
+    """The whole entry form: a PanelForm and its result rows, valid only all together."""
+
+    def __init__(self, data=None, *, today: date, initial=None, rows=None):
+        self.panel = PanelForm(data, initial=initial, today=today)
+        self.rows: list[ResultRow] = rows if rows is not None else self._bound_rows(data)
+        self.errors: list[str] = []
+
+    @staticmethod
+    def _bound_rows(data) -> list[ResultRow]:
+        if data is None:
+            return []
+        analytes, values, units = (data.getlist(n) for n in ("analyte", "value", "unit"))
+        keys = data.getlist("row")
+        count = max(len(analytes), len(values), len(units))
+        rows = []
+        for i in range(count):
+            key = keys[i] if i < len(keys) and keys[i].isalnum() else new_row_key()
+            fields = {
+                "analyte": analytes[i] if i < len(analytes) else "",
+                "value": values[i] if i < len(values) else "",
+                "unit": units[i] if i < len(units) else "",
+            }
+            form = ResultRowForm(fields, auto_id=f"id_%s_{key}")
+            rows.append(ResultRow(key, form))
+        return rows
+
+    def filled(self) -> list[ResultRow]:
+        """Rows with an analyte or a value; a row with neither is an unused line, skipped."""
+        return [row for row in self.rows if not row.is_blank]
+
+    def is_valid(self) -> bool:
+        valid = self.panel.is_valid()
+        filled = self.filled()
+        valid = all([row.form.is_valid() for row in filled]) and valid
+        if not filled:
+            self.errors.append(_("Enter at least one result."))
+            return False
+        return self._check_duplicates(filled) and valid
+
+    def _check_duplicates(self, filled: list[ResultRow]) -> bool:
+        first_row: dict[str, int] = {}
+        ok = True
+        for number, row in enumerate(filled, start=1):
+            code = row.form.cleaned_data.get("analyte")
+            if not code:
+                continue
+            if code in first_row:
+                row.form.add_error(
+                    "analyte",
+                    _("%(name)s is already in this panel (row %(row)d).")
+                    % {"name": ANALYTES[code].short_name, "row": first_row[code]},
+                )
+                ok = False
+            first_row.setdefault(code, number)
+        return ok
+
+    def results(self) -> list[tuple[str, float, str]]:
+        """(analyte, value, unit) of every filled row; call after is_valid()."""
+        return [
+            (r.form.cleaned_data["analyte"], r.form.cleaned_data["value"],
+             r.form.cleaned_data["unit"])
+            for r in self.filled()
+        ]  # fmt: skip
+
+    def without(self, key: str) -> None:
+        self.rows = [row for row in self.rows if row.key != key]
+
+
+def rows_from_results(results) -> list[ResultRow]:
+    """Unbound rows showing a panel's stored results (value and unit as entered)."""
+    rows = []
+    for result in results:
+        key = new_row_key()
+        initial = {"analyte": result.analyte, "value": f"{result.value:g}", "unit": result.unit}
+        rows.append(ResultRow(key, ResultRowForm(initial=initial, auto_id=f"id_%s_{key}")))
+    return rows
+
+
+class SymptomCheckinForm(forms.Form):
+    """One day's check-in: a 0–3 score for any number of symptoms, and a note."""
+
+    recorded_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        for code, symptom in SYMPTOMS.items():
+            self.fields[f"s_{code}"] = forms.TypedChoiceField(
+                label=symptom.label,
+                choices=SEVERITY_SELECT,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+
+    def symptom_fields(self):
+        return [self[f"s_{code}"] for code in SYMPTOMS]
+
+    def clean_recorded_on(self) -> date:
+        return check_not_future(self.cleaned_data["recorded_on"], self.today)
+
+    def clean(self):
+        data = super().clean()
+        if not self.scores() and not self.errors:
+            raise forms.ValidationError(_("Score at least one symptom (0 means none)."))
+        return data
+
+    def scores(self) -> dict[str, int]:
+        return {
+            code: self.cleaned_data[f"s_{code}"]
+            for code in SYMPTOMS
+            if self.cleaned_data.get(f"s_{code}") is not None
+        }
+
+
+class LifeEventForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What happened"), choices=LIFE_EVENT_CHOICES)
+    occurred_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_occurred_on(self) -> date:
+        return check_not_future(self.cleaned_data["occurred_on"], self.today)
+
+
+class UploadForm(forms.Form):
+    """A file upload with a size cap; the bytes are read once, here."""
+
+    file = forms.FileField(label=gettext_lazy("File"))
+
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                _("The file is larger than the limit of %(mb)d MB. Split it into smaller files.")
+                % {"mb": self.max_bytes // (1024 * 1024)},
+                code="too_large",
+            )
+        return upload.read()

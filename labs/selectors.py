@@ -1,0 +1,147 @@
+"""Reads of the labs app, always scoped to one person and with a constant number of queries."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+
+from labs.analytes import ANALYTES, Analyte, status
+from labs.exporters import ExportRow
+from labs.models import LifeEvent, Panel, Result, SymptomEntry
+from protocols.models import HealthProfile, Plan, SupplementIntake
+
+
+@dataclass(frozen=True)
+class LatestValue:
+    """The newest result of one analyte, with the badge it earns."""
+
+    analyte: Analyte
+    result: Result
+    status: str | None
+
+
+def panel_list(*, user) -> QuerySet[Panel]:
+    """The person's panels, newest first, each with its results (one extra query in all)."""
+    return Panel.objects.filter(user=user).prefetch_related(
+        Prefetch("results", queryset=Result.objects.order_by("analyte"))
+    )
+
+
+def result_series(*, user, analyte: str) -> QuerySet[Result]:
+    """One analyte's results over time, oldest first (through the result_user_series index)."""
+    return Result.objects.filter(user=user, analyte=analyte).order_by("drawn_on", "id")
+
+
+def results_for_export(*, user) -> list[ExportRow]:
+    """Every result as the exporters want it, oldest first, with its panel's lab and notes."""
+    rows = (
+        Result.objects.filter(user=user)
+        .order_by("drawn_on", "panel_id", "analyte")
+        .values_list(
+            "id", "drawn_on", "analyte", "value", "unit", "canonical_value",
+            "panel__lab", "panel__notes",
+        )
+    )  # fmt: skip
+    return [ExportRow(*row) for row in rows]
+
+
+def latest_values(*, user) -> list[LatestValue]:
+    """The newest result of each analyte the person has, in catalog order (one query)."""
+    newest: dict[str, Result] = {}
+    for result in Result.objects.filter(user=user).order_by("-drawn_on", "-id"):
+        newest.setdefault(result.analyte, result)
+    return [
+        LatestValue(analyte, newest[code], status(analyte, newest[code].canonical_value))
+        for code, analyte in ANALYTES.items()
+        if code in newest
+    ]
+
+
+def symptom_history(*, user, limit_days: int | None = None) -> OrderedDict[date, list]:
+    """Symptom scores grouped by day, newest day first (one query)."""
+    entries = SymptomEntry.objects.filter(user=user).order_by("-recorded_on", "symptom")
+    days: OrderedDict[date, list[SymptomEntry]] = OrderedDict()
+    for entry in entries:
+        days.setdefault(entry.recorded_on, []).append(entry)
+    if limit_days is not None:
+        return OrderedDict(list(days.items())[:limit_days])
+    return days
+
+
+def symptom_scores_on(*, user, day: date) -> dict[str, int]:
+    """What the person scored on one day, for pre-filling the check-in form."""
+    return dict(
+        SymptomEntry.objects.filter(user=user, recorded_on=day).values_list("symptom", "severity")
+    )
+
+
+def life_events(*, user) -> QuerySet[LifeEvent]:
+    return LifeEvent.objects.filter(user=user)
+
+
+def current_plan(*, user):
+    """The person's newest stored plan, or None."""
+    return Plan.objects.filter(user=user).order_by("-created_at", "-id").first()
+
+
+def _rows(queryset, *fields: str) -> list[dict]:
+    return list(queryset.values(*fields))
+
+
+def account_export(*, user) -> dict:
+    """Everything the account holds, as plain data for the JSON export (constant queries)."""
+    profile = (
+        HealthProfile.objects.filter(user=user)
+        .values("birth_year", "sex", "flags", "goal", "updated_at")
+        .first()
+    )
+    panels = []
+    for panel in panel_list(user=user).order_by("drawn_on", "id"):
+        results = [
+            {"analyte": r.analyte, "value": r.value, "unit": r.unit,
+             "canonical_value": r.canonical_value,
+             "canonical_unit": ANALYTES[r.analyte].canonical_unit}
+            for r in panel.results.all()
+        ]  # fmt: skip
+        panels.append(
+            {"drawn_on": panel.drawn_on, "lab": panel.lab, "fasting": panel.fasting,
+             "notes": panel.notes, "results": results}
+        )  # fmt: skip
+    return {
+        "format": "cofactor-account-export",
+        "version": 1,
+        "profile": {
+            "email": user.email,
+            "date_joined": user.date_joined,
+            "time_zone": user.time_zone,
+        },
+        "preferences": {
+            "vitd_unit": user.vitd_unit,
+            "mineral_unit": user.mineral_unit,
+            "rule_set": user.rule_set,
+            "reminders_enabled": user.reminders_enabled,
+            "reminder_lead_days": user.reminder_lead_days,
+            "overdue_followup": user.overdue_followup,
+        },
+        "health_profile": profile,
+        "panels": panels,
+        "symptoms": _rows(
+            SymptomEntry.objects.filter(user=user).order_by("recorded_on", "symptom"),
+            "recorded_on", "symptom", "severity", "note",
+        ),
+        "life_events": _rows(
+            LifeEvent.objects.filter(user=user).order_by("occurred_on", "id"),
+            "kind", "occurred_on", "note",
+        ),
+        "supplements": _rows(
+            SupplementIntake.objects.filter(user=user),
+            "nutrient", "form", "amount", "unit", "since",
+        ),
+        "plans": _rows(
+            Plan.objects.filter(user=user).order_by("created_at", "id"),
+            "created_at", "as_of", "rule_set", "rules_version", "phase", "retest_due_on", "data",
+        ),
+    }  # fmt: skip

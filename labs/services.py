@@ -1,0 +1,266 @@
+"""Writes of the labs app: panels, symptoms, life events, imports.
+
+Every function is all-or-nothing (one transaction) and sends `labs.signals.data_changed`
+exactly once after its write is saved, so the plan and the reminders recompute once per
+change, never once per row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import NamedTuple
+
+from django.db import transaction
+
+from labs.analytes import ANALYTES
+from labs.importers import ImportRow
+from labs.models import LifeEvent, Panel, Result, SymptomEntry
+from labs.signals import data_changed
+from labs.symptoms import LIFE_EVENTS, SYMPTOMS
+from labs.units import get_analyte, to_canonical
+
+# (analyte code, value as entered, unit as entered)
+ResultInput = tuple[str, float, str]
+
+IMPORT_BATCH_SIZE = 1000
+
+
+class ImportOutcome(NamedTuple):
+    created: int
+    skipped_duplicates: int
+
+
+def _check_one_per_analyte(results: Sequence[ResultInput]) -> None:
+    codes = [code for code, _value, _unit in results]
+    if len(codes) != len(set(codes)):
+        raise ValueError("a panel holds one result per analyte")
+
+
+def _result(panel: Panel, code: str, value: float, unit: str) -> Result:
+    """A Result with its canonical value and the panel's user and date copied in."""
+    get_analyte(code)  # UnknownAnalyte before anything is written
+    return Result(
+        panel=panel,
+        user_id=panel.user_id,
+        drawn_on=panel.drawn_on,
+        analyte=code,
+        value=float(value),
+        unit=unit,
+        canonical_value=to_canonical(code, value, unit),
+    )
+
+
+_SENDERS = {"results": Panel, "symptoms": SymptomEntry, "life_events": LifeEvent}
+
+
+def _changed(user, kind: str) -> None:
+    data_changed.send(sender=_SENDERS[kind], user=user, kind=kind)
+
+
+def panel_create(
+    *,
+    user,
+    drawn_on: date,
+    results: Sequence[ResultInput],
+    lab: str = "",
+    fasting: bool | None = None,
+    notes: str = "",
+) -> Panel:
+    """Save a panel and its results together; raises (and saves nothing) on a bad result."""
+    if not results:
+        raise ValueError("a panel needs at least one result")
+    _check_one_per_analyte(results)
+    with transaction.atomic():
+        panel = Panel.objects.create(
+            user=user, drawn_on=drawn_on, lab=lab, fasting=fasting, notes=notes
+        )
+        Result.objects.bulk_create([_result(panel, *row) for row in results])
+    _changed(user, "results")
+    return panel
+
+
+def panel_update(
+    *,
+    panel: Panel,
+    drawn_on: date,
+    results: Sequence[ResultInput],
+    lab: str = "",
+    fasting: bool | None = None,
+    notes: str = "",
+) -> Panel:
+    """Replace a panel's fields and results; a result of an analyte kept keeps its id.
+
+    Results whose analyte is gone are deleted, new analytes are added, and every kept
+    result gets the panel's (possibly new) date.
+    """
+    if not results:
+        raise ValueError("a panel needs at least one result")
+    _check_one_per_analyte(results)
+    with transaction.atomic():
+        panel.drawn_on, panel.lab, panel.fasting, panel.notes = drawn_on, lab, fasting, notes
+        panel.save()
+        existing = {r.analyte: r for r in panel.results.all()}
+        wanted = {code: _result(panel, code, value, unit) for code, value, unit in results}
+        panel.results.exclude(analyte__in=wanted).delete()
+        kept = []
+        for code, new in wanted.items():
+            if code in existing:
+                new.pk = existing[code].pk
+                kept.append(new)
+        Result.objects.bulk_update(kept, ["value", "unit", "canonical_value", "drawn_on", "user"])
+        Result.objects.bulk_create([r for code, r in wanted.items() if code not in existing])
+    _changed(panel.user, "results")
+    return panel
+
+
+def panel_delete(*, panel: Panel) -> None:
+    """Delete a panel and its results."""
+    user = panel.user
+    with transaction.atomic():
+        panel.delete()
+    _changed(user, "results")
+
+
+def symptom_checkin(
+    *, user, recorded_on: date, scores: Mapping[str, int], note: str = ""
+) -> list[SymptomEntry]:
+    """Record several symptoms for one day; a symptom already scored that day is updated."""
+    for code, severity in scores.items():
+        if code not in SYMPTOMS:
+            raise ValueError(f"unknown symptom {code!r}")
+        if not 0 <= int(severity) <= 3:
+            raise ValueError(f"severity of {code} must be 0–3")
+    with transaction.atomic():
+        existing = {
+            e.symptom: e
+            for e in SymptomEntry.objects.select_for_update().filter(
+                user=user, recorded_on=recorded_on, symptom__in=list(scores)
+            )
+        }
+        entries = []
+        for code, severity in scores.items():
+            entry = existing.get(code) or SymptomEntry(
+                user=user, recorded_on=recorded_on, symptom=code
+            )
+            entry.severity, entry.note = int(severity), note
+            entry.save()
+            entries.append(entry)
+    _changed(user, "symptoms")
+    return entries
+
+
+def symptom_entry_delete(*, entry: SymptomEntry) -> None:
+    """Delete one symptom score."""
+    user = entry.user
+    entry.delete()
+    _changed(user, "symptoms")
+
+
+def life_event_create(*, user, kind: str, occurred_on: date, note: str = "") -> LifeEvent:
+    """Record a life event (it brings the next retest forward)."""
+    if kind not in LIFE_EVENTS:
+        raise ValueError(f"unknown life event {kind!r}")
+    event = LifeEvent.objects.create(user=user, kind=kind, occurred_on=occurred_on, note=note)
+    _changed(user, "life_events")
+    return event
+
+
+def life_event_delete(*, event: LifeEvent) -> None:
+    """Delete a life event."""
+    user = event.user
+    event.delete()
+    _changed(user, "life_events")
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+def _value_key(analyte: str, canonical_value: float) -> float:
+    """Values that round alike at the analyte's display precision (+2 digits) are one result."""
+    return round(canonical_value, ANALYTES[analyte].decimals + 2)
+
+
+def import_duplicates(*, user, rows: Sequence[ImportRow]) -> set[int]:
+    """Line numbers of rows already stored (same date, analyte, canonical value); one query."""
+    return _split_duplicates(user, rows)[0]
+
+
+def _existing_results(user, rows: Sequence[ImportRow]) -> list[tuple[date, str, float, int]]:
+    if not rows:
+        return []
+    dates = [row.drawn_on for row in rows]
+    return list(
+        Result.objects.filter(
+            user=user,
+            drawn_on__range=(min(dates), max(dates)),
+            analyte__in={row.analyte for row in rows},
+        ).values_list("drawn_on", "analyte", "canonical_value", "panel_id")
+    )
+
+
+def _split_duplicates(user, rows: Sequence[ImportRow]):
+    existing = _existing_results(user, rows)
+    stored = {(d, a, _value_key(a, v)) for d, a, v, _panel in existing}
+    duplicates = {
+        row.line
+        for row in rows
+        if (row.drawn_on, row.analyte, _value_key(row.analyte, row.canonical_value)) in stored
+    }
+    return duplicates, existing
+
+
+def _panels_by_date(user, dates: Iterable[date], existing) -> dict[date, list[tuple[Panel, set]]]:
+    """Existing panels of those dates, oldest first, each with the analytes it already holds."""
+    held: dict[int, set[str]] = defaultdict(set)
+    for _date, analyte, _value, panel_id in existing:
+        held[panel_id].add(analyte)
+    by_date: dict[date, list[tuple[Panel, set]]] = defaultdict(list)
+    for panel in Panel.objects.filter(user=user, drawn_on__in=set(dates)).order_by("id"):
+        by_date[panel.drawn_on].append((panel, held[panel.pk]))
+    return by_date
+
+
+def _place(row: ImportRow, slots: list[tuple[Panel, set]], user) -> Panel:
+    """The first panel of the row's date that lacks its analyte, or a new (unsaved) one."""
+    for panel, analytes in slots:
+        if row.analyte not in analytes:
+            analytes.add(row.analyte)
+            return panel
+    panel = Panel(user=user, drawn_on=row.drawn_on, lab=row.lab, notes=row.notes)
+    slots.append((panel, {row.analyte}))
+    return panel
+
+
+def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
+    """Import parsed rows at once: rows already stored are skipped, the rest grouped by date.
+
+    Each row goes into an existing panel of its date that does not hold its analyte yet,
+    else into a new panel, so a panel never gets two results of one analyte.
+    """
+    with transaction.atomic():
+        duplicates, existing = _split_duplicates(user, rows)
+        fresh = [row for row in rows if row.line not in duplicates]
+        slots = _panels_by_date(user, {row.drawn_on for row in fresh}, existing)
+        placed = [(row, _place(row, slots[row.drawn_on], user)) for row in fresh]
+        new_panels = list({id(p): p for _row, p in placed if p.pk is None}.values())
+        Panel.objects.bulk_create(new_panels, batch_size=IMPORT_BATCH_SIZE)
+        Result.objects.bulk_create(
+            [
+                Result(
+                    panel=panel,
+                    user=user,
+                    drawn_on=row.drawn_on,
+                    analyte=row.analyte,
+                    value=row.value,
+                    unit=row.unit,
+                    canonical_value=row.canonical_value,
+                )
+                for row, panel in placed
+            ],
+            batch_size=IMPORT_BATCH_SIZE,
+        )
+    if fresh:
+        _changed(user, "results")
+    return ImportOutcome(created=len(fresh), skipped_duplicates=len(duplicates))

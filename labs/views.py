@@ -1,0 +1,389 @@
+"""Views of the labs app: thin, owner-scoped, one URL for a page or its htmx fragment."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import uuid
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from labs import exporters, importers, selectors, services
+from labs.analytes import ANALYTES
+from labs.forms import (
+    CSV_MAX_BYTES,
+    CSV_MAX_ROWS,
+    FHIR_MAX_BYTES,
+    LifeEventForm,
+    PanelEntry,
+    ResultRow,
+    ResultRowForm,
+    SymptomCheckinForm,
+    UploadForm,
+    blank_row,
+    rows_from_results,
+)
+from labs.models import LifeEvent, Panel, SymptomEntry
+from labs.symptoms import SYMPTOMS
+
+PANELS_PER_PAGE = 20
+SYMPTOM_DAYS_SHOWN = 60
+
+
+def _get_panel_for_user(request: HttpRequest, pk: int) -> Panel:
+    return get_object_or_404(Panel, pk=pk, user=request.user)
+
+
+# --- panels ---------------------------------------------------------------------------------
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def panel_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.panel_list(user=request.user), PANELS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    template = "labs/panel_list.html#panel-table" if request.htmx else "labs/panel_list.html"
+    return render(request, template, {"page": page})
+
+
+@login_required
+def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = _get_panel_for_user(request, pk)
+    rows = [(r, ANALYTES[r.analyte]) for r in panel.results.all()]
+    return render(request, "labs/panel_detail.html", {"panel": panel, "rows": rows})
+
+
+def _edit_rows(request: HttpRequest, entry: PanelEntry) -> bool:
+    """Add or remove a row without JavaScript (the buttons submit the form); True if done."""
+    if "add_row" in request.POST:
+        entry.rows.append(blank_row(request.user))
+        return True
+    if key := request.POST.get("remove_row"):
+        entry.without(key)
+        return True
+    return False
+
+
+def _entry_page(request: HttpRequest, entry: PanelEntry, panel: Panel | None) -> HttpResponse:
+    return render(request, "labs/panel_form.html", {"entry": entry, "panel": panel})
+
+
+@login_required
+def panel_create(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    if request.method != "POST":
+        entry = PanelEntry(today=today, initial={"drawn_on": today}, rows=[blank_row()])
+        return _entry_page(request, entry, None)
+    entry = PanelEntry(request.POST, today=today)
+    if not _edit_rows(request, entry) and entry.is_valid():
+        panel = services.panel_create(
+            user=request.user, results=entry.results(), **entry.panel.cleaned_data
+        )
+        messages.success(request, _("Panel saved."))
+        return redirect("labs:panel-detail", pk=panel.pk)
+    return _entry_page(request, entry, None)
+
+
+@login_required
+def panel_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = _get_panel_for_user(request, pk)
+    today = timezone.localdate()
+    if request.method != "POST":
+        initial = {f: getattr(panel, f) for f in ("drawn_on", "lab", "notes")}
+        initial["fasting"] = {True: "true", False: "false"}.get(panel.fasting, "")
+        rows = rows_from_results(panel.results.all()) + [blank_row()]
+        return _entry_page(request, PanelEntry(today=today, initial=initial, rows=rows), panel)
+    entry = PanelEntry(request.POST, today=today)
+    if not _edit_rows(request, entry) and entry.is_valid():
+        services.panel_update(panel=panel, results=entry.results(), **entry.panel.cleaned_data)
+        messages.success(request, _("Panel updated."))
+        return redirect("labs:panel-detail", pk=panel.pk)
+    return _entry_page(request, entry, panel)
+
+
+@login_required
+def panel_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = _get_panel_for_user(request, pk)
+    if request.method == "POST":
+        services.panel_delete(panel=panel)
+        messages.success(request, _("Panel deleted."))
+        return redirect("labs:panel-list")
+    return render(request, "labs/panel_confirm_delete.html", {"panel": panel})
+
+
+# htmx fragments of the entry form: one row, a unit <select>, a value preview.
+
+
+@login_required
+@require_GET
+def panel_row(request: HttpRequest) -> HttpResponse:
+    return render(request, "labs/panel_form.html#result-row", {"row": blank_row()})
+
+
+def _row_key(request: HttpRequest) -> str:
+    key = request.GET.get("row", "")
+    return key if key.isalnum() and len(key) <= 16 else uuid.uuid4().hex[:8]
+
+
+@login_required
+@require_GET
+def panel_units(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("analyte", "")
+    row = blank_row(request.user, code)
+    row = ResultRow(_row_key(request), ResultRowForm(initial=row.form.initial))
+    row.form.auto_id = f"id_%s_{row.key}"
+    return render(request, "labs/panel_form.html#unit-select", {"row": row})
+
+
+@login_required
+@require_GET
+def panel_preview(request: HttpRequest) -> HttpResponse:
+    fields = {name: request.GET.get(name, "") for name in ("analyte", "value", "unit")}
+    row = ResultRow(_row_key(request), ResultRowForm(fields))
+    return render(request, "labs/panel_form.html#preview", {"row": row})
+
+
+# --- symptoms and life events ----------------------------------------------------------------
+
+
+@login_required
+def symptom_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = SymptomCheckinForm(request.POST or None, today=today, initial=_checkin_initial(request))
+    if request.method == "POST" and form.is_valid():
+        services.symptom_checkin(
+            user=request.user,
+            recorded_on=form.cleaned_data["recorded_on"],
+            scores=form.scores(),
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Check-in saved."))
+        return redirect("labs:symptom-list")
+    history = selectors.symptom_history(user=request.user, limit_days=SYMPTOM_DAYS_SHOWN)
+    context = {"form": form, "history": history, "symptoms": SYMPTOMS}
+    return render(request, "labs/symptom_list.html", context)
+
+
+def _checkin_initial(request: HttpRequest) -> dict[str, Any]:
+    """Today's scores, so a second check-in the same day starts from the first."""
+    today = timezone.localdate()
+    scores = selectors.symptom_scores_on(user=request.user, day=today)
+    return {"recorded_on": today} | {f"s_{code}": value for code, value in scores.items()}
+
+
+@login_required
+@require_POST
+def symptom_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(SymptomEntry, pk=pk, user=request.user)
+    services.symptom_entry_delete(entry=entry)
+    messages.success(request, _("Symptom score deleted."))
+    return redirect("labs:symptom-list")
+
+
+@login_required
+def life_event_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = LifeEventForm(request.POST or None, today=today, initial={"occurred_on": today})
+    if request.method == "POST" and form.is_valid():
+        services.life_event_create(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Life event added."))
+        return redirect("labs:life-event-list")
+    events = selectors.life_events(user=request.user)
+    return render(request, "labs/life_event_list.html", {"form": form, "events": events})
+
+
+@login_required
+@require_POST
+def life_event_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(LifeEvent, pk=pk, user=request.user)
+    services.life_event_delete(event=event)
+    messages.success(request, _("Life event deleted."))
+    return redirect("labs:life-event-list")
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """What differs between the CSV and the FHIR import."""
+
+    name: str  # "csv" | "fhir"
+    url: str
+    confirm_url: str
+    max_bytes: int
+
+    @property
+    def session_key(self) -> str:
+        return f"labs-import-{self.name}"
+
+    def parse(self, data: bytes, today):
+        if self.name == "csv":
+            return importers.parse_results_csv(
+                data, max_bytes=self.max_bytes, max_rows=CSV_MAX_ROWS, today=today
+            )
+        return importers.parse_fhir_bundle(data, max_bytes=self.max_bytes, today=today)
+
+
+CSV_IMPORT = ImportKind("csv", "labs:import", "labs:import-confirm", CSV_MAX_BYTES)
+FHIR_IMPORT = ImportKind("fhir", "labs:import-fhir", "labs:import-fhir-confirm", FHIR_MAX_BYTES)
+PREVIEW_ROWS_SHOWN = 200
+
+
+def _stash(request: HttpRequest, kind: ImportKind, data: bytes) -> str:
+    """Keep the uploaded bytes server-side (compressed, in the session) until confirmed.
+
+    The confirm step re-parses these bytes: parsed rows are never taken back from the browser.
+    """
+    token = uuid.uuid4().hex
+    packed = base64.b64encode(zlib.compress(data)).decode("ascii")
+    request.session[kind.session_key] = {"token": token, "data": packed}
+    return token
+
+
+def _unstash(request: HttpRequest, kind: ImportKind, token: str) -> bytes | None:
+    stored = request.session.get(kind.session_key)
+    if not stored or stored.get("token") != token:
+        return None
+    return zlib.decompress(base64.b64decode(stored["data"]), bufsize=kind.max_bytes)
+
+
+def _import_page(request: HttpRequest, kind: ImportKind) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None, max_bytes=kind.max_bytes)
+    context: dict[str, Any] = {"form": form, "kind": kind}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"]
+        parsed = kind.parse(data, timezone.localdate())
+        context["parsed"] = parsed
+        if parsed.ok and parsed.rows:
+            duplicates = services.import_duplicates(user=request.user, rows=parsed.rows)
+            context |= {
+                "token": _stash(request, kind, data),
+                "new_rows": [r for r in parsed.rows if r.line not in duplicates],
+                "duplicates": len(duplicates),
+                "shown": PREVIEW_ROWS_SHOWN,
+            }
+    return render(request, "labs/import.html", context)
+
+
+def _import_confirm(request: HttpRequest, kind: ImportKind) -> HttpResponse:
+    data = _unstash(request, kind, request.POST.get("token", ""))
+    if data is None:
+        messages.error(request, _("That upload has expired or was already imported. Upload again."))
+        return redirect(kind.url)
+    parsed = kind.parse(data, timezone.localdate())
+    if not parsed.ok or not parsed.rows:
+        messages.error(request, _("The file has problems; nothing was imported."))
+        return redirect(kind.url)
+    outcome = services.results_import(user=request.user, rows=parsed.rows)
+    del request.session[kind.session_key]
+    messages.success(
+        request,
+        _("Imported %(created)d results; skipped %(skipped)d already stored.")
+        % {"created": outcome.created, "skipped": outcome.skipped_duplicates},
+    )
+    return redirect("labs:panel-list")
+
+
+@login_required
+def import_csv(request: HttpRequest) -> HttpResponse:
+    return _import_page(request, CSV_IMPORT)
+
+
+@login_required
+@require_POST
+def import_csv_confirm(request: HttpRequest) -> HttpResponse:
+    return _import_confirm(request, CSV_IMPORT)
+
+
+@login_required
+def import_fhir(request: HttpRequest) -> HttpResponse:
+    return _import_page(request, FHIR_IMPORT)
+
+
+@login_required
+@require_POST
+def import_fhir_confirm(request: HttpRequest) -> HttpResponse:
+    return _import_confirm(request, FHIR_IMPORT)
+
+
+def _download(content: str | bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    return _download(importers.CSV_TEMPLATE, "cofactor-results-template.csv", "text/csv")
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def _stamp() -> str:
+    return timezone.localdate().isoformat()
+
+
+@login_required
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """Results as an importable CSV; ?data=symptoms gives the symptom scores instead."""
+    if request.GET.get("data") == "symptoms":
+        content = _symptoms_csv(request.user)
+        return _download(content, f"cofactor-symptoms-{_stamp()}.csv", "text/csv")
+    if request.GET.get("data", "results") != "results":
+        return HttpResponseBadRequest(_("Unknown export."))
+    content = exporters.results_csv(selectors.results_for_export(user=request.user))
+    return _download(content, f"cofactor-results-{_stamp()}.csv", "text/csv")
+
+
+def _symptoms_csv(user) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["date", "symptom", "severity", "note"])
+    for day in selectors.symptom_history(user=user).values():
+        for entry in day:
+            writer.writerow([entry.recorded_on.isoformat(), entry.symptom, entry.severity,
+                             exporters._cell(entry.note)])  # fmt: skip
+    return buffer.getvalue()
+
+
+@login_required
+def export_json(request: HttpRequest) -> HttpResponse:
+    content = json.dumps(selectors.account_export(user=request.user), cls=DjangoJSONEncoder)
+    return _download(content, f"cofactor-account-{_stamp()}.json", "application/json")
+
+
+@login_required
+def export_fhir(request: HttpRequest) -> HttpResponse:
+    bundle = exporters.results_fhir_bundle(selectors.results_for_export(user=request.user))
+    return _download(json.dumps(bundle), f"cofactor-fhir-{_stamp()}.json", "application/fhir+json")
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """A printable summary for a doctor's visit."""
+    plan = selectors.current_plan(user=request.user)
+    context = {
+        "latest": selectors.latest_values(user=request.user),
+        "panels": selectors.panel_list(user=request.user).order_by("drawn_on", "id"),
+        "plan": plan,
+        "plan_data": plan.data if plan and isinstance(plan.data, dict) else {},
+        "today": timezone.localdate(),
+    }
+    return render(request, "labs/report.html", context)
