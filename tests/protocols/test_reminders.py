@@ -1,0 +1,465 @@
+"""Reminder services: due times across time zones and DST, every state transition, the sweep."""
+
+import smtplib
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.utils import timezone
+
+from labs.models import Panel
+from labs.signals import data_changed
+from protocols.models import Plan, Reminder
+from protocols.reminders import (
+    due_reminders,
+    local_to_utc,
+    next_reminder,
+    reminder_close_on_results,
+    reminder_followup_at,
+    reminder_schedule_from_plan,
+    reminder_send,
+    reminder_send_at,
+    reminder_sync_preferences,
+    reminders_release_stuck,
+    reminders_sweep,
+)
+from protocols.signals import plan_created
+from tests.factories import UserFactory
+from tests.protocols.reminder_helpers import make_due_reminder, make_plan
+
+State = Reminder.State
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)  # "now" for due-time tests: nothing is past
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+# --- due times ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "due_on", "lead", "expected"),
+    [
+        # New York: DST starts Sun 8 March 2026 (EST -5 → EDT -4).
+        pytest.param("America/New_York", date(2026, 3, 10), 0, utc(2026, 3, 10, 13), id="ny-edt"),
+        pytest.param("America/New_York", date(2026, 3, 10), 3, utc(2026, 3, 7, 14), id="ny-est"),
+        pytest.param("America/New_York", date(2026, 3, 10), 7, utc(2026, 3, 3, 14), id="ny-7"),
+        # New York: DST ends Sun 1 November 2026.
+        pytest.param("America/New_York", date(2026, 11, 4), 3, utc(2026, 11, 1, 14), id="ny-fall"),
+        # Berlin: CET +1 → CEST +2 on Sun 29 March 2026, back on Sun 25 October 2026.
+        pytest.param("Europe/Berlin", date(2026, 3, 30), 0, utc(2026, 3, 30, 7), id="ber-cest"),
+        pytest.param("Europe/Berlin", date(2026, 3, 30), 3, utc(2026, 3, 27, 8), id="ber-cet"),
+        pytest.param("Europe/Berlin", date(2026, 10, 27), 3, utc(2026, 10, 24, 7), id="ber-fall"),
+        pytest.param("Europe/Berlin", date(2026, 10, 27), 7, utc(2026, 10, 20, 7), id="ber-7"),
+        # Sydney (southern hemisphere): AEDT +11 → AEST +10 on Sun 5 April 2026.
+        pytest.param("Australia/Sydney", date(2026, 4, 6), 0, utc(2026, 4, 5, 23), id="syd-aest"),
+        pytest.param("Australia/Sydney", date(2026, 4, 6), 3, utc(2026, 4, 2, 22), id="syd-aedt"),
+        pytest.param("Australia/Sydney", date(2026, 10, 8), 7, utc(2026, 9, 30, 23), id="syd-7"),
+        # Apia: +13, the day is mostly "yesterday" in UTC.
+        pytest.param("Pacific/Apia", date(2026, 6, 10), 0, utc(2026, 6, 9, 20), id="apia-0"),
+        pytest.param("Pacific/Apia", date(2026, 6, 10), 3, utc(2026, 6, 6, 20), id="apia-3"),
+        pytest.param("Pacific/Apia", date(2026, 6, 10), 7, utc(2026, 6, 2, 20), id="apia-7"),
+        pytest.param("UTC", date(2026, 6, 10), 7, utc(2026, 6, 3, 9), id="utc-7"),
+    ],
+)
+def test_first_email_goes_out_at_nine_local_lead_days_before(zone, due_on, lead, expected):
+    user = UserFactory.build(time_zone=zone, reminder_lead_days=lead)
+    send_at = reminder_send_at(user=user, due_on=due_on, now=LONG_AGO)
+    assert send_at == expected
+    assert send_at.astimezone(ZoneInfo(zone)).hour == 9
+
+
+def test_a_nonexistent_local_time_moves_forward_by_the_gap():
+    # 02:00 on 8 March 2026 does not exist in New York: it is read as 03:00 EDT.
+    instant = local_to_utc(date(2026, 3, 8), 2, ZoneInfo("America/New_York"))
+    assert instant == utc(2026, 3, 8, 7)
+    assert instant.astimezone(ZoneInfo("America/New_York")).hour == 3
+
+
+def test_an_ambiguous_local_time_means_its_first_occurrence():
+    # 01:00 on 1 November 2026 happens twice in New York; the first is EDT (-4).
+    instant = local_to_utc(date(2026, 11, 1), 1, ZoneInfo("America/New_York"))
+    assert instant == utc(2026, 11, 1, 5)
+
+
+def test_samoas_skipped_day_lands_on_the_next_real_morning():
+    # Samoa skipped 30 December 2011 when it crossed the date line.
+    instant = local_to_utc(date(2011, 12, 30), 9, ZoneInfo("Pacific/Apia"))
+    local = instant.astimezone(ZoneInfo("Pacific/Apia"))
+    assert (local.date(), local.hour) == (date(2011, 12, 31), 9)
+
+
+def test_a_send_time_already_past_becomes_now_in_the_daytime():
+    user = UserFactory.build(time_zone="Europe/Berlin", reminder_lead_days=7)
+    now = utc(2026, 6, 10, 12)  # 14:00 in Berlin
+    assert reminder_send_at(user=user, due_on=date(2026, 6, 12), now=now) == now
+
+
+def test_a_send_time_already_past_at_night_waits_for_the_morning():
+    user = UserFactory.build(time_zone="Europe/Berlin", reminder_lead_days=7)
+    now = utc(2026, 6, 10, 22)  # midnight in Berlin
+    assert reminder_send_at(user=user, due_on=date(2026, 6, 12), now=now) == utc(2026, 6, 11, 7)
+
+
+@override_settings(REMINDER_LOCAL_HOUR=8)
+def test_the_local_hour_is_a_setting():
+    user = UserFactory.build(time_zone="UTC", reminder_lead_days=0)
+    assert reminder_send_at(user=user, due_on=date(2026, 6, 12), now=LONG_AGO).hour == 8
+
+
+def test_follow_up_is_seven_days_after_the_due_date_at_nine_local():
+    user = UserFactory.build(time_zone="Australia/Sydney")
+    # 7 days after 1 April 2026 is 8 April, after the switch to AEST (+10).
+    assert reminder_followup_at(user=user, due_on=date(2026, 4, 1)) == utc(2026, 4, 7, 23)
+
+
+def test_follow_up_after_a_late_first_email_waits_seven_days_from_it():
+    user = UserFactory.build(time_zone="UTC")
+    followup = reminder_followup_at(user=user, due_on=date(2026, 4, 1), sent_on=date(2026, 4, 20))
+    assert followup == utc(2026, 4, 27, 9)
+
+
+# --- scheduling from plans ----------------------------------------------------------------
+
+pytestmark_db = pytest.mark.django_db
+
+
+@pytestmark_db
+def test_a_plan_with_a_retest_schedules_a_reminder(user):
+    due = timezone.localdate() + timedelta(days=60)
+    reminder = reminder_schedule_from_plan(plan=make_plan(user, due, reason="why not"))
+    assert reminder.state == State.SCHEDULED
+    assert (reminder.due_on, reminder.reason) == (due, "why not")
+    assert reminder.tests == ["vitd_25oh", "mg_rbc"]
+    assert reminder.send_at == reminder_send_at(user=user, due_on=due)
+    assert next_reminder(user) == reminder
+
+
+@pytestmark_db
+def test_plan_created_signal_schedules_through_the_receiver(user):
+    plan = make_plan(user, timezone.localdate() + timedelta(days=60))
+    plan_created.send(sender=Plan, plan=plan, previous=None)
+    assert next_reminder(user).plan == plan
+
+
+@pytestmark_db
+def test_a_new_date_moves_the_one_open_reminder_and_rearms_it(user):
+    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(60)))
+    Reminder.objects.filter(pk=first.pk).update(state=State.SENT, sent_at=timezone.now())
+    new_due = timezone.localdate() + timedelta(days=30)  # a life event brought it forward
+    moved = reminder_schedule_from_plan(plan=make_plan(user, new_due))
+    assert moved.pk == first.pk
+    assert (moved.state, moved.due_on, moved.sent_at) == (State.SCHEDULED, new_due, None)
+    assert moved.link_key != first.link_key  # links in the old email no longer act
+    assert Reminder.objects.filter(user=user).count() == 1
+
+
+@pytestmark_db
+def test_the_same_date_keeps_the_state_so_nothing_is_sent_twice(user):
+    due = timezone.localdate() + timedelta(days=60)
+    first = reminder_schedule_from_plan(plan=make_plan(user, due))
+    Reminder.objects.filter(pk=first.pk).update(state=State.SENT)
+    again = reminder_schedule_from_plan(plan=make_plan(user, due, tests=["pth"]))
+    assert (again.pk, again.state, again.tests) == (first.pk, State.SENT, ["pth"])
+
+
+@pytestmark_db
+def test_a_plan_without_retest_cancels(user):
+    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(60)))
+    assert reminder_schedule_from_plan(plan=make_plan(user, None)) is None
+    first.refresh_from_db()
+    assert first.state == State.CANCELLED
+    assert next_reminder(user) is None
+
+
+@pytestmark_db
+def test_a_closed_reminder_does_not_block_the_next_one(user):
+    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(60)))
+    Reminder.objects.filter(pk=first.pk).update(state=State.DONE)
+    second = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(90)))
+    assert second.pk != first.pk
+    assert Reminder.objects.filter(user=user).count() == 2
+
+
+@pytestmark_db
+def test_reminders_off_schedules_nothing(user):
+    user.reminders_enabled = False
+    user.save()
+    assert reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate())) is None
+    assert not Reminder.objects.exists()
+
+
+# --- preferences --------------------------------------------------------------------------
+
+
+@pytestmark_db
+def test_changing_lead_days_moves_a_scheduled_reminder(user):
+    due = timezone.localdate() + timedelta(days=60)
+    reminder = reminder_schedule_from_plan(plan=make_plan(user, due))
+    user.reminder_lead_days = 0
+    user.save()
+    reminder_sync_preferences(user=user)
+    reminder.refresh_from_db()
+    assert reminder.send_at == reminder_send_at(user=user, due_on=due)
+    assert reminder.send_at.date() >= due - timedelta(days=1)
+
+
+@pytestmark_db
+def test_turning_reminders_off_cancels_and_on_reschedules_from_the_latest_plan(user):
+    due = timezone.localdate() + timedelta(days=60)
+    reminder = reminder_schedule_from_plan(plan=make_plan(user, due))
+    user.reminders_enabled = False
+    user.save()
+    assert reminder_sync_preferences(user=user) is None
+    reminder.refresh_from_db()
+    assert reminder.state == State.CANCELLED
+    user.reminders_enabled = True
+    user.save()
+    again = reminder_sync_preferences(user=user)
+    assert (again.state, again.due_on) == (State.SCHEDULED, due)
+
+
+# --- closing on new results ---------------------------------------------------------------
+
+
+def _panel(user, drawn_on):
+    return Panel.objects.create(user=user, drawn_on=drawn_on)
+
+
+@pytestmark_db
+def test_new_results_close_the_reminder_as_done(user):
+    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    _panel(user, timezone.localdate())
+    data_changed.send(sender=Panel, user=user, kind="results")
+    reminder.refresh_from_db()
+    assert reminder.state == State.DONE
+
+
+@pytestmark_db
+def test_a_backfilled_old_panel_closes_nothing(user):
+    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    _panel(user, timezone.localdate() - timedelta(days=400))
+    assert reminder_close_on_results(user=user).pk == reminder.pk
+    reminder.refresh_from_db()
+    assert reminder.state == State.SCHEDULED
+
+
+@pytestmark_db
+def test_symptoms_and_life_events_do_not_close_it(user):
+    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    _panel(user, timezone.localdate())
+    data_changed.send(sender=Panel, user=user, kind="symptoms")
+    data_changed.send(sender=Panel, user=user, kind="life_events")
+    reminder.refresh_from_db()
+    assert reminder.state == State.SCHEDULED
+
+
+@pytestmark_db
+def test_a_plan_that_already_saw_the_results_keeps_the_reminder_it_set(user):
+    # Order 1: the plan recomputed from the new results ran first and moved the reminder.
+    reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    _panel(user, timezone.localdate())
+    later = timezone.localdate() + timedelta(days=90)
+    moved = reminder_schedule_from_plan(plan=make_plan(user, later))
+    kept = reminder_close_on_results(user=user)
+    assert (kept.pk, kept.state, kept.due_on) == (moved.pk, State.SCHEDULED, later)
+
+
+@pytestmark_db
+def test_the_next_plan_schedules_the_next_reminder_after_done(user):
+    # Order 2: results close the reminder first, the recomputed plan then opens the next one.
+    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    _panel(user, timezone.localdate())
+    assert reminder_close_on_results(user=user) is None
+    later = timezone.localdate() + timedelta(days=90)
+    second = reminder_schedule_from_plan(plan=make_plan(user, later))
+    first.refresh_from_db()
+    assert (first.state, second.state, second.due_on) == (State.DONE, State.SCHEDULED, later)
+
+
+# --- claim and send ----------------------------------------------------------------------
+
+
+@pytestmark_db
+def test_a_due_reminder_is_sent_once_and_armed_for_follow_up(user, mailoutbox):
+    reminder = make_due_reminder(user)
+    assert reminder_send(reminder_id=reminder.pk) == "sent"
+    assert reminder_send(reminder_id=reminder.pk) == "skipped"  # a duplicate task
+    assert len(mailoutbox) == 1
+    reminder.refresh_from_db()
+    assert reminder.state == State.SENT
+    assert reminder.sent_at is not None
+    assert reminder.attempts == 1
+    assert reminder.send_at == reminder_followup_at(
+        user=user, due_on=reminder.due_on, sent_on=timezone.localdate()
+    )
+
+
+@pytestmark_db
+def test_a_reminder_not_yet_due_is_not_sent(user, mailoutbox):
+    reminder = make_due_reminder(user, send_at=timezone.now() + timedelta(hours=1))
+    assert reminder_send(reminder_id=reminder.pk) == "skipped"
+    assert mailoutbox == []
+
+
+@pytestmark_db
+def test_a_missing_row_is_a_no_op():
+    assert reminder_send(reminder_id=987654) == "missing"
+
+
+@pytestmark_db
+def test_the_overdue_follow_up_goes_out_once(user, mailoutbox):
+    reminder = make_due_reminder(
+        user, state=State.SENT, due_on=timezone.localdate() - timedelta(days=8)
+    )
+    assert list(due_reminders(now=timezone.now())) == [reminder]
+    assert reminder_send(reminder_id=reminder.pk) == "sent"
+    assert reminder_send(reminder_id=reminder.pk) == "skipped"
+    reminder.refresh_from_db()
+    assert reminder.state == State.FOLLOWUP_SENT
+    assert reminder.followup_sent_at is not None
+    assert len(mailoutbox) == 1
+    assert "was due" in mailoutbox[0].subject
+    assert list(due_reminders(now=timezone.now() + timedelta(days=365))) == []
+
+
+@pytestmark_db
+def test_no_follow_up_when_the_person_does_not_want_one(user, mailoutbox):
+    user.overdue_followup = False
+    user.save()
+    reminder = make_due_reminder(user, state=State.SENT)
+    assert list(due_reminders(now=timezone.now())) == []
+    assert reminder_send(reminder_id=reminder.pk) == "skipped"
+    assert mailoutbox == []
+
+
+@pytestmark_db
+def test_reminders_off_at_send_time_cancels_without_email(user, mailoutbox):
+    reminder = make_due_reminder(user)
+    user.reminders_enabled = False
+    user.save()
+    assert reminder_send(reminder_id=reminder.pk) == "disabled"
+    reminder.refresh_from_db()
+    assert reminder.state == State.CANCELLED
+    assert mailoutbox == []
+
+
+@pytestmark_db
+def test_a_snoozed_reminder_is_sent_when_its_time_comes(user, mailoutbox):
+    reminder = make_due_reminder(user, state=State.SNOOZED)
+    assert reminder_send(reminder_id=reminder.pk) == "sent"
+    reminder.refresh_from_db()
+    assert reminder.state == State.SENT
+    assert len(mailoutbox) == 1
+
+
+class FailingBackend:
+    """An SMTP server that is down: every send raises."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("down")
+
+
+@pytestmark_db
+def test_an_smtp_failure_hands_the_row_back_and_a_retry_sends_once(user, settings):
+    reminder = make_due_reminder(user)
+    settings.EMAIL_BACKEND = "tests.protocols.test_reminders.FailingBackend"
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        reminder_send(reminder_id=reminder.pk)
+    reminder.refresh_from_db()
+    assert (reminder.state, reminder.attempts) == (State.SCHEDULED, 1)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    assert reminder_send(reminder_id=reminder.pk) == "sent"
+    assert len(mail.outbox) == 1
+
+
+@pytestmark_db
+def test_a_failed_follow_up_goes_back_to_sent(user, settings):
+    reminder = make_due_reminder(user, state=State.SENT)
+    settings.EMAIL_BACKEND = "tests.protocols.test_reminders.FailingBackend"
+    with pytest.raises(smtplib.SMTPException):
+        reminder_send(reminder_id=reminder.pk)
+    reminder.refresh_from_db()
+    assert reminder.state == State.SENT
+
+
+@pytestmark_db
+def test_a_reminder_moved_while_sending_keeps_its_new_schedule(user, mailoutbox):
+    reminder = make_due_reminder(user)
+    Reminder.objects.filter(pk=reminder.pk).update(state=State.SENDING)
+    # The claim was won, then a new plan moved it before the worker marked it sent.
+    Reminder.objects.filter(pk=reminder.pk).update(state=State.SCHEDULED)
+    from protocols.reminders import FIRST, _mark_sent
+
+    _mark_sent(reminder=reminder, step=FIRST, now=timezone.now())
+    reminder.refresh_from_db()
+    assert reminder.state == State.SCHEDULED
+
+
+# --- the sweep ---------------------------------------------------------------------------
+
+
+@pytestmark_db
+def test_rows_stuck_in_sending_are_released_after_the_timeout(user, other_user):
+    now = timezone.now()
+    stuck = make_due_reminder(user)
+    fresh = make_due_reminder(other_user)
+    Reminder.objects.filter(pk=stuck.pk).update(
+        state=State.SENDING, updated_at=now - timedelta(minutes=31)
+    )
+    Reminder.objects.filter(pk=fresh.pk).update(
+        state=State.FOLLOWUP_SENDING, updated_at=now - timedelta(minutes=5)
+    )
+    assert reminders_release_stuck(now=now) == 1
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stuck.state, fresh.state) == (State.SCHEDULED, State.FOLLOWUP_SENDING)
+
+
+@pytestmark_db
+def test_a_stuck_follow_up_goes_back_to_sent(user):
+    now = timezone.now()
+    reminder = make_due_reminder(user, state=State.FOLLOWUP_SENDING)
+    Reminder.objects.filter(pk=reminder.pk).update(updated_at=now - timedelta(hours=1))
+    reminders_release_stuck(now=now)
+    reminder.refresh_from_db()
+    assert reminder.state == State.SENT
+
+
+@pytestmark_db
+def test_the_sweep_selects_only_due_rows(user, other_user):
+    due = make_due_reminder(user)
+    make_due_reminder(other_user, send_at=timezone.now() + timedelta(days=1))
+    third = UserFactory()
+    make_due_reminder(third, state=State.DONE)
+    assert list(due_reminders(now=timezone.now()).values_list("pk", flat=True)) == [due.pk]
+
+
+def _seed_due(count: int) -> None:
+    users = [UserFactory() for _ in range(count)]
+    for person in users:
+        make_due_reminder(person)
+
+
+@pytestmark_db
+@pytest.mark.parametrize("rows", [3, 30])
+def test_the_sweep_runs_a_constant_number_of_queries(rows, django_assert_max_num_queries):
+    _seed_due(rows)
+    # Release (2 updates) + one select, plus the savepoint pair of its transaction.
+    with django_assert_max_num_queries(5):
+        assert reminders_sweep() == rows
+
+
+@pytestmark_db
+def test_the_sweep_enqueues_after_commit(user, django_capture_on_commit_callbacks):
+    make_due_reminder(user)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert reminders_sweep() == 1
+    assert len(callbacks) == 1

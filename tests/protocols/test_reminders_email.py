@@ -1,0 +1,76 @@
+"""The reminder email: subject, text and HTML parts, tests to ask for, working links."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from protocols.models import Reminder
+from protocols.reminders import reminder_send
+from tests.protocols.reminder_helpers import make_due_reminder
+
+pytestmark = pytest.mark.django_db
+
+URL = re.compile(r"https?://\S+")
+
+
+def _send(user, **fields):
+    reminder = make_due_reminder(user, reason="correction: retest after the draw", **fields)
+    assert reminder_send(reminder_id=reminder.pk) == "sent"
+    return reminder
+
+
+def _html(message) -> str:
+    (html, mimetype) = message.alternatives[0]
+    assert mimetype == "text/html"
+    return html
+
+
+def test_the_email_names_the_tests_the_reason_and_the_due_date(user, mailoutbox):
+    reminder = _send(user, due_on=timezone.localdate() + timedelta(days=7))
+    message = mailoutbox[0]
+    assert message.to == [user.email]
+    assert message.subject == f"[Cofactor] Your retest is due on {reminder.due_on:%-d %B %Y}"
+    for part in (message.body, _html(message)):
+        assert "25-hydroxyvitamin D" in part
+        assert "Magnesium" in part or "magnesium" in part
+        assert "correction: retest after the draw" in part
+        assert "Not medical advice." in part
+        assert f"{reminder.due_on:%-d %B %Y}" in part
+
+
+def test_the_email_links_to_results_snooze_and_unsubscribe(user, mailoutbox, settings):
+    _send(user)
+    body = mailoutbox[0].body
+    links = URL.findall(body)
+    assert all(link.startswith(settings.SITE_URL) for link in links)
+    assert sum("/reminders/snooze/" in link for link in links) == 2
+    assert sum("/reminders/unsubscribe/" in link for link in links) == 1
+    assert any(link.endswith(("/dashboard/", "/new/")) or "/labs/" in link for link in links)
+    assert "List-Unsubscribe" in mailoutbox[0].extra_headers
+
+
+def test_every_link_in_the_email_opens_a_page(user, mailoutbox, client, settings):
+    _send(user)
+    for link in URL.findall(mailoutbox[0].body):
+        if "/reminders/" in link:
+            response = client.get(link.removeprefix(settings.SITE_URL))
+            assert response.status_code == 200, link
+
+
+def test_a_late_first_email_uses_the_overdue_wording(user, mailoutbox):
+    _send(user, due_on=timezone.localdate() - timedelta(days=3))
+    assert "was due on" in mailoutbox[0].subject
+    assert "no new results yet" in mailoutbox[0].body
+
+
+def test_the_follow_up_uses_the_overdue_wording(user, mailoutbox):
+    _send(user, state=Reminder.State.SENT, due_on=timezone.localdate() - timedelta(days=7))
+    assert "was due on" in mailoutbox[0].subject
+    assert "no new results yet" in _html(mailoutbox[0])
+
+
+def test_an_empty_test_list_still_says_what_to_do(user, mailoutbox):
+    _send(user, tests=[])
+    assert "the tests on your current plan" in mailoutbox[0].body

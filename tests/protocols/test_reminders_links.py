@@ -1,0 +1,128 @@
+"""One-click snooze and unsubscribe links: no login, GET confirms, POST acts, once."""
+
+import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from protocols.models import Reminder
+from protocols.reminders import reminder_link_token
+from tests.protocols.reminder_helpers import make_due_reminder
+
+pytestmark = pytest.mark.django_db
+State = Reminder.State
+
+
+@pytest.fixture
+def reminder(user):
+    return make_due_reminder(user, state=State.SENT)
+
+
+def snooze_url(reminder, weeks=1):
+    return reverse("reminders:snooze", args=[reminder_link_token(reminder, "snooze", w=weeks)])
+
+
+def unsubscribe_url(reminder):
+    return reverse("reminders:unsubscribe", args=[reminder_link_token(reminder, "unsubscribe")])
+
+
+def test_get_shows_a_confirmation_and_changes_nothing(client, reminder):
+    response = client.get(snooze_url(reminder))
+    assert response.status_code == 200
+    assert b'data-testid="confirm-snooze"' in response.content
+    reminder.refresh_from_db()
+    assert reminder.state == State.SENT
+
+
+@pytest.mark.parametrize("weeks", [1, 2])
+def test_post_snoozes_without_login_to_nine_local(client, user, reminder, weeks):
+    user.time_zone = "America/New_York"
+    user.save()
+    response = client.post(snooze_url(reminder, weeks))
+    assert response.status_code == 200
+    assert b'data-testid="snoozed"' in response.content
+    reminder.refresh_from_db()
+    zone = ZoneInfo("America/New_York")
+    local = reminder.send_at.astimezone(zone)
+    assert reminder.state == State.SNOOZED
+    assert local.date() == timezone.now().astimezone(zone).date() + timedelta(weeks=weeks)
+    assert local.hour == 9
+
+
+def test_a_snooze_link_works_once(client, reminder):
+    url = snooze_url(reminder)
+    other = snooze_url(reminder, 2)  # the email's other snooze link dies with it
+    assert client.post(url).status_code == 200
+    for replay in (url, other):
+        response = client.post(replay)
+        assert response.status_code == 400
+        assert b"already used" in response.content
+    assert client.get(url).status_code == 400
+
+
+def test_a_tampered_link_is_rejected_with_a_clear_page(client, reminder):
+    token = reminder_link_token(reminder, "snooze", w=1)
+    tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    response = client.post(reverse("reminders:snooze", args=[tampered]))
+    assert response.status_code == 400
+    assert b"damaged or was changed" in response.content
+    reminder.refresh_from_db()
+    assert reminder.state == State.SENT
+
+
+def test_a_forged_number_of_weeks_is_rejected(client, reminder):
+    token = reminder_link_token(reminder, "snooze", w=52)
+    assert client.post(reverse("reminders:snooze", args=[token])).status_code == 400
+
+
+def test_a_token_for_one_purpose_does_not_work_for_another(client, reminder):
+    token = reminder_link_token(reminder, "snooze", w=1)
+    response = client.post(reverse("reminders:unsubscribe", args=[token]))
+    assert response.status_code == 400
+    reminder.refresh_from_db()
+    assert reminder.state == State.SENT
+
+
+def test_a_link_older_than_30_days_has_expired(client, reminder, monkeypatch):
+    real = time.time()
+    monkeypatch.setattr(time, "time", lambda: real - 31 * 24 * 3600)
+    url = snooze_url(reminder)
+    monkeypatch.setattr(time, "time", lambda: real)
+    response = client.post(url)
+    assert response.status_code == 400
+    assert b"expired" in response.content
+
+
+def test_a_link_to_a_closed_reminder_does_nothing(client, reminder):
+    url = snooze_url(reminder)
+    Reminder.objects.filter(pk=reminder.pk).update(state=State.DONE)
+    assert client.post(url).status_code == 400
+    reminder.refresh_from_db()
+    assert reminder.state == State.DONE
+
+
+def test_unsubscribe_confirms_then_turns_reminders_off_once(client, user, reminder):
+    url = unsubscribe_url(reminder)
+    assert client.get(url).status_code == 200
+    user.refresh_from_db()
+    assert user.reminders_enabled
+    response = client.post(url)
+    assert response.status_code == 200
+    assert b'data-testid="unsubscribed"' in response.content
+    user.refresh_from_db()
+    reminder.refresh_from_db()
+    assert (user.reminders_enabled, reminder.state) == (False, State.CANCELLED)
+    assert client.post(url).status_code == 400
+
+
+def test_the_links_need_no_csrf_cookie_from_elsewhere(user, reminder):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(snooze_url(reminder))
+    token = page.context["csrf_token"]
+    response = browser.post(snooze_url(reminder), {"csrfmiddlewaretoken": str(token)})
+    assert response.status_code == 200
