@@ -1,5 +1,23 @@
+import datetime as dt
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.vary import vary_on_headers
+
+from labs.analytes import ANALYTES
+
+from . import selectors, summaries
+from .charts import figure_json, marker_figure, sparkline_figure
+from .forms import TrendsQueryForm
+
+RANGE_LABELS = {"6m": _("6 months"), "1y": _("1 year"), "all": _("All")}
+DEFAULT_RANGE = "all"
+SPARKLINE_ANALYTE = "vitd_25oh"
+SPARKLINE_DAYS = 2 * 365
 
 
 def landing(request):
@@ -10,4 +28,102 @@ def landing(request):
 
 @login_required
 def home(request):
-    return render(request, "dashboard/home.html")
+    user = request.user
+    today = timezone.localdate()
+    plan = selectors.latest_plan(user=user)
+    latest = selectors.latest_results(user=user)
+    context = {
+        "markers": summaries.marker_rows(latest, user=user),
+        "plan": plan,
+        "glance": summaries.plan_glance(plan.data, phase=plan.phase) if plan else None,
+        "retest": summaries.retest_status(selectors.next_retest(user=user, plan=plan), today=today),
+        "fig_json": None,
+    }
+    if any(item.analyte == SPARKLINE_ANALYTE for item in latest):
+        since = today - dt.timedelta(days=SPARKLINE_DAYS)
+        series = selectors.result_series(user=user, analyte=SPARKLINE_ANALYTE, since=since)
+        unit = summaries.display_unit(user, SPARKLINE_ANALYTE)
+        fig = sparkline_figure(series, analyte=SPARKLINE_ANALYTE, unit=unit)
+        context.update(fig_json=figure_json(fig), sparkline_unit=unit)
+    return render(request, "dashboard/home.html", context)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def trends(request):
+    """One marker over time; the same URL serves the page or, for htmx, the chart fragment."""
+    context = _trends_context(request)
+    htmx = request.htmx
+    fragment = htmx and not htmx.history_restore_request
+    template = "dashboard/trends.html#chart" if fragment else "dashboard/trends.html"
+    return render(request, template, context)
+
+
+def _trends_url(**params: str) -> str:
+    return f"{reverse('dashboard:trends')}?{urlencode(params)}"
+
+
+def _trends_context(request) -> dict:
+    user = request.user
+    analytes = selectors.analytes_with_results(user=user)
+    if not analytes:
+        return {"analytes": [], "refresh_url": reverse("dashboard:trends")}
+    form = TrendsQueryForm(request.GET, analytes=analytes)
+    first = SPARKLINE_ANALYTE if SPARKLINE_ANALYTE in analytes else analytes[0]
+    analyte = form.value("analyte", first)
+    range_key = form.value("range", DEFAULT_RANGE)
+    preferred = summaries.display_unit(user, analyte)
+    unit = form.value("unit", preferred)
+    if unit not in summaries.unit_options(analyte):
+        unit = preferred
+    today = timezone.localdate()
+    start = selectors.range_start(range_key, today=today)
+    series = selectors.result_series(user=user, analyte=analyte, since=start)
+    fig = marker_figure(
+        series,
+        analyte=analyte,
+        unit=unit,
+        burden=selectors.symptom_burden(user=user, since=start),
+        supplement_changes=selectors.supplement_changes(user=user),
+        phase_changes=selectors.phase_changes(user=user),
+        start=start,
+        end=today if start else None,
+    )
+    unit_param = {} if unit == preferred else {"unit": unit}
+    return {
+        "analytes": analytes,
+        "analyte": analyte,
+        "entry": ANALYTES[analyte],
+        "unit": unit,
+        "range_key": range_key,
+        "range_label": RANGE_LABELS[range_key],
+        "tabs": [
+            {
+                "code": code,
+                "name": ANALYTES[code].short_name,
+                "url": _trends_url(analyte=code, range=range_key),
+                "active": code == analyte,
+            }
+            for code in analytes
+        ],
+        "ranges": [
+            {
+                "key": key,
+                "label": label,
+                "url": _trends_url(analyte=analyte, range=key, **unit_param),
+                "active": key == range_key,
+            }
+            for key, label in RANGE_LABELS.items()
+        ],
+        "units": [
+            {
+                "unit": option,
+                "url": _trends_url(analyte=analyte, range=range_key, unit=option),
+                "active": option == unit,
+            }
+            for option in summaries.unit_options(analyte)
+        ],
+        "refresh_url": _trends_url(analyte=analyte, range=range_key, **unit_param),
+        "rows": summaries.series_rows(series, analyte=analyte, unit=unit),
+        "fig_json": figure_json(fig) if series else None,
+    }

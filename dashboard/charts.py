@@ -1,0 +1,400 @@
+"""Charts: functions that return a plotly Figure, drawn in the browser by static/js/charts.js.
+
+Every value arrives in the canonical unit and is converted here, once, to the unit the person
+reads (labs.units.from_canonical); bands and thresholds go through the same conversion, so
+the tests can compare each plotted number with the catalog's. One shared layout helper
+(`base_layout`) keeps fonts, margins and the empty plotly template the same on every chart.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from plotly.subplots import make_subplots
+
+from labs.analytes import ANALYTES, status
+from labs.units import from_canonical
+
+from .selectors import Change, Point
+
+# Badge colours of static/css/app.css, so a point and its badge agree.
+STATUS_ORDER = ("low", "below_target", "in_target", "above_target", "high", None)
+STATUS_COLORS = {
+    "low": "#dc3545",
+    "high": "#dc3545",
+    "below_target": "#fd7e14",
+    "above_target": "#fd7e14",
+    "in_target": "#198754",
+    None: "#6c757d",
+}
+TARGET_COLOR = "#198754"
+REFERENCE_COLOR = "#0d6efd"
+THRESHOLD_COLOR = "#dc3545"
+EVENT_COLOR = "#6c757d"
+BURDEN_COLOR = "#6f42c1"
+
+PHASE_LABELS = {
+    "correction": gettext_lazy("correction"),
+    "maintenance": gettext_lazy("maintenance"),
+    "hold": gettext_lazy("hold"),
+    "insufficient_data": gettext_lazy("insufficient data"),
+}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A value (canonical unit) above which the plan tells the person to stop something."""
+
+    value: float
+    level: str  # "stop" | "urgent", as in the plan's alerts
+    label: Any  # a lazy translation
+    source: str
+
+
+# PRODUCT.md §4.3, the safety rules the protocol engine also applies.
+STOP_THRESHOLDS: dict[str, tuple[Threshold, ...]] = {
+    "vitd_25oh": (
+        Threshold(
+            100.0, "stop", gettext_lazy("stop vitamin D"), "CLINICAL.md §5: stop above 100 ng/mL"
+        ),
+        Threshold(
+            150.0, "urgent", gettext_lazy("urgent"), "CLINICAL.md §1–§2: most toxicity cases > 150"
+        ),
+    ),
+    "ca_total": (
+        Threshold(
+            10.5, "stop", gettext_lazy("stop D and calcium"), "seed; CLINICAL.md §2 and §5: > 10.5"
+        ),
+    ),
+    "ca_ionized": (
+        Threshold(
+            5.3,
+            "stop",
+            gettext_lazy("stop D and calcium"),
+            "CLINICAL.md §2: ionized target 4.5–5.3",
+        ),
+    ),
+}
+
+# Molar units are read with fewer or more decimals than the canonical mass units.
+_UNIT_DECIMALS = {"nmol/L": 0, "pmol/L": 0, "mmol/L": 2, "µmol/L": 0, "g/L": 0}
+
+
+def display_decimals(analyte: str, unit: str) -> int:
+    """How many decimals a value of this analyte is shown with in this unit."""
+    entry = ANALYTES[analyte]
+    if unit == entry.canonical_unit:
+        return entry.decimals
+    return _UNIT_DECIMALS.get(unit, entry.decimals)
+
+
+def base_layout(*, height: int, compact: bool = False) -> dict[str, Any]:
+    """The layout every chart shares: system font, small margins, no plotly template.
+
+    An empty template keeps the JSON sent to the page small (the default one is ~10 KB).
+    """
+    return {
+        "template": go.layout.Template(),
+        "height": height,
+        "autosize": True,
+        "margin": {"l": 44, "r": 12, "t": 8 if compact else 28, "b": 28},
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "showlegend": False,
+        "hovermode": "closest",
+        "dragmode": False,
+    }
+
+
+def _axis_style() -> dict[str, Any]:
+    return {"showgrid": True, "gridcolor": "#e9ecef", "zeroline": False, "fixedrange": True}
+
+
+def _band(low: float, high: float, *, color: str, opacity: float, name: str) -> dict[str, Any]:
+    return {
+        "type": "rect",
+        "name": name,
+        "xref": "x domain",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": low,
+        "y1": high,
+        "fillcolor": color,
+        "opacity": opacity,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def _hline(y: float, *, name: str) -> dict[str, Any]:
+    return {
+        "type": "line",
+        "name": name,
+        "xref": "x domain",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"color": THRESHOLD_COLOR, "width": 1.5, "dash": "dash"},
+    }
+
+
+def _vline(on: dt.date, *, name: str) -> dict[str, Any]:
+    return {
+        "type": "line",
+        "name": name,
+        "xref": "x",
+        "x0": on.isoformat(),
+        "x1": on.isoformat(),
+        "yref": "paper",
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": EVENT_COLOR, "width": 1, "dash": "dot"},
+    }
+
+
+def visible_thresholds(analyte: str, values: Sequence[float]) -> list[Threshold]:
+    """The stop thresholds worth drawing: each one up to the first above every value.
+
+    Drawing 150 ng/mL when every value sits near 40 would squash the points into the bottom
+    third of the chart; the next line the person could cross is always shown.
+    """
+    highest = max(values, default=0.0)
+    shown: list[Threshold] = []
+    for threshold in STOP_THRESHOLDS.get(analyte, ()):
+        shown.append(threshold)
+        if threshold.value >= highest:
+            break
+    return shown
+
+
+def _convert(analyte: str, value: float, unit: str) -> float:
+    return from_canonical(analyte, value, unit)  # rounded to 6 places: no float noise
+
+
+def _events_by_date(changes: Sequence[Change], start: dt.date | None) -> dict[dt.date, list[str]]:
+    grouped: dict[dt.date, list[str]] = {}
+    for change in changes:
+        if start is None or change.on >= start:
+            grouped.setdefault(change.on, []).append(change.label)
+    return grouped
+
+
+def _event_marks(
+    supplement_changes: Sequence[Change], phase_changes: Sequence[Change], start: dt.date | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Dotted vertical lines with a label: supplements at the top, plan phases at the bottom."""
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    for name, changes, y, anchor in (
+        ("supplement", supplement_changes, 1.0, "top"),
+        ("phase", phase_changes, 0.0, "bottom"),
+    ):
+        for on, labels in _events_by_date(changes, start).items():
+            shapes.append(_vline(on, name=name))
+            if name == "phase":
+                labels = [_("Plan: %(phase)s") % {"phase": PHASE_LABELS.get(p, p)} for p in labels]
+            text = "<br>".join(html.escape(str(label)) for label in labels)
+            annotations.append(
+                {
+                    "name": name,
+                    "x": on.isoformat(),
+                    "xref": "x",
+                    "y": y,
+                    "yref": "y domain",
+                    "yanchor": anchor,
+                    "xanchor": "left",
+                    "text": text,
+                    "showarrow": False,
+                    "font": {"size": 10, "color": "#495057"},
+                    "bgcolor": "rgba(255,255,255,0.8)",
+                }
+            )
+    return shapes, annotations
+
+
+def _range_shapes(
+    analyte: str, unit: str, values: Sequence[float], decimals: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Reference range and target as shaded bands, stop thresholds as labelled lines."""
+    entry = ANALYTES[analyte]
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    if entry.reference is not None:
+        low, high = (_convert(analyte, v, unit) for v in entry.reference)
+        shapes.append(_band(low, high, color=REFERENCE_COLOR, opacity=0.07, name="reference"))
+    if entry.target is not None:
+        low, high = (_convert(analyte, v, unit) for v in entry.target)
+        shapes.append(_band(low, high, color=TARGET_COLOR, opacity=0.15, name="target"))
+    for threshold in visible_thresholds(analyte, values):
+        y = _convert(analyte, threshold.value, unit)
+        shapes.append(_hline(y, name=threshold.level))
+        annotations.append(
+            {
+                "name": threshold.level,
+                "x": 1,
+                "xref": "x domain",
+                "xanchor": "right",
+                "y": y,
+                "yref": "y",
+                "yanchor": "bottom",
+                "text": f"{threshold.label} · {y:.{decimals}f} {unit}",
+                "showarrow": False,
+                "font": {"size": 10, "color": THRESHOLD_COLOR},
+            }
+        )
+    return shapes, annotations
+
+
+def _status_index(analyte: str, canonical_value: float) -> int:
+    return STATUS_ORDER.index(status(ANALYTES[analyte], canonical_value))
+
+
+def _marker_trace(
+    series: Sequence[Point], *, analyte: str, unit: str, decimals: int
+) -> dict[str, Any]:
+    """The measured points: y in `unit`, colour by status, hover with value, unit, date, lab.
+
+    Colours go as status indexes on a stepped colour scale: one number per point is much
+    cheaper for plotly to validate than one colour string per point (500 draws: 3 vs 8 ms).
+    """
+    last = len(STATUS_ORDER) - 1
+    return {
+        "type": "scatter",
+        "name": ANALYTES[analyte].short_name,
+        "x": [point.drawn_on.isoformat() for point in series],
+        "y": [_convert(analyte, point.canonical_value, unit) for point in series],
+        "mode": "lines+markers",
+        "line": {"color": "#adb5bd", "width": 1.5},
+        "marker": {
+            "size": 9,
+            "color": [_status_index(analyte, point.canonical_value) for point in series],
+            "cmin": 0,
+            "cmax": last,
+            "colorscale": [[i / last, STATUS_COLORS[s]] for i, s in enumerate(STATUS_ORDER)],
+            "showscale": False,
+            "line": {"width": 0},
+        },
+        # Lab names are typed by people: escaped, since plotly renders a little HTML.
+        "customdata": [html.escape(point.lab) or "—" for point in series],
+        "hovertemplate": (
+            f"<b>%{{y:.{decimals}f}} {unit}</b><br>%{{x|%d %b %Y}}<br>%{{customdata}}"
+            "<extra></extra>"
+        ),
+        "xaxis": "x",
+        "yaxis": "y",
+    }
+
+
+def _burden_trace(burden: Sequence[tuple[dt.date, int]]) -> dict[str, Any]:
+    return {
+        "type": "bar",
+        "name": _("Symptom burden"),
+        "x": [on.isoformat() for on, _total in burden],
+        "y": [total for _on, total in burden],
+        "marker": {"color": BURDEN_COLOR},
+        "hovertemplate": _("Symptom burden %{y}") + "<br>%{x|%d %b %Y}<extra></extra>",
+        "xaxis": "x2",
+        "yaxis": "y2",
+    }
+
+
+@functools.cache
+def _grid(with_burden: bool) -> dict[str, Any]:
+    """Axis domains from make_subplots (marker on top, symptoms below, one time axis).
+
+    Computed once per shape: make_subplots costs ~15 ms a call, more than the rest of a chart.
+    """
+    if with_burden:
+        fig = make_subplots(
+            rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.06
+        )
+    else:
+        fig = make_subplots(rows=1, cols=1)
+    layout = fig.to_plotly_json()["layout"]
+    layout.pop("template", None)
+    return layout
+
+
+def _axes(with_burden: bool, *, unit: str, x_range: list[str] | None) -> dict[str, Any]:
+    axes = copy.deepcopy(_grid(with_burden))
+    for key, axis in axes.items():
+        axis.update(_axis_style())
+        if key.startswith("xaxis"):
+            axis.update(type="date", range=x_range)
+    axes["yaxis"]["title"] = {"text": unit}
+    if with_burden:
+        axes["yaxis2"].update(title={"text": _("Symptoms")}, rangemode="tozero")
+    return axes
+
+
+def marker_figure(
+    series: Sequence[Point],
+    *,
+    analyte: str,
+    unit: str,
+    burden: Sequence[tuple[dt.date, int]] = (),
+    supplement_changes: Sequence[Change] = (),
+    phase_changes: Sequence[Change] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """One marker over time, in `unit`, with everything needed to read it.
+
+    - points (oldest first, canonical values converted to `unit`) coloured by status,
+      hover with value, unit, date and lab — always the first trace;
+    - the reference range and the target as shaded bands, stop thresholds as dashed lines
+      (layout shapes named "reference", "target", "stop"/"urgent", y in `unit`);
+    - supplement changes and plan phases as dotted lines with a label (shapes and
+      annotations named "supplement" and "phase", x at the date);
+    - when `burden` is given, the symptom burden per check-in date as bars in a second
+      panel sharing the time axis.
+
+    `start`/`end` fix the time axis to a range (the trends page's 6 months or 1 year);
+    events before `start` are left out so they do not stretch the axis.
+    """
+    decimals = display_decimals(analyte, unit)
+    with_burden = bool(burden)
+    data = [_marker_trace(series, analyte=analyte, unit=unit, decimals=decimals)]
+    if with_burden:
+        data.append(_burden_trace(burden))
+    values = [point.canonical_value for point in series]
+    band_shapes, band_notes = _range_shapes(analyte, unit, values, decimals)
+    event_shapes, event_notes = _event_marks(supplement_changes, phase_changes, start)
+    x_range = [start.isoformat(), end.isoformat()] if start and end else None
+    layout = base_layout(height=height)
+    layout.update(_axes(with_burden, unit=unit, x_range=x_range))
+    layout["shapes"] = band_shapes + event_shapes
+    layout["annotations"] = band_notes + event_notes
+    return go.Figure(data=data, layout=layout)
+
+
+def sparkline_figure(series: Sequence[Point], *, analyte: str, unit: str) -> go.Figure:
+    """A small chart of one marker for the dashboard: points and the target band only."""
+    decimals = display_decimals(analyte, unit)
+    layout = base_layout(height=160, compact=True)
+    layout.update(xaxis={"type": "date", **_axis_style()}, yaxis=_axis_style())
+    target = ANALYTES[analyte].target
+    if target is not None:
+        low, high = (_convert(analyte, v, unit) for v in target)
+        layout["shapes"] = [_band(low, high, color=TARGET_COLOR, opacity=0.15, name="target")]
+    trace = _marker_trace(series, analyte=analyte, unit=unit, decimals=decimals)
+    return go.Figure(data=[trace], layout=layout)
+
+
+def figure_json(fig: go.Figure) -> dict[str, Any]:
+    """The figure as a JSON-ready dict for `json_script` (plain lists and strings only)."""
+    return fig.to_plotly_json()

@@ -1,0 +1,176 @@
+"""Reads for the dashboard and the trends page.
+
+Every function here is one query (or none) whatever the length of the person's history:
+series come back as plain tuples, already ordered, so the views and the chart functions
+never touch the ORM again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Sum, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from labs.analytes import ANALYTES
+from labs.models import Result, SymptomEntry
+from protocols.models import NUTRIENT_CHOICES, Plan, SupplementIntake
+
+try:  # the reminders engineer ships protocols.reminders separately
+    from protocols.reminders import next_reminder
+except ImportError:
+    next_reminder = None
+
+_NUTRIENT_LABELS = dict(NUTRIENT_CHOICES)
+
+# How far back each time range of the trends page reaches; None is "all".
+RANGE_DAYS: dict[str, int | None] = {"6m": 183, "1y": 365, "all": None}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One measured value of one analyte, in the canonical unit."""
+
+    drawn_on: dt.date
+    canonical_value: float
+    lab: str
+
+
+@dataclass(frozen=True)
+class Latest:
+    """The newest value of an analyte and the one before it (None after a single draw)."""
+
+    analyte: str
+    current: Point
+    previous: Point | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """A dated event drawn on a chart: a supplement started or changed, a plan phase."""
+
+    on: dt.date
+    label: str
+
+
+def range_start(range_key: str, *, today: dt.date) -> dt.date | None:
+    """First day a time range covers, or None for the whole history."""
+    days = RANGE_DAYS.get(range_key)
+    return None if days is None else today - dt.timedelta(days=days)
+
+
+def analytes_with_results(*, user) -> list[str]:
+    """Codes of the analytes this person has at least one result for, in catalog order."""
+    present = set(
+        Result.objects.filter(user=user).values_list("analyte", flat=True).distinct().order_by()
+    )
+    return [code for code in ANALYTES if code in present]
+
+
+def result_series(*, user, analyte: str, since: dt.date | None = None) -> list[Point]:
+    """A person's values of one analyte, oldest first, with the lab of each draw."""
+    rows = Result.objects.filter(user=user, analyte=analyte)
+    if since is not None:
+        rows = rows.filter(drawn_on__gte=since)
+    rows = rows.order_by("drawn_on", "id").values_list("drawn_on", "canonical_value", "panel__lab")
+    return [Point(drawn_on, value, lab or "") for drawn_on, value, lab in rows]
+
+
+def latest_results(*, user) -> list[Latest]:
+    """The newest and the previous value of every analyte the person has, in catalog order.
+
+    One query: a window function numbers each analyte's results newest first and only
+    the first two of each are read, so 5 or 500 panels cost the same.
+    """
+    ranked = (
+        Result.objects.filter(user=user)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("analyte")],
+                order_by=[F("drawn_on").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=2)
+        .order_by("analyte", "rank")
+        .values_list("analyte", "rank", "drawn_on", "canonical_value", "panel__lab")
+    )
+    pairs: dict[str, list[Point]] = {}
+    for analyte, _rank, drawn_on, value, lab in ranked:
+        pairs.setdefault(analyte, []).append(Point(drawn_on, value, lab or ""))
+    return [
+        Latest(code, pairs[code][0], pairs[code][1] if len(pairs[code]) > 1 else None)
+        for code in ANALYTES
+        if code in pairs
+    ]
+
+
+def symptom_burden(*, user, since: dt.date | None = None) -> list[tuple[dt.date, int]]:
+    """Sum of symptom severities per check-in date, oldest first."""
+    rows = SymptomEntry.objects.filter(user=user)
+    if since is not None:
+        rows = rows.filter(recorded_on__gte=since)
+    rows = rows.order_by("recorded_on").values("recorded_on").annotate(total=Sum("severity"))
+    return [(row["recorded_on"], row["total"]) for row in rows]
+
+
+def supplement_changes(*, user) -> list[Change]:
+    """The dates the person started (or last changed) each supplement, oldest first."""
+    intakes = (
+        SupplementIntake.objects.filter(user=user, since__isnull=False)
+        .order_by("since", "nutrient")
+        .values_list("since", "nutrient", "amount", "unit")
+    )
+    return [
+        Change(since, f"{_nutrient_label(nutrient)} {amount:g} {unit}")
+        for since, nutrient, amount, unit in intakes
+    ]
+
+
+def phase_changes(*, user) -> list[Change]:
+    """The dates the person's plan entered a new phase, oldest first.
+
+    Reads two small columns of every stored plan (a plan is stored only when its inputs
+    change, so there are about as many as panels) and keeps the rows where the phase differs
+    from the plan before.
+    """
+    rows = Plan.objects.filter(user=user).order_by("created_at", "id")
+    changes: list[Change] = []
+    previous = None
+    for created_at, phase in rows.values_list("created_at", "phase"):
+        if phase != previous:
+            changes.append(Change(timezone.localdate(created_at), phase))
+            previous = phase
+    return changes
+
+
+def latest_plan(*, user) -> Plan | None:
+    """The person's newest stored plan, or None before the first one."""
+    # inputs is the snapshot the plan was computed from: large, and not shown here.
+    return Plan.objects.filter(user=user).defer("inputs").order_by("-created_at", "-id").first()
+
+
+def next_retest(*, user, plan: Plan | None) -> dt.date | None:
+    """The date of the next retest: the open reminder's if the reminders app says so,
+    else the latest plan's retest date."""
+    if next_reminder is not None:
+        reminder = next_reminder(user)
+        if reminder is not None:
+            return reminder.due_on
+    if plan is None:
+        return None
+    return plan.retest_due_on or _iso_date((plan.data.get("retest") or {}).get("due_on"))
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _nutrient_label(code: str) -> str:
+    return str(_NUTRIENT_LABELS.get(code, code))

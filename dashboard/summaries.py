@@ -1,0 +1,202 @@
+"""What the dashboard and trends page show, computed from what the selectors read.
+
+Pure functions over plain data (no queries): values converted to the person's unit and
+formatted, the stored plan JSON (PRODUCT.md §4.6) turned into "today's doses" and alerts,
+the retest countdown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from labs.analytes import ANALYTES, status
+from labs.units import from_canonical
+from protocols.models import NUTRIENT_CHOICES
+
+from .charts import PHASE_LABELS, display_decimals
+from .selectors import Latest, Point
+
+STATUS_LABELS = {
+    "low": _("low"),
+    "below_target": _("below target"),
+    "in_target": _("in target"),
+    "above_target": _("above target"),
+    "high": _("high"),
+}
+# The units a person can switch between; other analytes are shown in their canonical unit.
+SWITCHABLE_UNITS = {
+    "vitd_25oh": ("ng/mL", "nmol/L"),
+    "mg_rbc": ("mg/dL", "mmol/L"),
+    "mg_serum": ("mg/dL", "mmol/L"),
+    "ca_total": ("mg/dL", "mmol/L"),
+    "ca_ionized": ("mg/dL", "mmol/L"),
+}
+TIMES_OF_DAY = {"morning": _("Morning"), "evening": _("Evening"), "bedtime": _("Bedtime")}
+ALERT_ORDER = ("stop", "urgent", "warning", "info")
+_NUTRIENTS = dict(NUTRIENT_CHOICES)
+
+
+def display_unit(user, analyte: str) -> str:
+    """The unit this person reads the analyte in (their setting, else the canonical unit)."""
+    return user.preferred_unit(analyte) or ANALYTES[analyte].canonical_unit
+
+
+def unit_options(analyte: str) -> tuple[str, ...]:
+    """The units the trends page offers for an analyte (empty: no toggle)."""
+    return SWITCHABLE_UNITS.get(analyte, ())
+
+
+def format_value(analyte: str, canonical_value: float, unit: str) -> str:
+    """A value converted to `unit` with the decimals people read it with ("42.1", "105")."""
+    decimals = display_decimals(analyte, unit)
+    return f"{from_canonical(analyte, canonical_value, unit):,.{decimals}f}"
+
+
+@dataclass(frozen=True)
+class MarkerRow:
+    """One line of the dashboard's marker list or of the trends table."""
+
+    analyte: str
+    name: str
+    value: str
+    unit: str
+    drawn_on: dt.date
+    lab: str
+    status: str | None
+    status_label: str
+    change: str | None = None  # signed difference with the previous draw, in `unit`
+    previous_on: dt.date | None = None
+
+
+def _row(analyte: str, point: Point, unit: str) -> dict[str, Any]:
+    entry = ANALYTES[analyte]
+    state = status(entry, point.canonical_value)
+    return {
+        "analyte": analyte,
+        "name": entry.short_name,
+        "value": format_value(analyte, point.canonical_value, unit),
+        "unit": unit,
+        "drawn_on": point.drawn_on,
+        "lab": point.lab,
+        "status": state,
+        "status_label": STATUS_LABELS.get(state, ""),
+    }
+
+
+def marker_rows(latest: Sequence[Latest], *, user) -> list[MarkerRow]:
+    """Latest value of each marker with its status and the change since the draw before."""
+    rows = []
+    for item in latest:
+        unit = display_unit(user, item.analyte)
+        change = None
+        if item.previous is not None:
+            decimals = display_decimals(item.analyte, unit)
+            delta = from_canonical(item.analyte, item.current.canonical_value, unit) - (
+                from_canonical(item.analyte, item.previous.canonical_value, unit)
+            )
+            change = f"{delta:+,.{decimals}f}"
+        rows.append(
+            MarkerRow(
+                **_row(item.analyte, item.current, unit),
+                change=change,
+                previous_on=item.previous.drawn_on if item.previous else None,
+            )
+        )
+    return rows
+
+
+def series_rows(series: Sequence[Point], *, analyte: str, unit: str) -> list[MarkerRow]:
+    """The values of a chart as table rows, newest first."""
+    return [MarkerRow(**_row(analyte, point, unit)) for point in reversed(series)]
+
+
+@dataclass(frozen=True)
+class Dose:
+    nutrient: str
+    amount: str
+    unit: str
+    form: str
+    above_upper_limit: bool
+
+
+@dataclass(frozen=True)
+class PlanGlance:
+    """The plan in one look: its phase, today's doses by time of day, its open alerts."""
+
+    phase: str
+    phase_label: str
+    doses: list[tuple[str, list[Dose]]] = field(default_factory=list)
+    alerts: list[Mapping[str, Any]] = field(default_factory=list)
+
+    @property
+    def serious_alerts(self) -> list[Mapping[str, Any]]:
+        return [a for a in self.alerts if a.get("level") in {"stop", "urgent"}]
+
+    @property
+    def other_alerts(self) -> list[Mapping[str, Any]]:
+        return [a for a in self.alerts if a.get("level") not in {"stop", "urgent"}]
+
+
+def _amount(low: Any, high: Any) -> str:
+    if low is None or high is None or low == high:
+        value = high if low is None else low
+        return f"{value:,g}" if isinstance(value, int | float) else str(value or "")
+    return f"{low:,g}–{high:,g}"
+
+
+def plan_glance(data: Mapping[str, Any] | None, *, phase: str = "") -> PlanGlance | None:
+    """Read a stored plan's JSON (PRODUCT.md §4.6) defensively: a key it lacks is skipped."""
+    if not data:
+        return None
+    phase = data.get("phase") or phase
+    by_time: dict[str, list[Dose]] = {time: [] for time in TIMES_OF_DAY}
+    for line in data.get("supplements") or ():
+        for slot in line.get("schedule") or ():
+            time = slot.get("time")
+            if time not in by_time:
+                continue
+            by_time[time].append(
+                Dose(
+                    nutrient=str(_NUTRIENTS.get(line.get("nutrient"), line.get("nutrient"))),
+                    amount=_amount(slot.get("amount_min"), slot.get("amount_max")),
+                    unit=line.get("unit", ""),
+                    form=line.get("form", ""),
+                    above_upper_limit=bool(line.get("above_upper_limit")),
+                )
+            )
+    alerts = sorted(
+        (a for a in data.get("alerts") or () if a.get("level") in ALERT_ORDER),
+        key=lambda a: ALERT_ORDER.index(a["level"]),
+    )
+    return PlanGlance(
+        phase=phase,
+        phase_label=str(PHASE_LABELS.get(phase, phase)),
+        doses=[(str(TIMES_OF_DAY[t]), doses) for t, doses in by_time.items() if doses],
+        alerts=alerts,
+    )
+
+
+@dataclass(frozen=True)
+class Retest:
+    due_on: dt.date
+    days: int  # negative when overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, -self.days)
+
+
+def retest_status(due_on: dt.date | None, *, today: dt.date) -> Retest | None:
+    """The retest date and how many days remain (negative: overdue)."""
+    if due_on is None:
+        return None
+    return Retest(due_on=due_on, days=(due_on - today).days)

@@ -1,0 +1,190 @@
+"""Chart functions plot the stored numbers, converted, with bands and events in place."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.serializers.json import DjangoJSONEncoder
+
+from dashboard.charts import (
+    STATUS_ORDER,
+    STOP_THRESHOLDS,
+    figure_json,
+    marker_figure,
+    sparkline_figure,
+    visible_thresholds,
+)
+from dashboard.selectors import Change, Point
+from labs.analytes import ANALYTES, status
+from labs.units import from_canonical
+
+D = dt.date
+
+
+def vitd_series():
+    return [
+        Point(D(2025, 1, 10), 18.0, "Quest"),
+        Point(D(2025, 4, 10), 33.5, "LabCorp"),
+        Point(D(2025, 7, 10), 47.2, ""),
+        Point(D(2025, 10, 10), 65.0, "Quest"),
+    ]
+
+
+def shapes(fig, name):
+    return [shape for shape in fig.layout.shapes if shape.name == name]
+
+
+def annotations(fig, name):
+    return [note for note in fig.layout.annotations if note.name == name]
+
+
+@pytest.mark.parametrize("unit", ["ng/mL", "nmol/L"])
+def test_plotted_values_are_the_canonical_values_in_the_chosen_unit(unit):
+    series = vitd_series()
+    fig = marker_figure(series, analyte="vitd_25oh", unit=unit)
+    trace = fig.data[0]
+    assert list(trace.y) == [from_canonical("vitd_25oh", p.canonical_value, unit) for p in series]
+    assert list(trace.x) == [p.drawn_on.isoformat() for p in series]
+    assert fig.layout.yaxis.title.text == unit
+
+
+def test_nmol_values_are_two_point_496_times_ng():
+    fig = marker_figure([Point(D(2025, 1, 1), 40.0, "")], analyte="vitd_25oh", unit="nmol/L")
+    assert fig.data[0].y[0] == pytest.approx(99.84)
+
+
+@pytest.mark.parametrize(
+    ("analyte", "unit"),
+    [("vitd_25oh", "ng/mL"), ("vitd_25oh", "nmol/L"), ("mg_rbc", "mmol/L"), ("ca_total", "mmol/L")],
+)
+def test_target_and_reference_bands_sit_at_the_catalogs_numbers(analyte, unit):
+    entry = ANALYTES[analyte]
+    fig = marker_figure([Point(D(2025, 1, 1), entry.target[0], "")], analyte=analyte, unit=unit)
+    (target,) = shapes(fig, "target")
+    (reference,) = shapes(fig, "reference")
+    assert (target.y0, target.y1) == tuple(from_canonical(analyte, v, unit) for v in entry.target)
+    assert (reference.y0, reference.y1) == tuple(
+        from_canonical(analyte, v, unit) for v in entry.reference
+    )
+    assert target.yref == "y" and target.xref == "x domain"
+
+
+def test_a_marker_without_target_has_only_its_reference_band():
+    fig = marker_figure([Point(D(2025, 1, 1), 2.0, "")], analyte="mg_serum", unit="mg/dL")
+    assert shapes(fig, "target") == []
+    assert [(s.y0, s.y1) for s in shapes(fig, "reference")] == [(1.8, 2.3)]
+
+
+def test_vitamin_d_stop_line_is_at_100_ng_ml_converted():
+    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="nmol/L")
+    (line,) = shapes(fig, "stop")
+    assert line.y0 == line.y1 == from_canonical("vitd_25oh", 100.0, "nmol/L") == 249.6
+    assert shapes(fig, "urgent") == []  # every value is far below 100
+
+
+def test_the_urgent_line_appears_once_a_value_passes_the_stop_line():
+    series = [*vitd_series(), Point(D(2025, 12, 1), 120.0, "")]
+    fig = marker_figure(series, analyte="vitd_25oh", unit="ng/mL")
+    assert [s.y0 for s in shapes(fig, "stop")] == [100.0]
+    assert [s.y0 for s in shapes(fig, "urgent")] == [150.0]
+
+
+@pytest.mark.parametrize(
+    ("analyte", "unit", "expected"),
+    [
+        ("ca_total", "mg/dL", 10.5),
+        ("ca_total", "mmol/L", from_canonical("ca_total", 10.5, "mmol/L")),
+        ("ca_ionized", "mg/dL", 5.3),
+        ("ca_ionized", "mmol/L", from_canonical("ca_ionized", 5.3, "mmol/L")),
+    ],
+)
+def test_calcium_stop_lines(analyte, unit, expected):
+    fig = marker_figure([Point(D(2025, 1, 1), 9.5, "")], analyte=analyte, unit=unit)
+    assert [s.y0 for s in shapes(fig, "stop")] == [expected]
+
+
+def test_threshold_table_matches_the_safety_rules():
+    values = {code: [t.value for t in rows] for code, rows in STOP_THRESHOLDS.items()}
+    assert values == {"vitd_25oh": [100.0, 150.0], "ca_total": [10.5], "ca_ionized": [5.3]}
+    assert all(t.source for rows in STOP_THRESHOLDS.values() for t in rows)
+    assert visible_thresholds("mg_rbc", [5.0]) == []
+
+
+def test_points_are_coloured_by_status():
+    series = vitd_series()
+    trace = marker_figure(series, analyte="vitd_25oh", unit="ng/mL").data[0]
+    plotted = [STATUS_ORDER[i] for i in trace.marker.color]
+    assert plotted == [status(ANALYTES["vitd_25oh"], p.canonical_value) for p in series]
+    assert plotted == ["low", "below_target", "in_target", "above_target"]
+    colours = dict(trace.marker.colorscale)
+    assert colours[0.0] == "#dc3545" and colours[0.4] == "#198754"
+
+
+def test_hover_shows_value_unit_date_and_escaped_lab():
+    series = [Point(D(2025, 1, 1), 40.0, "<b>Lab & Co</b>"), Point(D(2025, 2, 1), 41.0, "")]
+    trace = marker_figure(series, analyte="vitd_25oh", unit="nmol/L").data[0]
+    assert "nmol/L" in trace.hovertemplate
+    assert "%{x|" in trace.hovertemplate and "%{customdata}" in trace.hovertemplate
+    assert list(trace.customdata) == ["&lt;b&gt;Lab &amp; Co&lt;/b&gt;", "—"]
+
+
+def test_supplement_changes_are_annotated_at_their_dates():
+    changes = [
+        Change(D(2025, 3, 1), "Magnesium (elemental) 400 mg"),
+        Change(D(2025, 3, 1), "Vitamin D3 5000 IU"),
+        Change(D(2025, 8, 15), "Vitamin K2 (MK-7) 200 mcg"),
+    ]
+    fig = marker_figure(
+        vitd_series(), analyte="vitd_25oh", unit="ng/mL", supplement_changes=changes
+    )
+    notes = annotations(fig, "supplement")
+    assert [n.x for n in notes] == ["2025-03-01", "2025-08-15"]
+    assert "Magnesium" in notes[0].text and "Vitamin D3" in notes[0].text
+    assert [s.x0 for s in shapes(fig, "supplement")] == ["2025-03-01", "2025-08-15"]
+
+
+def test_plan_phases_are_annotated_and_events_before_the_range_are_left_out():
+    fig = marker_figure(
+        vitd_series(),
+        analyte="vitd_25oh",
+        unit="ng/mL",
+        supplement_changes=[Change(D(2024, 1, 1), "old"), Change(D(2025, 6, 1), "new")],
+        phase_changes=[Change(D(2025, 2, 1), "correction"), Change(D(2025, 9, 1), "maintenance")],
+        start=D(2025, 1, 1),
+        end=D(2025, 12, 31),
+    )
+    assert [n.x for n in annotations(fig, "supplement")] == ["2025-06-01"]
+    phases = annotations(fig, "phase")
+    assert [n.x for n in phases] == ["2025-02-01", "2025-09-01"]
+    assert "maintenance" in phases[1].text
+    assert list(fig.layout.xaxis.range) == ["2025-01-01", "2025-12-31"]
+
+
+def test_symptom_burden_is_a_second_panel_on_the_same_time_axis():
+    burden = [(D(2025, 2, 1), 5), (D(2025, 5, 1), 2)]
+    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL", burden=burden)
+    bars = fig.data[1]
+    assert bars.type == "bar" and (bars.xaxis, bars.yaxis) == ("x2", "y2")
+    assert list(bars.x) == ["2025-02-01", "2025-05-01"] and list(bars.y) == [5, 2]
+    assert fig.layout.xaxis.matches == "x2"  # shared_xaxes
+    assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]
+
+
+def test_without_burden_there_is_one_panel():
+    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL")
+    assert len(fig.data) == 1 and "yaxis2" not in fig.to_plotly_json()["layout"]
+
+
+def test_sparkline_has_the_points_and_the_target_band():
+    fig = sparkline_figure(vitd_series(), analyte="vitd_25oh", unit="nmol/L")
+    assert list(fig.data[0].y) == [
+        from_canonical("vitd_25oh", p.canonical_value, "nmol/L") for p in vitd_series()
+    ]
+    assert [(s.y0, s.y1) for s in shapes(fig, "target")] == [(99.84, 149.76)]
+
+
+def test_figure_json_is_small_and_serialisable_for_json_script():
+    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL")
+    text = json.dumps(figure_json(fig), cls=DjangoJSONEncoder)
+    assert json.loads(text)["data"][0]["y"] == [18.0, 33.5, 47.2, 65.0]
+    assert len(text) < 8_000  # no default plotly template (~10 KB) in the page

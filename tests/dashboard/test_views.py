@@ -1,0 +1,309 @@
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from labs.units import from_canonical
+from tests.dashboard.factories import (
+    add_plan,
+    add_result,
+    add_supplement,
+    add_symptoms,
+    make_history,
+    plan_data,
+)
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("dashboard:home")
+TRENDS = reverse("dashboard:trends")
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def figure_from(html: str, element_id: str) -> dict:
+    match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html)
+    assert match, f"no #{element_id} JSON in the page"
+    return json.loads(match.group(1))
+
+
+def today():
+    return timezone.localdate()
+
+
+# --- access ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [HOME, TRENDS, TRENDS + "?analyte=vitd_25oh"])
+def test_anonymous_goes_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_anonymous_htmx_request_goes_to_login_too(client):
+    response = client.get(TRENDS, **HX)
+    assert response.status_code == 302
+
+
+def test_landing_redirects_a_signed_in_person_to_the_dashboard(client_logged_in):
+    assert client_logged_in.get(reverse("dashboard:landing")).url == HOME
+
+
+# --- dashboard ---------------------------------------------------------------------------
+
+
+def test_dashboard_shows_latest_values_in_the_preferred_unit_with_change(client, user):
+    user.vitd_unit = "nmol/L"
+    user.save()
+    add_result(user, drawn_on=today() - dt.timedelta(days=90), analyte="vitd_25oh", value=20,
+               unit="ng/mL", lab="Quest")  # fmt: skip
+    add_result(user, drawn_on=today() - dt.timedelta(days=5), analyte="vitd_25oh", value=45,
+               unit="ng/mL", lab="LabCorp")  # fmt: skip
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    assert "dashboard-greeting" in html and user.email in html
+    row = re.search(r'data-analyte="vitd_25oh".*?</li>', html, re.S).group(0)
+    assert "112 </span>" not in row  # 45 ng/mL is 112.3 nmol/L, shown without decimals
+    assert '<span class="fs-5 fw-semibold" data-testid="marker-value">112</span>' in row
+    assert "nmol/L" in row and "LabCorp" in row
+    assert "badge-status-in_target" in row
+    assert "+62 " in row  # (45 - 20) × 2.496 = 62.4 nmol/L since the draw before
+
+
+def test_dashboard_sparkline_plots_vitamin_d_in_the_preferred_unit(client, user):
+    user.vitd_unit = "nmol/L"
+    user.save()
+    add_result(user, drawn_on=today() - dt.timedelta(days=30), analyte="vitd_25oh", value=30,
+               unit="ng/mL")  # fmt: skip
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    figure = figure_from(html, "vitd-sparkline")
+    assert figure["data"][0]["y"] == [from_canonical("vitd_25oh", 30, "nmol/L")]
+    assert "plotly-basic.min.js" in html and "js/charts.js" in html
+
+
+def test_dashboard_shows_the_plan_at_a_glance_with_stop_alerts_first(client, user):
+    add_plan(user, retest=today() + dt.timedelta(days=12))
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    glance = re.search(r'data-testid="plan-glance".*?</section>', html, re.S).group(0)
+    assert "correction" in glance
+    assert "Morning" in glance and "Evening" in glance
+    assert "5,000–7,000 IU" in glance and "200–300 mg" in glance
+    assert "only under medical supervision" in glance
+    assert 'data-testid="disclaimer"' in glance
+    serious = re.search(r'data-testid="serious-alerts".*?</div>\s*</div>', html, re.S).group(0)
+    assert "Stop vitamin D now." in serious and "alert-danger" in serious
+    assert "Add K2." in glance and "Add K2." not in serious
+    assert "in 12 days" in html
+
+
+def test_dashboard_marks_an_overdue_retest(client, user):
+    add_plan(user, retest=today() - dt.timedelta(days=3))
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    assert 'data-testid="retest-overdue"' in html and "overdue by 3 days" in html
+
+
+def test_dashboard_reads_the_retest_from_the_plan_json_when_the_column_is_empty(client, user):
+    data = plan_data()
+    data["retest"] = {"due_on": (today() + dt.timedelta(days=1)).isoformat(), "tests": []}
+    add_plan(user, data=data)
+    client.force_login(user)
+    assert "in 1 day" in client.get(HOME).content.decode()
+
+
+def test_the_newest_plan_is_the_one_shown(client, user):
+    add_plan(user, data=plan_data(phase="correction", alerts=[]), phase="correction")
+    add_plan(user, data=plan_data(phase="maintenance", alerts=[]), phase="maintenance")
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    assert re.search(r'data-testid="plan-phase">maintenance<', html)
+
+
+def test_empty_dashboard_tells_what_to_do_next_and_loads_no_plotly(client_logged_in):
+    html = client_logged_in.get(HOME).content.decode()
+    assert 'data-testid="markers-empty"' in html
+    assert "Your plan appears here after your first results." in html
+    assert "plotly" not in html
+
+
+def test_dashboard_never_shows_another_persons_data(client, user, other_user):
+    make_history(other_user, panels=3, lab="OutsiderLab")
+    add_plan(other_user, data=plan_data(alerts=[{"level": "stop", "message": "OUTSIDER-ALERT"}]))
+    add_result(user, drawn_on=today(), analyte="mg_rbc", value=5.9, unit="mg/dL", lab="MyLab")
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    assert "MyLab" in html
+    assert "OutsiderLab" not in html and "OUTSIDER-ALERT" not in html
+    assert 'data-analyte="vitd_25oh"' not in html  # only the other person has 25(OH)D
+
+
+# --- trends ------------------------------------------------------------------------------
+
+
+def test_trends_page_and_fragment_serve_the_same_chart(client, user):
+    make_history(user, panels=6, first_on=today() - dt.timedelta(days=60), every_days=7)
+    client.force_login(user)
+    page = client.get(TRENDS + "?analyte=mg_rbc")
+    fragment = client.get(TRENDS + "?analyte=mg_rbc", **HX)
+    assert page.status_code == fragment.status_code == 200
+    page_html, fragment_html = page.content.decode(), fragment.content.decode()
+    assert "<html" in page_html and "plotly-basic.min.js" in page_html
+    assert "<html" not in fragment_html and "<script src" not in fragment_html
+    assert 'id="trend-chart"' in fragment_html
+    assert figure_from(page_html, "trend-figure") == figure_from(fragment_html, "trend-figure")
+    assert 'hx-trigger="results-changed from:body"' in fragment_html
+
+
+@pytest.mark.parametrize("headers", [{}, HX])
+def test_trends_responses_vary_on_hx_request(client_logged_in, headers):
+    response = client_logged_in.get(TRENDS, **headers)
+    assert "HX-Request" in response["Vary"]
+
+
+def test_history_restore_gets_the_full_page(client, user):
+    make_history(user, panels=2)
+    client.force_login(user)
+    response = client.get(TRENDS, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in response.content.decode()
+
+
+def test_trends_plots_stored_values_converted_to_the_preferred_unit(client, user):
+    user.vitd_unit = "nmol/L"
+    user.save()
+    panels = make_history(user, panels=4, first_on=today() - dt.timedelta(days=100))
+    client.force_login(user)
+    html = client.get(TRENDS + "?analyte=vitd_25oh", **HX).content.decode()
+    figure = figure_from(html, "trend-figure")
+    from labs.models import Result
+
+    stored = Result.objects.filter(user=user, analyte="vitd_25oh").order_by("drawn_on")
+    assert figure["data"][0]["y"] == [
+        from_canonical("vitd_25oh", r.canonical_value, "nmol/L") for r in stored
+    ]
+    assert figure["data"][0]["x"] == [p.drawn_on.isoformat() for p in panels]
+    target = next(s for s in figure["layout"]["shapes"] if s["name"] == "target")
+    assert (target["y0"], target["y1"]) == (99.84, 149.76)
+    # the accessible table lists the same values, newest first
+    table = re.search(r'data-testid="trend-table".*?</table>', html, re.S).group(0)
+    assert table.count("<tr>") == 5  # header + 4 rows
+    assert "nmol/L" in table
+
+
+def test_unit_toggle_switches_the_unit_for_this_chart_only(client, user):
+    make_history(user, panels=2, first_on=today() - dt.timedelta(days=20))
+    client.force_login(user)
+    html = client.get(TRENDS + "?analyte=ca_total&unit=mmol/L", **HX).content.decode()
+    figure = figure_from(html, "trend-figure")
+    assert figure["layout"]["yaxis"]["title"]["text"] == "mmol/L"
+    stop = next(s for s in figure["layout"]["shapes"] if s["name"] == "stop")
+    assert stop["y0"] == from_canonical("ca_total", 10.5, "mmol/L")
+    user.refresh_from_db()
+    assert user.mineral_unit == "mg/dL"  # a toggle, not a settings change
+
+
+def test_supplement_changes_and_symptoms_reach_the_trends_chart(client, user):
+    make_history(user, panels=3, first_on=today() - dt.timedelta(days=40), every_days=10)
+    since = today() - dt.timedelta(days=25)
+    add_supplement(user, nutrient="magnesium", amount=400, unit="mg", since=since)
+    add_symptoms(user, [(since, "muscle_cramps", 2), (since, "insomnia", 1)])
+    client.force_login(user)
+    figure = figure_from(client.get(TRENDS, **HX).content.decode(), "trend-figure")
+    notes = [a for a in figure["layout"]["annotations"] if a["name"] == "supplement"]
+    assert [a["x"] for a in notes] == [since.isoformat()] and "400" in notes[0]["text"]
+    assert figure["data"][1]["y"] == [3] and figure["data"][1]["x"] == [since.isoformat()]
+
+
+def test_range_keeps_only_recent_values(client, user):
+    add_result(user, drawn_on=today() - dt.timedelta(days=400), analyte="vitd_25oh", value=20,
+               unit="ng/mL")  # fmt: skip
+    add_result(user, drawn_on=today() - dt.timedelta(days=100), analyte="vitd_25oh", value=30,
+               unit="ng/mL")  # fmt: skip
+    client.force_login(user)
+    for range_key, count in (("6m", 1), ("1y", 1), ("all", 2)):
+        html = client.get(f"{TRENDS}?analyte=vitd_25oh&range={range_key}", **HX).content.decode()
+        assert len(figure_from(html, "trend-figure")["data"][0]["y"]) == count
+
+
+def test_an_empty_range_says_so_and_links_to_all(client, user):
+    add_result(user, drawn_on=today() - dt.timedelta(days=400), analyte="vitd_25oh", value=20,
+               unit="ng/mL")  # fmt: skip
+    client.force_login(user)
+    html = client.get(TRENDS + "?range=6m", **HX).content.decode()
+    assert 'data-testid="trends-range-empty"' in html and "range=all" in html
+    assert "trend-figure" not in html
+
+
+def test_tabs_list_only_markers_with_results_and_links_work_without_js(client, user):
+    make_history(user, panels=2)
+    client.force_login(user)
+    html = client.get(TRENDS).content.decode()
+    tabs = re.findall(r'data-analyte="(\w+)"', html)
+    assert tabs == ["vitd_25oh", "mg_rbc", "ca_total"]
+    assert 'href="/trends/?analyte=mg_rbc&amp;range=all"' in html
+    assert 'hx-get="/trends/?analyte=mg_rbc&amp;range=all"' in html
+    assert 'hx-push-url="true"' in html
+
+
+@pytest.mark.parametrize(
+    "query", ["?analyte=nope&range=10y&unit=furlongs", "?analyte=pth_intact", "?unit=" + "x" * 99]
+)
+def test_bad_query_values_fall_back_to_defaults(client, user, query):
+    make_history(user, panels=2)
+    client.force_login(user)
+    response = client.get(TRENDS + query)
+    assert response.status_code == 200
+    figure = figure_from(response.content.decode(), "trend-figure")
+    assert figure["data"][0]["name"] == "25(OH)D"
+    assert figure["layout"]["yaxis"]["title"]["text"] == "ng/mL"
+
+
+def test_empty_trends_page_links_to_entering_results(client_logged_in):
+    html = client_logged_in.get(TRENDS).content.decode()
+    assert 'data-testid="trends-empty"' in html
+    assert "results-changed from:body" in html  # refreshes itself once results arrive
+
+
+def test_trends_never_shows_another_persons_data(client, user, other_user):
+    make_history(other_user, panels=4, lab="OutsiderLab",
+                 markers=[("pth_intact", "pg/mL", 70.0, 1.0)])  # fmt: skip
+    add_result(user, drawn_on=today(), analyte="vitd_25oh", value=42, unit="ng/mL", lab="MyLab")
+    client.force_login(user)
+    for query in ("", "?analyte=pth_intact"):
+        html = client.get(TRENDS + query).content.decode()
+        assert "OutsiderLab" not in html and "PTH" not in html
+        assert figure_from(html, "trend-figure")["data"][0]["y"] == [42.0]
+
+
+# --- queries -----------------------------------------------------------------------------
+
+QUERY_BOUND = 9  # session + user + a handful of reads, whatever the history length
+
+
+def seed_everything(user, panels: int) -> None:
+    make_history(user, panels=panels, first_on=today() - dt.timedelta(days=7 * panels))
+    add_symptoms(user, [(today() - dt.timedelta(days=i), "fatigue", 1) for i in range(panels)])
+    add_supplement(user, nutrient="vitamin_d3", amount=5000, unit="IU", since=today())
+    for _ in range(3):
+        add_plan(user, retest=today() + dt.timedelta(days=30))
+
+
+@pytest.mark.parametrize("panels", [5, 500])
+@pytest.mark.parametrize(
+    ("url", "headers"),
+    [(HOME, {}), (TRENDS, {}), (TRENDS, HX), (TRENDS + "?analyte=mg_rbc&range=1y", HX)],
+    ids=["dashboard", "trends", "trends-fragment", "trends-fragment-mg"],
+)
+def test_query_count_does_not_grow_with_history(
+    client, user, django_assert_max_num_queries, panels, url, headers
+):
+    seed_everything(user, panels)
+    client.force_login(user)
+    with django_assert_max_num_queries(QUERY_BOUND):
+        response = client.get(url, **headers)
+    assert response.status_code == 200
+    assert "trend-figure" in response.content.decode() or url == HOME
