@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from protocols.reminders import next_reminder, reminder_sync_preferences
+
 from .forms import DeleteAccountForm, PreferencesForm
 
 
@@ -12,9 +14,11 @@ def preferences(request):
     form = PreferencesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        reminder_sync_preferences(user=request.user)  # on/off, lead days, time zone
         messages.success(request, _("Settings saved."))
         return redirect("accounts:preferences")
-    return render(request, "accounts/preferences.html", {"form": form})
+    context = {"form": form, "next_reminder": next_reminder(request.user)}
+    return render(request, "accounts/preferences.html", context)
 
 
 @login_required

@@ -1,0 +1,65 @@
+"""Reminder preferences on /settings/ move or cancel the open reminder, and show it."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from protocols.models import Reminder
+from protocols.reminders import reminder_schedule_from_plan, reminder_send_at
+from tests.protocols.reminder_helpers import make_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(user, **changes):
+    data = {
+        "time_zone": user.time_zone,
+        "vitd_unit": user.vitd_unit,
+        "mineral_unit": user.mineral_unit,
+        "rule_set": user.rule_set,
+        "reminder_lead_days": user.reminder_lead_days,
+    }
+    if user.reminders_enabled:
+        data["reminders_enabled"] = "on"
+    if user.overdue_followup:
+        data["overdue_followup"] = "on"
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def reminder(user):
+    return reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(60)))
+
+
+def test_the_settings_page_shows_the_next_reminder(client_logged_in, reminder):
+    response = client_logged_in.get(reverse("accounts:preferences"))
+    assert b'data-testid="next-reminder"' in response.content
+
+
+def test_a_new_lead_time_and_time_zone_move_the_send_time(client_logged_in, user, reminder):
+    data = _form(user, reminder_lead_days=3, time_zone="Australia/Sydney")
+    response = client_logged_in.post(reverse("accounts:preferences"), data)
+    assert response.status_code == 302
+    user.refresh_from_db()
+    reminder.refresh_from_db()
+    assert reminder.send_at == reminder_send_at(user=user, due_on=reminder.due_on)
+    assert reminder.send_at.astimezone(ZoneInfo("Australia/Sydney")).hour == 9
+
+
+def test_turning_reminders_off_cancels_the_open_reminder(client_logged_in, user, reminder):
+    response = client_logged_in.post(
+        reverse("accounts:preferences"), _form(user, reminders_enabled=None)
+    )
+    assert response.status_code == 302
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.CANCELLED
+
+
+def test_anonymous_goes_to_login(client):
+    response = client.get(reverse("accounts:preferences"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response.url
