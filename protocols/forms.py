@@ -1,0 +1,232 @@
+"""Forms of the protocols app: every input is validated here, before a service or the engine."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from labs.units import get_analyte, to_canonical, units_for
+from protocols.engine import Intake, Measurement, Snapshot
+from protocols.models import (
+    GOAL_CHOICES,
+    PROFILE_FLAG_CHOICES,
+    HealthProfile,
+    SupplementIntake,
+)
+from protocols.rules import NUTRIENTS, RULE_SETS
+
+# Daily amounts above these are typos (or a weekly dose typed as daily), not an intake.
+DOSE_MAXIMUM = {
+    "vitamin_d3": 50_000,
+    "magnesium": 2_000,
+    "vitamin_k2_mk7": 2_000,
+    "vitamin_b6_p5p": 500,
+    "calcium": 3_000,
+}
+
+
+def nutrient_unit(nutrient: str) -> str:
+    """The unit a nutrient's daily amount is given in (IU for D3, mcg for K2, else mg)."""
+    return NUTRIENTS[nutrient][1]
+
+
+def check_dose(nutrient: str, amount: float, unit: str) -> str | None:
+    """A plain-words problem with a daily amount, or None when it is acceptable."""
+    expected = nutrient_unit(nutrient)
+    label = NUTRIENTS[nutrient][0]
+    if unit != expected:
+        return str(_("%(label)s is given in %(unit)s.") % {"label": label, "unit": expected})
+    if not amount > 0:
+        return str(_("The daily amount must be more than zero."))
+    if amount > DOSE_MAXIMUM[nutrient]:
+        return str(
+            _("%(amount)s %(unit)s a day of %(label)s is not plausible; check the label.")
+            % {"amount": f"{amount:,.0f}", "unit": unit, "label": label}
+        )
+    return None
+
+
+class HealthProfileForm(forms.ModelForm):
+    flags = forms.MultipleChoiceField(
+        label=_("Health flags"),
+        choices=PROFILE_FLAG_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each one changes what the plan may recommend."),
+    )
+
+    class Meta:
+        model = HealthProfile
+        fields = ["birth_year", "sex", "flags", "goal"]
+        help_texts = {"goal": _("It picks the magnesium form.")}
+
+    def clean_birth_year(self) -> int | None:
+        year = self.cleaned_data.get("birth_year")
+        if year is not None and not 1900 <= year <= timezone.localdate().year:
+            raise forms.ValidationError(_("Enter a birth year between 1900 and this year."))
+        return year
+
+
+class SupplementIntakeForm(forms.ModelForm):
+    """One supplement taken now; the unit must be the nutrient's own."""
+
+    class Meta:
+        model = SupplementIntake
+        fields = ["nutrient", "form", "amount", "unit", "since"]
+        widgets = {"since": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "amount": _("Per day, in IU for vitamin D3, mcg for K2, mg for the others."),
+            "form": _("For example glycinate, citrate, softgel."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_nutrient(self) -> str:
+        nutrient = self.cleaned_data["nutrient"]
+        others = SupplementIntake.objects.filter(user=self.user, nutrient=nutrient)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                _("You already recorded this supplement: edit that entry instead.")
+            )
+        return nutrient
+
+    def clean_since(self) -> date | None:
+        since = self.cleaned_data.get("since")
+        if since is not None and not date(1900, 1, 1) <= since <= timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return since
+
+    def clean(self):
+        cleaned = super().clean()
+        nutrient, amount, unit = (cleaned.get(k) for k in ("nutrient", "amount", "unit"))
+        if nutrient and amount is not None and unit:
+            problem = check_dose(nutrient, amount, unit)
+            if problem:
+                field = "unit" if unit != nutrient_unit(nutrient) else "amount"
+                self.add_error(field, problem)
+        return cleaned
+
+
+# --- what-if ------------------------------------------------------------------------------
+
+# Markers the what-if page asks for, in the order it shows them.
+WHAT_IF_MARKERS = ("vitd_25oh", "mg_rbc", "mg_serum", "ca_total", "pth_intact", "egfr")
+WHAT_IF_INTAKES = (
+    ("vitamin_d3", "d3_iu", _("Vitamin D3 you take (IU/day)")),
+    ("magnesium", "mg_mg", _("Magnesium you take (mg/day)")),
+    ("vitamin_k2_mk7", "k2_mcg", _("Vitamin K2 you take (mcg/day)")),
+)
+RULE_SET_CHOICES = [
+    ("seed", _("Seed protocol (the article's doses)")),
+    ("within-limits", _("Within upper limits (conservative)")),
+]
+
+
+class WhatIfForm(forms.Form):
+    """A visitor's values for a plan computed on the fly; every field is optional."""
+
+    flags = forms.MultipleChoiceField(
+        label=_("Health flags"),
+        choices=PROFILE_FLAG_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    goal = forms.ChoiceField(
+        label=_("Primary goal"), choices=[("", "—"), *GOAL_CHOICES], required=False
+    )
+    rules = forms.ChoiceField(label=_("Rule set"), choices=RULE_SET_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code in WHAT_IF_MARKERS:
+            analyte = get_analyte(code)
+            self.fields[code] = forms.FloatField(
+                label=analyte.short_name,
+                required=False,
+                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            )
+            units = units_for(code)
+            self.fields[f"{code}_unit"] = forms.ChoiceField(
+                label=_("unit"), choices=[(u, u) for u in units], required=False
+            )
+        for _nutrient, name, label in WHAT_IF_INTAKES:
+            self.fields[name] = forms.FloatField(
+                label=label,
+                required=False,
+                min_value=0,
+                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            )
+
+    def marker_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[code], self[f"{code}_unit"]) for code in WHAT_IF_MARKERS]
+
+    def intake_fields(self) -> list[forms.BoundField]:
+        return [self[name] for _nutrient, name, _label in WHAT_IF_INTAKES]
+
+    def error_items(self) -> list[tuple[str, str, str]]:
+        """(field name, label, message) for every error, to list them beside the plan."""
+        return [
+            (name, str(self.fields[name].label) if name in self.fields else "", str(error))
+            for name, errors in self.errors.items()
+            for error in errors
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.canonical: dict[str, float] = {}
+        for code in WHAT_IF_MARKERS:
+            value = cleaned.get(code)
+            if value is None:
+                continue
+            analyte = get_analyte(code)
+            unit = cleaned.get(f"{code}_unit") or analyte.canonical_unit
+            canonical = to_canonical(code, value, unit)
+            low, high = analyte.plausible
+            if not low <= canonical <= high:
+                self.add_error(
+                    code,
+                    _("must be between %(low)s and %(high)s %(unit)s; check the value and unit.")
+                    % {
+                        "low": f"{low:g}",
+                        "high": f"{high:g}",
+                        "unit": analyte.canonical_unit,
+                    },
+                )
+            else:
+                self.canonical[code] = canonical
+        for nutrient, name, _label in WHAT_IF_INTAKES:
+            amount = cleaned.get(name)
+            if amount:
+                problem = check_dose(nutrient, amount, nutrient_unit(nutrient))
+                if problem:
+                    self.add_error(name, problem)
+        if cleaned.get("rules") and cleaned["rules"] not in RULE_SETS:
+            self.add_error("rules", _("Unknown rule set."))
+        return cleaned
+
+    def snapshot(self, *, as_of: date) -> Snapshot:
+        """The visitor's values as of today (call after is_valid())."""
+        results = {
+            code: [Measurement(value, get_analyte(code).canonical_unit, as_of)]
+            for code, value in self.canonical.items()
+        }
+        taking = tuple(
+            Intake(nutrient, self.cleaned_data[name], nutrient_unit(nutrient))
+            for nutrient, name, _label in WHAT_IF_INTAKES
+            if self.cleaned_data.get(name)
+        )
+        return Snapshot(
+            as_of=as_of,
+            results=results,
+            taking=taking,
+            flags=frozenset(self.cleaned_data.get("flags") or ()),
+            goal=self.cleaned_data.get("goal") or None,
+            rules=self.cleaned_data.get("rules") or "seed",
+        )

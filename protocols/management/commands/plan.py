@@ -1,0 +1,221 @@
+"""A what-if plan from the command line; nothing is read from or written to the database.
+
+    python manage.py plan --result vitd_25oh=22:ng/mL@2026-03-02 --result mg_rbc=4.2:mg/dL \\
+        --taking vitamin_d3=5000:IU --symptom muscle_cramps=2 --flag kidney_disease \\
+        --as-of 2026-03-05 --json
+
+Bad input exits non-zero with one line on stderr (CommandError), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections import defaultdict
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from labs.symptoms import LIFE_EVENTS, SYMPTOMS
+from labs.units import UnknownAnalyte, UnknownUnit, get_analyte, to_canonical
+from protocols.engine import Intake, Measurement, Snapshot, UnknownRuleSet, compute_plan
+from protocols.forms import check_dose
+from protocols.models import GOAL_CHOICES, PROFILE_FLAG_CHOICES
+from protocols.rules import NUTRIENTS, RULE_SETS
+from protocols.selectors import PlanView, plan_view
+
+RESULT_RE = re.compile(r"^(?P<code>[^=]+)=(?P<value>[^:]+):(?P<unit>[^@]+)(?:@(?P<day>.+))?$")
+TAKING_RE = re.compile(r"^(?P<nutrient>[^=]+)=(?P<amount>[^:]+):(?P<unit>.+)$")
+SYMPTOM_RE = re.compile(r"^(?P<code>[^=]+)=(?P<severity>.+)$")
+EVENT_RE = re.compile(r"^(?P<kind>[^@]+)@(?P<day>.+)$")
+DOSE_UNITS = {"iu": "IU", "mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg"}
+MCG_TO_IU = 40  # vitamin D: 1 mcg = 40 IU (CLINICAL.md §1)
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise CommandError(f"{what}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise CommandError(f"{what}: {text!r} is not a finite number")
+    return value
+
+
+def _day(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(f"{what}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_result(text: str, as_of: date) -> tuple[str, Measurement]:
+    """'vitd_25oh=22:ng/mL@2026-03-02' → (code, Measurement in the canonical unit)."""
+    match = RESULT_RE.match(text.strip())
+    if not match:
+        raise CommandError(f"--result {text!r}: expected CODE=VALUE:UNIT[@YYYY-MM-DD]")
+    code = match["code"].strip()
+    try:
+        analyte = get_analyte(code)
+        value = _number(match["value"], f"--result {code}")
+        canonical = to_canonical(code, value, match["unit"])
+    except (UnknownAnalyte, UnknownUnit) as exc:
+        raise CommandError(f"--result {text!r}: {exc}") from None
+    low, high = analyte.plausible
+    if not low <= canonical <= high:
+        raise CommandError(
+            f"--result {code}: {analyte.short_name} must be between {low:g} and {high:g} "
+            f"{analyte.canonical_unit}"
+        )
+    drawn_on = _day(match["day"], f"--result {code}") if match["day"] else as_of
+    if drawn_on > as_of:
+        raise CommandError(f"--result {code}: drawn on {drawn_on}, after --as-of {as_of}")
+    return code, Measurement(canonical, analyte.canonical_unit, drawn_on)
+
+
+def parse_taking(text: str) -> Intake:
+    """'vitamin_d3=5000:IU' → Intake (mcg of vitamin D is turned into IU)."""
+    match = TAKING_RE.match(text.strip())
+    if not match:
+        raise CommandError(f"--taking {text!r}: expected NUTRIENT=AMOUNT:UNIT")
+    nutrient = match["nutrient"].strip()
+    if nutrient not in NUTRIENTS:
+        raise CommandError(f"--taking: unknown nutrient {nutrient!r}; use {', '.join(NUTRIENTS)}")
+    amount = _number(match["amount"], f"--taking {nutrient}")
+    unit = DOSE_UNITS.get(match["unit"].strip().lower())
+    if unit is None:
+        raise CommandError(f"--taking {nutrient}: unknown unit {match['unit']!r}")
+    if nutrient == "vitamin_d3" and unit == "mcg":
+        amount, unit = amount * MCG_TO_IU, "IU"
+    problem = check_dose(nutrient, amount, unit)
+    if problem:
+        raise CommandError(f"--taking {nutrient}: {problem}")
+    return Intake(nutrient, amount, unit)
+
+
+def parse_symptom(text: str) -> tuple[str, int]:
+    match = SYMPTOM_RE.match(text.strip())
+    if not match:
+        raise CommandError(f"--symptom {text!r}: expected CODE=SEVERITY (0-3)")
+    code = match["code"].strip()
+    if code not in SYMPTOMS:
+        raise CommandError(f"--symptom: unknown symptom {code!r}; use {', '.join(SYMPTOMS)}")
+    severity = match["severity"].strip()
+    if severity not in {"0", "1", "2", "3"}:
+        raise CommandError(f"--symptom {code}: severity must be 0, 1, 2 or 3, not {severity!r}")
+    return code, int(severity)
+
+
+def parse_event(text: str) -> tuple[str, date]:
+    match = EVENT_RE.match(text.strip())
+    if not match or match["kind"].strip() not in LIFE_EVENTS:
+        raise CommandError(
+            f"--life-event {text!r}: expected KIND@YYYY-MM-DD, KIND in {', '.join(LIFE_EVENTS)}"
+        )
+    return match["kind"].strip(), _day(match["day"], "--life-event")
+
+
+def _choice(value: str | None, choices: list[str], option: str) -> str | None:
+    if value is not None and value not in choices:
+        raise CommandError(f"{option}: unknown value {value!r}; use {', '.join(choices)}")
+    return value
+
+
+def build_snapshot(options: dict) -> Snapshot:
+    """The command's options as an engine Snapshot; CommandError on any bad value."""
+    as_of = _day(options["as_of"], "--as-of") if options["as_of"] else date.today()
+    results: dict[str, list[Measurement]] = defaultdict(list)
+    for text in options["result"]:
+        code, measurement = parse_result(text, as_of)
+        results[code].append(measurement)
+    flag_codes = [code for code, _label in PROFILE_FLAG_CHOICES]
+    return Snapshot(
+        as_of=as_of,
+        results=dict(results),
+        symptoms=dict(parse_symptom(t) for t in options["symptom"]),
+        taking=tuple(parse_taking(t) for t in options["taking"]),
+        flags=frozenset(_choice(f, flag_codes, "--flag") for f in options["flag"]),
+        goal=_choice(options["goal"], [code for code, _label in GOAL_CHOICES], "--goal"),
+        life_events=tuple(parse_event(t) for t in options["life_event"]),
+        rules=_choice(options["rules"], list(RULE_SETS), "--rules") or "seed",
+    )
+
+
+def render_text(pv: PlanView) -> str:
+    """The plan as plain text for a terminal."""
+    out = [f"Plan as of {pv.as_of}: phase {pv.phase} ({pv.phase_label})", pv.phase_reason]
+    alerts = [*pv.halting_alerts, *pv.other_alerts]
+    if alerts:
+        out.append("\nAlerts:")
+        out += [f"  [{a['level'].upper()}] {a['code']}: {a['message']}" for a in alerts]
+    if pv.stopped:
+        out.append("\nStop:")
+        out += [f"  {line.label}: {line.reason}" for line in pv.stopped]
+    out.append("\nRoutine:")
+    for _time, label, doses in pv.routine:
+        for dose in doses:
+            limit = " [above the upper limit - only under medical supervision]"
+            flag = limit if dose.above_upper_limit else ""
+            out.append(
+                f"  {label}: {dose.label} {dose.amount}{flag} ({dose.form}; {dose.take_with})"
+            )
+    if not pv.routine:
+        out.append("  nothing recommended")
+    if pv.lines:
+        out.append("\nWhy:")
+        out += [f"  {line.label} [{line.rule}]: {line.reason}" for line in pv.lines]
+    if pv.retest:
+        out.append(
+            f"\nRetest: due {pv.retest['due_on']}, at the latest {pv.retest['latest_on']}; "
+            f"ask for {', '.join(pv.retest_tests)} ({pv.retest['reason']})"
+        )
+    if pv.expected:
+        out.append("Expected at retest: " + "; ".join(f"{k} {v}" for k, v in pv.expected))
+    out.append(f"\nRule set {pv.rule_set}, rules version {pv.rules_version}.")
+    out.append(pv.data.get("disclaimer", ""))
+    return "\n".join(out)
+
+
+class Command(BaseCommand):
+    help = "Compute a what-if supplement plan from values given on the command line."
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def one_line_error(message: str):
+            # argparse prints its usage as well; one line is the contract (PRODUCT.md §4.6).
+            if getattr(parser, "called_from_command_line", False):
+                sys.stderr.write(f"Error: {message}\n")
+                sys.exit(2)
+            raise CommandError(f"Error: {message}")
+
+        parser.error = one_line_error
+        return parser
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--result", action="append", default=[], metavar="CODE=VALUE:UNIT[@DATE]"
+        )
+        parser.add_argument("--taking", action="append", default=[], metavar="NUTRIENT=AMOUNT:UNIT")
+        parser.add_argument("--symptom", action="append", default=[], metavar="CODE=SEVERITY")
+        parser.add_argument("--flag", action="append", default=[], metavar="FLAG")
+        parser.add_argument("--life-event", action="append", default=[], metavar="KIND@DATE")
+        parser.add_argument("--goal", metavar="GOAL")
+        parser.add_argument("--rules", metavar="NAME", help="seed (default) or within-limits")
+        parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="default: today")
+        parser.add_argument("--json", action="store_true", help="print the plan JSON")
+
+    def handle(self, *args, **options):
+        snapshot = build_snapshot(options)
+        try:
+            result = compute_plan(snapshot)
+        except UnknownRuleSet as exc:  # guarded above; kept so a new set never tracebacks
+            raise CommandError(str(exc)) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            self.stdout.write(
+                render_text(plan_view(result.to_dict(), {"flags": sorted(snapshot.flags)}))
+            )

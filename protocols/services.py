@@ -1,0 +1,292 @@
+"""Writes of the protocols app: the person's snapshot, the stored plans, profile and supplements.
+
+The engine (protocols.engine) is pure; this module feeds it from the database and keeps
+one Plan row per distinct set of inputs, so the history shows only real changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from labs.analytes import ANALYTES
+from labs.models import LifeEvent, Result, SymptomEntry
+from protocols.engine import Intake, Measurement, Snapshot, compute_plan
+from protocols.engine import Plan as EnginePlan
+from protocols.models import HealthProfile, Plan, SupplementIntake
+from protocols.rules import RULE_SETS
+from protocols.signals import plan_created
+
+SYMPTOM_WINDOW_DAYS = 30  # symptoms older than this no longer describe how the person feels
+ADULT_AGE = 18
+
+
+# --- dates -------------------------------------------------------------------------------
+
+
+def user_today(user) -> date:
+    """Today in the person's own time zone (a plan's 'as of' is their calendar day)."""
+    try:
+        tz = zoneinfo.ZoneInfo(user.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo("UTC")
+    return timezone.localdate(timezone=tz)
+
+
+def is_minor(birth_year: int | None, as_of: date) -> bool:
+    """Under 18 for sure: without the birthday we only know the year, so a person who turns
+    18 this year counts as an adult (the safe side is the explicit under_18 flag)."""
+    return birth_year is not None and as_of.year - birth_year < ADULT_AGE
+
+
+# --- snapshot ----------------------------------------------------------------------------
+
+
+def _result_series(user, as_of: date) -> dict[str, list[Measurement]]:
+    """Latest and previous draw per analyte, one query whatever the history length."""
+    rows = (
+        Result.objects.filter(user=user, drawn_on__lte=as_of)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("analyte")],
+                order_by=[F("drawn_on").desc(), F("panel_id").desc()],
+            )
+        )
+        .filter(rank__lte=2)
+        .values_list("analyte", "canonical_value", "drawn_on")
+    )
+    series: dict[str, list[Measurement]] = defaultdict(list)
+    for code, value, drawn_on in rows:
+        analyte = ANALYTES.get(code)
+        if analyte is not None:
+            series[code].append(Measurement(value, analyte.canonical_unit, drawn_on))
+    return {code: sorted(items, key=lambda m: m.drawn_on) for code, items in series.items()}
+
+
+def _recent_symptoms(user, as_of: date) -> dict[str, int]:
+    """The latest severity of each symptom logged in the last 30 days (one query)."""
+    since = as_of - timedelta(days=SYMPTOM_WINDOW_DAYS)
+    rows = (
+        SymptomEntry.objects.filter(user=user, recorded_on__gt=since, recorded_on__lte=as_of)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("symptom")],
+                order_by=[F("recorded_on").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank=1)
+        .values_list("symptom", "severity")
+    )
+    return dict(sorted(rows))
+
+
+def snapshot_for_user(user, *, as_of: date | None = None) -> Snapshot:
+    """Everything the engine needs about one person, read in five queries."""
+    as_of = as_of or user_today(user)
+    profile = HealthProfile.objects.filter(user=user).first()
+    flags = set(profile.flags or []) if profile else set()
+    if profile and is_minor(profile.birth_year, as_of):
+        flags.add("under_18")
+    taking = [
+        Intake(nutrient, amount, unit)
+        for nutrient, amount, unit in SupplementIntake.objects.filter(user=user)
+        .order_by("nutrient")
+        .values_list("nutrient", "amount", "unit")
+    ]
+    events = LifeEvent.objects.filter(user=user, occurred_on__lte=as_of).order_by(
+        "occurred_on", "kind"
+    )
+    return Snapshot(
+        as_of=as_of,
+        results=_result_series(user, as_of),
+        symptoms=_recent_symptoms(user, as_of),
+        taking=tuple(taking),
+        flags=frozenset(flags),
+        goal=(profile.goal or None) if profile else None,
+        life_events=tuple(events.values_list("kind", "occurred_on")),
+        rules=user.rule_set or "seed",
+    )
+
+
+def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
+    """The snapshot as plain JSON (dates as ISO strings, stable ordering)."""
+    return {
+        "as_of": snapshot.as_of.isoformat(),
+        "results": {
+            code: [
+                {"value": m.value, "unit": m.unit, "drawn_on": m.drawn_on.isoformat()}
+                for m in sorted(series, key=lambda m: (m.drawn_on, m.value))
+            ]
+            for code, series in sorted(snapshot.results.items())
+        },
+        "symptoms": dict(sorted(snapshot.symptoms.items())),
+        "taking": [
+            {"nutrient": i.nutrient, "amount": i.amount, "unit": i.unit}
+            for i in sorted(snapshot.taking, key=lambda i: (i.nutrient, i.unit, i.amount))
+        ],
+        "flags": sorted(snapshot.flags),
+        "goal": snapshot.goal,
+        "life_events": [[kind, when.isoformat()] for kind, when in sorted(snapshot.life_events)],
+        "rules": snapshot.rules,
+    }
+
+
+def inputs_digest(inputs: dict[str, Any], *, rules_version: str) -> str:
+    """sha256 of the canonical inputs JSON, without the date they were read on.
+
+    The day alone does not make a new plan: a stored plan whose inputs are unchanged is
+    moved to the new day in place (see plan_refresh); a new rules version does.
+    """
+    canonical = {k: v for k, v in inputs.items() if k != "as_of"}
+    canonical["rules_version"] = rules_version
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- plans -------------------------------------------------------------------------------
+
+
+def _plan_fields(result: EnginePlan, inputs: dict[str, Any], digest: str) -> dict[str, Any]:
+    return {
+        "as_of": result.as_of,
+        "rule_set": result.rule_set,
+        "rules_version": result.rules_version,
+        "phase": result.phase,
+        "retest_due_on": result.retest.due_on if result.retest else None,
+        "data": result.to_dict(),
+        "inputs": inputs,
+        "inputs_digest": digest,
+    }
+
+
+def plan_refresh(user, *, as_of: date | None = None) -> Plan:
+    """Compute the person's plan and store it when its inputs changed.
+
+    A new Plan row is stored (and protocols.signals.plan_created sent, inside the same
+    transaction) only when the inputs digest differs from the latest plan's. When only the
+    day moved on, the latest row is brought to the new day in place: nothing a person could
+    act on changed, so the history stays free of empty entries.
+    """
+    snapshot = snapshot_for_user(user, as_of=as_of)
+    if snapshot.rules not in RULE_SETS:  # a stale setting must not break the plan page
+        snapshot = replace(snapshot, rules="seed")
+    result = compute_plan(snapshot)
+    inputs = snapshot_to_dict(snapshot)
+    digest = inputs_digest(inputs, rules_version=result.rules_version)
+    fields = _plan_fields(result, inputs, digest)
+    with transaction.atomic():
+        # Serialise refreshes of one person (a no-op on SQLite, a row lock on PostgreSQL).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        previous = Plan.objects.filter(user=user).order_by("-created_at", "-id").first()
+        if previous is not None and previous.inputs_digest == digest:
+            if previous.as_of != result.as_of:
+                for name, value in fields.items():
+                    setattr(previous, name, value)
+                previous.save(update_fields=list(fields))
+            return previous
+        plan = Plan.objects.create(user=user, **fields)
+        plan_created.send(sender=Plan, plan=plan, previous=previous)
+    return plan
+
+
+def current_plan(user) -> Plan:
+    """The person's latest plan, recomputed when there is none or the day moved on.
+
+    One query on the usual path (the latest row); the recompute runs at most once a day
+    per person, or after a change of their data (receivers refresh on every write).
+    """
+    latest = Plan.objects.filter(user=user).order_by("-created_at", "-id").first()
+    if latest is None or latest.as_of < user_today(user):
+        return plan_refresh(user)
+    return latest
+
+
+# --- scheduling refreshes after writes ---------------------------------------------------
+
+_local = threading.local()
+
+
+def _pending() -> dict[tuple[str, int], Callable[[], None]]:
+    if not hasattr(_local, "pending"):
+        _local.pending = {}
+    return _local.pending
+
+
+def _refresh_by_id(user_id: int) -> None:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is not None:  # the account may have been deleted in the same transaction
+        plan_refresh(user)
+
+
+def plan_refresh_on_commit(*, user_id: int, using: str = "default") -> None:
+    """Refresh the person's plan once the current transaction commits, at most once.
+
+    Several writes in one transaction (a profile and three supplements saved together)
+    schedule one refresh. The pending hook is looked up in the connection's own list, so
+    a rolled-back transaction (which drops its hooks) never blocks a later refresh.
+    """
+    connection = transaction.get_connection(using)
+    key = (using, user_id)
+    hook = _pending().get(key)
+    if connection.in_atomic_block and any(
+        func is hook for _sids, func, _robust in connection.run_on_commit
+    ):
+        return
+
+    def refresh() -> None:
+        _pending().pop(key, None)
+        _refresh_by_id(user_id)
+
+    _pending()[key] = refresh
+    transaction.on_commit(refresh, using=using)
+
+
+# --- profile and supplements -------------------------------------------------------------
+
+
+def health_profile_for(user) -> HealthProfile:
+    """The person's profile row, unsaved and empty when they never filled it in."""
+    return HealthProfile.objects.filter(user=user).first() or HealthProfile(user=user)
+
+
+def health_profile_update(*, user, **values: Any) -> HealthProfile:
+    """Create or update the person's health profile with the given field values."""
+    profile, _created = HealthProfile.objects.update_or_create(user=user, defaults=values)
+    return profile
+
+
+def supplement_create(
+    *, user, nutrient: str, amount: float, unit: str, form: str = "", since: date | None = None
+) -> SupplementIntake:
+    """Record a supplement the person takes now (one row per nutrient)."""
+    return SupplementIntake.objects.create(
+        user=user, nutrient=nutrient, amount=amount, unit=unit, form=form, since=since
+    )
+
+
+def supplement_update(*, intake: SupplementIntake, **values: Any) -> SupplementIntake:
+    """Change a recorded supplement's fields."""
+    for name, value in values.items():
+        setattr(intake, name, value)
+    intake.save()
+    return intake
+
+
+def supplement_delete(*, intake: SupplementIntake) -> None:
+    """Forget a supplement the person no longer takes."""
+    intake.delete()

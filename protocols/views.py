@@ -1,0 +1,109 @@
+"""Pages of the protocols app: the plan, its history, the profile, supplements, what-if."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from protocols import selectors, services
+from protocols.engine import compute_plan
+from protocols.forms import HealthProfileForm, SupplementIntakeForm, WhatIfForm
+from protocols.models import Plan, SupplementIntake
+
+
+def _get_intake_for_user(request: HttpRequest, pk: int) -> SupplementIntake:
+    return get_object_or_404(SupplementIntake, pk=pk, user=request.user)
+
+
+@login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    current = services.current_plan(request.user)
+    context = {"plan": current, "pv": selectors.plan_view(current.data, current.inputs)}
+    return render(request, "protocols/plan.html", context)
+
+
+@login_required
+def plan_json(request: HttpRequest) -> JsonResponse:
+    """Exactly the stored engine output of the current plan (PRODUCT.md §4.6)."""
+    return JsonResponse(services.current_plan(request.user).data)
+
+
+@login_required
+def plan_history(request: HttpRequest) -> HttpResponse:
+    page, entries = selectors.plan_history(user=request.user, page_number=request.GET.get("page"))
+    return render(request, "protocols/plan_history.html", {"page": page, "entries": entries})
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    stored = get_object_or_404(Plan, pk=pk, user=request.user)
+    context = {"plan": stored, "pv": selectors.plan_view(stored.data, stored.inputs)}
+    return render(request, "protocols/plan_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    instance = services.health_profile_for(request.user)
+    form = HealthProfileForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        services.health_profile_update(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Health profile saved; your plan follows it."))
+        return redirect("protocols:profile")
+    return render(request, "protocols/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supplements(request: HttpRequest) -> HttpResponse:
+    form = SupplementIntakeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.supplement_create(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Supplement added."))
+        return redirect("protocols:supplements")
+    intakes = selectors.supplements_for_user(user=request.user)
+    return render(request, "protocols/supplements.html", {"form": form, "intakes": intakes})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supplement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    intake = _get_intake_for_user(request, pk)
+    form = SupplementIntakeForm(request.POST or None, instance=intake, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.supplement_update(intake=intake, **form.cleaned_data)
+        messages.success(request, _("Supplement saved."))
+        return redirect("protocols:supplements")
+    return render(request, "protocols/supplement_form.html", {"form": form, "intake": intake})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supplement_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    intake = _get_intake_for_user(request, pk)
+    if request.method == "POST":
+        services.supplement_delete(intake=intake)
+        messages.success(request, _("Supplement removed."))
+        return redirect("protocols:supplements")
+    return render(request, "protocols/supplement_confirm_delete.html", {"intake": intake})
+
+
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET"])
+def what_if(request: HttpRequest) -> HttpResponse:
+    """A plan from typed values, for anyone; nothing is stored."""
+    form = WhatIfForm(request.GET or None)
+    pv = None
+    if form.is_bound and form.is_valid():
+        snapshot = form.snapshot(as_of=timezone.localdate())
+        pv = selectors.plan_view(
+            compute_plan(snapshot).to_dict(), services.snapshot_to_dict(snapshot)
+        )
+    template = "protocols/what_if.html#result" if request.htmx else "protocols/what_if.html"
+    return render(request, template, {"form": form, "pv": pv})
