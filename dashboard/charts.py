@@ -215,7 +215,7 @@ def _event_marks(
                     "y": y,
                     "yref": "y domain",
                     "yanchor": anchor,
-                    "xanchor": "left",
+                    "xanchor": "auto",  # right-aligned near the right edge, so never cut off
                     "text": text,
                     "showarrow": False,
                     "font": {"size": 10, "color": "#495057"},
@@ -243,13 +243,15 @@ def _range_shapes(
         shapes.append(_hline(y, name=threshold.level))
         annotations.append(
             {
+                # Below the line at the left: the top margin and the right edge are where
+                # supplement labels and the newest points go.
                 "name": threshold.level,
-                "x": 1,
+                "x": 0.01,
                 "xref": "x domain",
-                "xanchor": "right",
+                "xanchor": "left",
                 "y": y,
                 "yref": "y",
-                "yanchor": "bottom",
+                "yanchor": "top",
                 "text": f"{threshold.label} · {y:.{decimals}f} {unit}",
                 "showarrow": False,
                 "font": {"size": 10, "color": THRESHOLD_COLOR},
@@ -328,6 +330,14 @@ def _grid(with_burden: bool) -> dict[str, Any]:
     return layout
 
 
+def _padded(start: dt.date | None, end: dt.date | None) -> list[str] | None:
+    """A fixed time axis a little wider than the range, so a point on its edge shows whole."""
+    if start is None or end is None:
+        return None
+    pad = dt.timedelta(days=max(2, (end - start).days // 50))
+    return [(start - pad).isoformat(), (end + pad).isoformat()]
+
+
 def _axes(with_burden: bool, *, unit: str, x_range: list[str] | None) -> dict[str, Any]:
     axes = copy.deepcopy(_grid(with_burden))
     for key, axis in axes.items():
@@ -374,9 +384,8 @@ def marker_figure(
     values = [point.canonical_value for point in series]
     band_shapes, band_notes = _range_shapes(analyte, unit, values, decimals)
     event_shapes, event_notes = _event_marks(supplement_changes, phase_changes, start)
-    x_range = [start.isoformat(), end.isoformat()] if start and end else None
     layout = base_layout(height=height)
-    layout.update(_axes(with_burden, unit=unit, x_range=x_range))
+    layout.update(_axes(with_burden, unit=unit, x_range=_padded(start, end)))
     layout["shapes"] = band_shapes + event_shapes
     layout["annotations"] = band_notes + event_notes
     return go.Figure(data=data, layout=layout)

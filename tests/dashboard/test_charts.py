@@ -157,7 +157,8 @@ def test_plan_phases_are_annotated_and_events_before_the_range_are_left_out():
     phases = annotations(fig, "phase")
     assert [n.x for n in phases] == ["2025-02-01", "2025-09-01"]
     assert "maintenance" in phases[1].text
-    assert list(fig.layout.xaxis.range) == ["2025-01-01", "2025-12-31"]
+    # the range, with a week (2 % of a year) on each side so edge points show whole
+    assert list(fig.layout.xaxis.range) == ["2024-12-25", "2026-01-07"]
 
 
 def test_symptom_burden_is_a_second_panel_on_the_same_time_axis():
