@@ -1,0 +1,184 @@
+"""Services save all or nothing, keep results in step with their panel, and signal once."""
+
+import datetime as dt
+
+import pytest
+
+from labs import services
+from labs.importers import ImportRow
+from labs.models import LifeEvent, Panel, Result, SymptomEntry
+from labs.signals import data_changed
+from labs.units import UnknownUnit
+from tests.labs.factories import panel_with
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2025, 6, 1)
+
+
+@pytest.fixture
+def signals():
+    """Every data_changed sent during the test, as (user, kind)."""
+    sent = []
+
+    def receiver(sender, user, kind, **kwargs):
+        sent.append((user, kind))
+
+    data_changed.connect(receiver, dispatch_uid="test-services-receiver")
+    yield sent
+    data_changed.disconnect(dispatch_uid="test-services-receiver")
+
+
+def test_panel_create_stores_canonical_values_and_signals_once(user, signals):
+    panel = services.panel_create(
+        user=user, drawn_on=DAY, lab="Quest", fasting=True, notes="",
+        results=[("vitd_25oh", 80, "nmol/L"), ("mg_rbc", 1.6, "mmol/L"),
+                 ("pth_intact", 70, "pg/mL")],
+    )  # fmt: skip
+    stored = {r.analyte: r for r in panel.results.all()}
+    assert stored["vitd_25oh"].canonical_value == pytest.approx(80 / 2.496)
+    assert stored["mg_rbc"].canonical_value == pytest.approx(1.6 / 0.4114)
+    assert {(r.user_id, r.drawn_on) for r in stored.values()} == {(user.pk, DAY)}
+    assert signals == [(user, "results")]
+
+
+def test_panel_create_saves_nothing_when_the_last_result_is_bad(user, signals):
+    with pytest.raises(UnknownUnit):
+        services.panel_create(
+            user=user, drawn_on=DAY,
+            results=[("vitd_25oh", 30, "ng/mL"), ("mg_rbc", 5, "mg/dL"),
+                     ("pth_intact", 5, "mg/dL")],
+        )  # fmt: skip
+    assert not Panel.objects.exists()
+    assert not Result.objects.exists()
+    assert signals == []
+
+
+def test_panel_create_refuses_two_results_of_one_analyte(user):
+    with pytest.raises(ValueError, match="one result per analyte"):
+        services.panel_create(
+            user=user,
+            drawn_on=DAY,
+            results=[("vitd_25oh", 30, "ng/mL"), ("vitd_25oh", 31, "ng/mL")],
+        )
+    assert not Panel.objects.exists()
+
+
+def test_panel_update_keeps_result_ids_moves_dates_and_signals_once(user, signals):
+    panel = panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"), ("mg_rbc", 4.0, "mg/dL"))
+    kept_id = panel.results.get(analyte="vitd_25oh").pk
+    new_day = DAY - dt.timedelta(days=3)
+    services.panel_update(
+        panel=panel, drawn_on=new_day, lab="Labcorp", fasting=None, notes="redo",
+        results=[("vitd_25oh", 100, "nmol/L"), ("pth_intact", 40, "pg/mL")],
+    )  # fmt: skip
+    results = {r.analyte: r for r in Result.objects.filter(panel=panel)}
+    assert set(results) == {"vitd_25oh", "pth_intact"}
+    assert results["vitd_25oh"].pk == kept_id
+    assert results["vitd_25oh"].canonical_value == pytest.approx(40.06410256)
+    assert {r.drawn_on for r in results.values()} == {new_day}
+    panel.refresh_from_db()
+    assert (panel.drawn_on, panel.lab, panel.notes) == (new_day, "Labcorp", "redo")
+    assert signals == [(user, "results")]
+
+
+def test_panel_update_is_all_or_nothing(user):
+    panel = panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    with pytest.raises(UnknownUnit):
+        services.panel_update(
+            panel=panel, drawn_on=DAY, results=[("mg_rbc", 5, "mg/dL"), ("vitd_25oh", 3, "g/L")]
+        )
+    assert list(panel.results.values_list("analyte", "value")) == [("vitd_25oh", 30.0)]
+
+
+def test_panel_delete_removes_results_and_signals_once(user, signals):
+    panel = panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"), ("mg_rbc", 4.0, "mg/dL"))
+    services.panel_delete(panel=panel)
+    assert not Result.objects.exists()
+    assert signals == [(user, "results")]
+
+
+def test_symptom_checkin_upserts_per_day_and_symptom(user, signals):
+    services.symptom_checkin(user=user, recorded_on=DAY, scores={"fatigue": 3, "insomnia": 2})
+    services.symptom_checkin(user=user, recorded_on=DAY, scores={"fatigue": 1}, note="better")
+    scores = dict(SymptomEntry.objects.filter(user=user).values_list("symptom", "severity"))
+    assert scores == {"fatigue": 1, "insomnia": 2}
+    assert signals == [(user, "symptoms"), (user, "symptoms")]
+
+
+def test_symptom_checkin_refuses_unknown_symptoms_and_bad_scores(user):
+    with pytest.raises(ValueError):
+        services.symptom_checkin(user=user, recorded_on=DAY, scores={"fatigue": 2, "ennui": 1})
+    with pytest.raises(ValueError):
+        services.symptom_checkin(user=user, recorded_on=DAY, scores={"fatigue": 4})
+    assert not SymptomEntry.objects.exists()
+
+
+def test_life_events_are_created_and_deleted_with_one_signal_each(user, signals):
+    event = services.life_event_create(user=user, kind="pregnancy", occurred_on=DAY)
+    services.life_event_delete(event=event)
+    assert not LifeEvent.objects.exists()
+    assert signals == [(user, "life_events"), (user, "life_events")]
+
+
+def row(line, day, analyte, value, unit, canonical):
+    return ImportRow(line, day, analyte, value, unit, canonical)
+
+
+def test_results_import_groups_rows_by_date_and_signals_once(user, signals):
+    rows = [
+        row(2, DAY, "vitd_25oh", 30, "ng/mL", 30.0),
+        row(3, DAY, "mg_rbc", 5.0, "mg/dL", 5.0),
+        row(4, DAY - dt.timedelta(days=90), "vitd_25oh", 50, "nmol/L", 20.03205128),
+    ]
+    assert services.results_import(user=user, rows=rows) == (3, 0)
+    panels = Panel.objects.filter(user=user).order_by("drawn_on")
+    assert [p.results.count() for p in panels] == [1, 2]
+    assert signals == [(user, "results")]
+
+
+def test_results_import_skips_duplicates_within_rounding(user, signals):
+    panel = panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    rows = [
+        row(2, DAY, "vitd_25oh", 30.000001, "ng/mL", 30.000001),
+        row(3, DAY, "mg_rbc", 5.0, "mg/dL", 5.0),
+    ]
+    outcome = services.results_import(user=user, rows=rows)
+    assert outcome == services.ImportOutcome(created=1, skipped_duplicates=1)
+    # the new analyte joins the existing panel of that date
+    assert set(panel.results.values_list("analyte", flat=True)) == {"vitd_25oh", "mg_rbc"}
+    assert services.results_import(user=user, rows=rows) == (0, 2)
+    assert signals == [(user, "results")]  # the second import wrote nothing
+
+
+def test_results_import_never_puts_two_results_of_one_analyte_in_a_panel(user):
+    panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    outcome = services.results_import(user=user, rows=[row(2, DAY, "vitd_25oh", 45, "ng/mL", 45.0)])
+    assert outcome == (1, 0)
+    assert Panel.objects.filter(user=user, drawn_on=DAY).count() == 2
+
+
+def test_duplicates_are_per_person(user, other_user):
+    panel_with(other_user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    assert services.results_import(
+        user=user, rows=[row(2, DAY, "vitd_25oh", 30, "ng/mL", 30.0)]
+    ) == (1, 0)
+
+
+def test_duplicate_detection_is_one_query(user, django_assert_num_queries):
+    panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    rows = [row(n, DAY - dt.timedelta(days=n), "vitd_25oh", 30, "ng/mL", 30.0) for n in range(200)]
+    with django_assert_num_queries(1):
+        assert services.import_duplicates(user=user, rows=rows) == {0}
+
+
+def test_a_large_import_writes_in_batches_not_per_row(user, django_assert_max_num_queries):
+    rows = [
+        row(n, DAY - dt.timedelta(days=n // 2), ("vitd_25oh", "mg_rbc")[n % 2], 30, "ng/mL"
+            if n % 2 == 0 else "mg/dL", 30.0 if n % 2 == 0 else 5.0)
+        for n in range(2000)
+    ]  # fmt: skip
+    # SQLite caps a statement at 999 parameters, so ~140 rows per INSERT: 2000 rows in 1000
+    # panels take about 25 statements in all; one per row would be 3000.
+    with django_assert_max_num_queries(40):
+        assert services.results_import(user=user, rows=rows) == (2000, 0)
+    assert Panel.objects.filter(user=user).count() == 1000

@@ -1,0 +1,95 @@
+"""Exports and the printable report: downloads of the person's own data only."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import reverse
+from fhir.resources.R4B.bundle import Bundle
+
+from labs import services
+from protocols.models import HealthProfile, Plan, SupplementIntake
+from tests.labs.factories import LifeEventFactory, SymptomEntryFactory, panel_with
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2025, 6, 1)
+EXPORTS = ["labs:export-csv", "labs:export-json", "labs:export-fhir"]
+
+
+@pytest.mark.parametrize("name", [*EXPORTS, "labs:report"])
+def test_anonymous_visitors_go_to_login(client, name):
+    assert client.get(reverse(name))["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("name", EXPORTS)
+def test_exports_are_downloads_of_my_data_only(client_logged_in, user, other_user, name):
+    panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    panel_with(other_user, DAY, ("mg_rbc", 4.4, "mg/dL"))
+    response = client_logged_in.get(reverse(name))
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    body = response.content.decode()
+    assert "vitd_25oh" in body or "62292-8" in body
+    assert "mg_rbc" not in body and "26746-8" not in body
+
+
+def test_the_fhir_export_is_a_valid_bundle(client_logged_in, user):
+    panel_with(user, DAY, ("vitd_25oh", 75, "nmol/L"), ("pth_intact", 61, "pg/mL"))
+    bundle = Bundle.model_validate_json(client_logged_in.get(reverse("labs:export-fhir")).content)
+    assert len(bundle.entry) == 2
+
+
+def test_the_symptom_csv_lists_my_scores(client_logged_in, user):
+    SymptomEntryFactory(user=user, recorded_on=DAY, symptom="insomnia", severity=3, note="=1+1")
+    response = client_logged_in.get(reverse("labs:export-csv"), {"data": "symptoms"})
+    assert "symptoms" in response["Content-Disposition"]
+    lines = response.content.decode().splitlines()
+    assert lines == ["date,symptom,severity,note", "2025-06-01,insomnia,3,'=1+1"]
+
+
+def test_the_json_export_holds_the_whole_account(client_logged_in, user):
+    panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    SymptomEntryFactory(user=user, recorded_on=DAY)
+    LifeEventFactory(user=user, kind="pregnancy", occurred_on=DAY)
+    HealthProfile.objects.create(user=user, birth_year=1980, goal="sleep")
+    SupplementIntake.objects.create(user=user, nutrient="magnesium", amount=300, unit="mg")
+    Plan.objects.create(
+        user=user, as_of=DAY, rule_set="seed", rules_version="t", phase="correction",
+        data={"phase": "correction"}, inputs={}, inputs_digest="x",
+    )  # fmt: skip
+    data = json.loads(client_logged_in.get(reverse("labs:export-json")).content)
+    assert data["profile"]["email"] == user.email
+    assert data["preferences"]["vitd_unit"] == "ng/mL"
+    assert data["health_profile"]["birth_year"] == 1980
+    assert data["panels"][0]["results"][0]["analyte"] == "vitd_25oh"
+    assert data["symptoms"][0]["symptom"] == "fatigue"
+    assert data["life_events"][0]["kind"] == "pregnancy"
+    assert data["supplements"][0]["amount"] == 300
+    assert data["plans"][0]["phase"] == "correction"
+
+
+def test_the_report_shows_latest_values_history_plan_and_disclaimer(client_logged_in, user):
+    services.panel_create(user=user, drawn_on=DAY - dt.timedelta(days=90),
+                          results=[("vitd_25oh", 16, "ng/mL")])  # fmt: skip
+    services.panel_create(user=user, drawn_on=DAY, results=[("vitd_25oh", 110, "nmol/L")])
+    Plan.objects.create(
+        user=user, as_of=DAY, rule_set="seed", rules_version="t", phase="maintenance",
+        data={"supplements": [{"nutrient": "vitamin_d3", "daily_min": 4000, "daily_max": 5000,
+                               "unit": "IU", "schedule": [], "above_upper_limit": True}],
+              "alerts": [{"level": "warning", "code": "x", "message": "Add magnesium."}]},
+        inputs={}, inputs_digest="y",
+    )  # fmt: skip
+    response = client_logged_in.get(reverse("labs:report"))
+    html = response.content.decode()
+    latest = response.context["latest"]
+    assert [(v.analyte.code, v.status) for v in latest] == [("vitd_25oh", "in_target")]
+    assert "maintenance" in html and "Add magnesium." in html
+    assert "above the upper limit" in html
+    assert html.count('data-testid="disclaimer"') == 2  # by the plan, and in the footer
+    assert '<style media="print">' in html
+
+
+def test_the_report_takes_constant_queries(client_logged_in, user, django_assert_max_num_queries):
+    for n in range(30):
+        panel_with(user, DAY - dt.timedelta(days=n), ("vitd_25oh", 30, "ng/mL"))
+    with django_assert_max_num_queries(6):
+        client_logged_in.get(reverse("labs:report"))

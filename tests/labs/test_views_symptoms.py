@@ -1,0 +1,108 @@
+"""Symptom check-ins and life events: owner-scoped lists, adds and deletes."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from labs.models import LifeEvent, SymptomEntry
+from tests.labs.factories import LifeEventFactory, SymptomEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url", ["/labs/symptoms/", "/labs/symptoms/1/delete/", "/labs/life-events/",
+            "/labs/life-events/1/delete/"],
+)  # fmt: skip
+def test_anonymous_visitors_go_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_an_outsider_cannot_delete_someone_elses_symptom_score(client_logged_in):
+    entry = SymptomEntryFactory()
+    response = client_logged_in.post(reverse("labs:symptom-delete", args=[entry.pk]))
+    assert response.status_code == 404
+    assert SymptomEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_an_outsider_cannot_delete_someone_elses_life_event(client_logged_in):
+    event = LifeEventFactory()
+    response = client_logged_in.post(reverse("labs:life-event-delete", args=[event.pk]))
+    assert response.status_code == 404
+    assert LifeEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_deletes_need_a_post(client_logged_in, user):
+    entry = SymptomEntryFactory(user=user)
+    assert client_logged_in.get(reverse("labs:symptom-delete", args=[entry.pk])).status_code == 405
+
+
+def test_a_checkin_records_several_symptoms_at_once(client_logged_in, user):
+    today = timezone.localdate().isoformat()
+    response = client_logged_in.post(
+        reverse("labs:symptom-list"),
+        {"recorded_on": today, "s_muscle_cramps": "3", "s_insomnia": "2", "s_fatigue": "0",
+         "note": "long week"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    scores = dict(SymptomEntry.objects.filter(user=user).values_list("symptom", "severity"))
+    assert scores == {"muscle_cramps": 3, "insomnia": 2, "fatigue": 0}
+
+
+def test_a_bad_checkin_shows_errors_and_saves_nothing(client_logged_in):
+    response = client_logged_in.post(
+        reverse("labs:symptom-list"), {"recorded_on": "2999-01-01", "s_fatigue": "2"}
+    )
+    assert response.status_code == 200
+    assert "The date cannot be in the future." in response.content.decode()
+    assert not SymptomEntry.objects.exists()
+
+
+def test_the_history_shows_only_my_scores_and_prefills_today(client_logged_in, user):
+    SymptomEntryFactory(user=user, symptom="headaches", severity=3)
+    SymptomEntryFactory(symptom="nausea", severity=1)  # someone else's
+    response = client_logged_in.get(reverse("labs:symptom-list"))
+    html = response.content.decode()
+    assert "Headaches or migraines" in html
+    assert "Nausea or vomiting: <strong>" not in html
+    assert response.context["form"].initial["s_headaches"] == 3
+
+
+def test_the_symptom_page_takes_constant_queries(client_logged_in, user, django_assert_num_queries):
+    day = timezone.localdate()
+    for n in range(40):
+        SymptomEntryFactory(user=user, recorded_on=day - dt.timedelta(days=n), symptom="fatigue")
+    with django_assert_num_queries(4):  # session, user, today's scores, history
+        client_logged_in.get(reverse("labs:symptom-list"))
+
+
+def test_my_symptom_score_can_be_deleted(client_logged_in, user):
+    entry = SymptomEntryFactory(user=user)
+    client_logged_in.post(reverse("labs:symptom-delete", args=[entry.pk]))
+    assert not SymptomEntry.objects.exists()
+
+
+def test_life_events_are_listed_added_and_deleted(client_logged_in, user):
+    LifeEventFactory(kind="diet_change")  # someone else's
+    url = reverse("labs:life-event-list")
+    response = client_logged_in.post(
+        url, {"kind": "new_medication", "occurred_on": "2025-01-05", "note": "PPI"}
+    )
+    assert response.status_code == 302
+    event = LifeEvent.objects.get(user=user)
+    listed = list(client_logged_in.get(url).context["events"])
+    assert listed == [event]
+    client_logged_in.post(reverse("labs:life-event-delete", args=[event.pk]))
+    assert not LifeEvent.objects.filter(user=user).exists()
+
+
+def test_a_life_event_in_the_future_is_refused(client_logged_in):
+    response = client_logged_in.post(
+        reverse("labs:life-event-list"), {"kind": "illness", "occurred_on": "2999-01-01"}
+    )
+    assert response.status_code == 200
+    assert not LifeEvent.objects.exists()
