@@ -1,8 +1,10 @@
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
+from labs.demo import load_demo_history
 
 DEMO_EMAIL = "demo@cofactor.local"
 DEMO_PASSWORD = "cofactor-demo"  # noqa: S105 - a published demo login, local runs only
@@ -18,5 +20,11 @@ class Command(BaseCommand):
         user.save()
         EmailAddress.objects.update_or_create(
             user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True}
+        )
+        counts = load_demo_history(user, timezone.localdate())
+        self.stdout.write(
+            "Demo history: {panels} panels, {results} results, {symptoms} symptom scores.".format(
+                **counts
+            )
         )
         self.stdout.write(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
