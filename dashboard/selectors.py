@@ -79,6 +79,16 @@ def result_series(*, user, analyte: str, since: dt.date | None = None) -> list[P
     return [Point(drawn_on, value, lab or "") for drawn_on, value, lab in rows]
 
 
+def recent_series(*, user, analyte: str, limit: int) -> list[Point]:
+    """The last `limit` values of one analyte, oldest first: a fixed cost for a sparkline."""
+    rows = (
+        Result.objects.filter(user=user, analyte=analyte)
+        .order_by("-drawn_on", "-id")
+        .values_list("drawn_on", "canonical_value", "panel__lab")[:limit]
+    )
+    return [Point(drawn_on, value, lab or "") for drawn_on, value, lab in reversed(rows)]
+
+
 def latest_results(*, user) -> list[Latest]:
     """The newest and the previous value of every analyte the person has, in catalog order.
 

@@ -1,4 +1,3 @@
-import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -17,7 +16,7 @@ from .forms import TrendsQueryForm
 RANGE_LABELS = {"6m": _("6 months"), "1y": _("1 year"), "all": _("All")}
 DEFAULT_RANGE = "all"
 SPARKLINE_ANALYTE = "vitd_25oh"
-SPARKLINE_DAYS = 2 * 365
+SPARKLINE_POINTS = 12  # the last dozen draws: years of history for most people
 
 
 def landing(request):
@@ -40,8 +39,9 @@ def home(request):
         "fig_json": None,
     }
     if any(item.analyte == SPARKLINE_ANALYTE for item in latest):
-        since = today - dt.timedelta(days=SPARKLINE_DAYS)
-        series = selectors.result_series(user=user, analyte=SPARKLINE_ANALYTE, since=since)
+        series = selectors.recent_series(
+            user=user, analyte=SPARKLINE_ANALYTE, limit=SPARKLINE_POINTS
+        )
         unit = summaries.display_unit(user, SPARKLINE_ANALYTE)
         fig = sparkline_figure(series, analyte=SPARKLINE_ANALYTE, unit=unit)
         context.update(fig_json=figure_json(fig), sparkline_unit=unit)
@@ -90,6 +90,7 @@ def _trends_context(request) -> dict:
         end=today if start else None,
     )
     unit_param = {} if unit == preferred else {"unit": unit}
+    rows = summaries.series_rows(series, analyte=analyte, unit=unit)
     return {
         "analytes": analytes,
         "analyte": analyte,
@@ -124,6 +125,7 @@ def _trends_context(request) -> dict:
             for option in summaries.unit_options(analyte)
         ],
         "refresh_url": _trends_url(analyte=analyte, range=range_key, **unit_param),
-        "rows": summaries.series_rows(series, analyte=analyte, unit=unit),
+        "rows": rows,
+        "table_body": summaries.table_body(rows),
         "fig_json": figure_json(fig) if series else None,
     }

@@ -307,3 +307,12 @@ def test_query_count_does_not_grow_with_history(
         response = client.get(url, **headers)
     assert response.status_code == 200
     assert "trend-figure" in response.content.decode() or url == HOME
+
+
+def test_lab_names_are_escaped_in_the_table_and_the_chart(client, user):
+    add_result(user, drawn_on=today(), analyte="vitd_25oh", value=42, unit="ng/mL",
+               lab="<script>alert(1)</script>")  # fmt: skip
+    client.force_login(user)
+    html = client.get(TRENDS, **HX).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
