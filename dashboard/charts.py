@@ -181,7 +181,7 @@ def visible_thresholds(analyte: str, values: Sequence[float]) -> list[Threshold]
 
 
 def _convert(analyte: str, value: float, unit: str) -> float:
-    return from_canonical(analyte, value, unit)  # rounded to 6 places: no float noise
+    return from_canonical(analyte, value, unit)  # rounded by labs.units: no float noise
 
 
 def _events_by_date(changes: Sequence[Change], start: dt.date | None) -> dict[dt.date, list[str]]:

@@ -58,10 +58,22 @@ def test_landing_redirects_a_signed_in_person_to_the_dashboard(client_logged_in)
 def test_dashboard_shows_latest_values_in_the_preferred_unit_with_change(client, user):
     user.vitd_unit = "nmol/L"
     user.save()
-    add_result(user, drawn_on=today() - dt.timedelta(days=90), analyte="vitd_25oh", value=20,
-               unit="ng/mL", lab="Quest")  # fmt: skip
-    add_result(user, drawn_on=today() - dt.timedelta(days=5), analyte="vitd_25oh", value=45,
-               unit="ng/mL", lab="LabCorp")  # fmt: skip
+    add_result(
+        user,
+        drawn_on=today() - dt.timedelta(days=90),
+        analyte="vitd_25oh",
+        value=20,
+        unit="ng/mL",
+        lab="Quest",
+    )
+    add_result(
+        user,
+        drawn_on=today() - dt.timedelta(days=5),
+        analyte="vitd_25oh",
+        value=45,
+        unit="ng/mL",
+        lab="LabCorp",
+    )
     client.force_login(user)
     html = client.get(HOME).content.decode()
     assert "dashboard-greeting" in html and user.email in html
@@ -76,8 +88,9 @@ def test_dashboard_shows_latest_values_in_the_preferred_unit_with_change(client,
 def test_dashboard_sparkline_plots_vitamin_d_in_the_preferred_unit(client, user):
     user.vitd_unit = "nmol/L"
     user.save()
-    add_result(user, drawn_on=today() - dt.timedelta(days=30), analyte="vitd_25oh", value=30,
-               unit="ng/mL")  # fmt: skip
+    add_result(
+        user, drawn_on=today() - dt.timedelta(days=30), analyte="vitd_25oh", value=30, unit="ng/mL"
+    )
     client.force_login(user)
     html = client.get(HOME).content.decode()
     figure = figure_from(html, "vitd-sparkline")
@@ -219,10 +232,12 @@ def test_supplement_changes_and_symptoms_reach_the_trends_chart(client, user):
 
 
 def test_range_keeps_only_recent_values(client, user):
-    add_result(user, drawn_on=today() - dt.timedelta(days=400), analyte="vitd_25oh", value=20,
-               unit="ng/mL")  # fmt: skip
-    add_result(user, drawn_on=today() - dt.timedelta(days=100), analyte="vitd_25oh", value=30,
-               unit="ng/mL")  # fmt: skip
+    add_result(
+        user, drawn_on=today() - dt.timedelta(days=400), analyte="vitd_25oh", value=20, unit="ng/mL"
+    )
+    add_result(
+        user, drawn_on=today() - dt.timedelta(days=100), analyte="vitd_25oh", value=30, unit="ng/mL"
+    )
     client.force_login(user)
     for range_key, count in (("6m", 1), ("1y", 1), ("all", 2)):
         html = client.get(f"{TRENDS}?analyte=vitd_25oh&range={range_key}", **HX).content.decode()
@@ -230,8 +245,9 @@ def test_range_keeps_only_recent_values(client, user):
 
 
 def test_an_empty_range_says_so_and_links_to_all(client, user):
-    add_result(user, drawn_on=today() - dt.timedelta(days=400), analyte="vitd_25oh", value=20,
-               unit="ng/mL")  # fmt: skip
+    add_result(
+        user, drawn_on=today() - dt.timedelta(days=400), analyte="vitd_25oh", value=20, unit="ng/mL"
+    )
     client.force_login(user)
     html = client.get(TRENDS + "?range=6m", **HX).content.decode()
     assert 'data-testid="trends-range-empty"' in html and "range=all" in html
@@ -269,8 +285,9 @@ def test_empty_trends_page_links_to_entering_results(client_logged_in):
 
 
 def test_trends_never_shows_another_persons_data(client, user, other_user):
-    make_history(other_user, panels=4, lab="OutsiderLab",
-                 markers=[("pth_intact", "pg/mL", 70.0, 1.0)])  # fmt: skip
+    make_history(
+        other_user, panels=4, lab="OutsiderLab", markers=[("pth_intact", "pg/mL", 70.0, 1.0)]
+    )
     add_result(user, drawn_on=today(), analyte="vitd_25oh", value=42, unit="ng/mL", lab="MyLab")
     client.force_login(user)
     for query in ("", "?analyte=pth_intact"):
@@ -310,8 +327,14 @@ def test_query_count_does_not_grow_with_history(
 
 
 def test_lab_names_are_escaped_in_the_table_and_the_chart(client, user):
-    add_result(user, drawn_on=today(), analyte="vitd_25oh", value=42, unit="ng/mL",
-               lab="<script>alert(1)</script>")  # fmt: skip
+    add_result(
+        user,
+        drawn_on=today(),
+        analyte="vitd_25oh",
+        value=42,
+        unit="ng/mL",
+        lab="<script>alert(1)</script>",
+    )
     client.force_login(user)
     html = client.get(TRENDS, **HX).content.decode()
     assert "<script>alert" not in html

@@ -1,0 +1,85 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from dashboard import selectors
+from protocols.models import Reminder
+from tests.dashboard.factories import add_plan, add_result, add_supplement, add_symptoms
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+def test_latest_results_pairs_the_newest_two_draws_of_each_analyte(user, other_user):
+    for on, value in ((D(2025, 5, 1), 30), (D(2025, 1, 1), 20), (D(2025, 9, 1), 45)):
+        add_result(user, drawn_on=on, analyte="vitd_25oh", value=value, unit="ng/mL")
+    add_result(user, drawn_on=D(2025, 2, 1), analyte="mg_rbc", value=5.0, unit="mg/dL")
+    add_result(other_user, drawn_on=D(2026, 1, 1), analyte="vitd_25oh", value=99, unit="ng/mL")
+    vitd, mg = selectors.latest_results(user=user)
+    assert (vitd.analyte, vitd.current.canonical_value, vitd.previous.canonical_value) == (
+        "vitd_25oh",
+        45.0,
+        30.0,
+    )
+    assert (mg.analyte, mg.previous) == ("mg_rbc", None)
+
+
+def test_series_are_oldest_first_and_filtered_by_date(user):
+    for on in (D(2025, 5, 1), D(2024, 1, 1), D(2025, 9, 1)):
+        add_result(user, drawn_on=on, analyte="vitd_25oh", value=30, unit="ng/mL", lab="L")
+    full = selectors.result_series(user=user, analyte="vitd_25oh")
+    assert [p.drawn_on for p in full] == [D(2024, 1, 1), D(2025, 5, 1), D(2025, 9, 1)]
+    assert full[0].lab == "L"
+    recent = selectors.result_series(user=user, analyte="vitd_25oh", since=D(2025, 1, 1))
+    assert len(recent) == 2
+    last = selectors.recent_series(user=user, analyte="vitd_25oh", limit=2)
+    assert [p.drawn_on for p in last] == [D(2025, 5, 1), D(2025, 9, 1)]
+
+
+def test_symptom_burden_sums_severities_per_day(user, other_user):
+    add_symptoms(
+        user,
+        [
+            (D(2025, 1, 1), "fatigue", 2),
+            (D(2025, 1, 1), "insomnia", 3),
+            (D(2025, 1, 5), "fatigue", 1),
+        ],
+    )
+    add_symptoms(other_user, [(D(2025, 1, 1), "fatigue", 3)])
+    assert selectors.symptom_burden(user=user) == [(D(2025, 1, 1), 5), (D(2025, 1, 5), 1)]
+    assert selectors.symptom_burden(user=user, since=D(2025, 1, 2)) == [(D(2025, 1, 5), 1)]
+
+
+def test_supplement_changes_are_dated_and_labelled(user):
+    add_supplement(user, nutrient="magnesium", amount=400, unit="mg", since=D(2025, 3, 1))
+    (change,) = selectors.supplement_changes(user=user)
+    assert change.on == D(2025, 3, 1) and change.label == "Magnesium (elemental) 400 mg"
+
+
+def test_phase_changes_keep_only_the_plans_that_changed_phase(user):
+    for phase in ("correction", "correction", "maintenance", "maintenance", "correction"):
+        add_plan(user, phase=phase)
+    assert [c.label for c in selectors.phase_changes(user=user)] == [
+        "correction",
+        "maintenance",
+        "correction",
+    ]
+
+
+def test_next_retest_is_the_open_reminders_date_else_the_plans(user):
+    plan = add_plan(user, retest=D(2030, 1, 1))
+    assert selectors.next_retest(user=user, plan=plan) == D(2030, 1, 1)
+    assert selectors.next_retest(user=user, plan=None) is None
+    Reminder.objects.create(
+        user=user, plan=plan, due_on=D(2030, 2, 1), send_at=timezone.now(), state="scheduled"
+    )
+    assert selectors.next_retest(user=user, plan=plan) == D(2030, 2, 1)
+
+
+def test_next_retest_reads_the_plan_json_when_the_column_is_empty(user):
+    plan = add_plan(user)
+    plan.data["retest"] = {"due_on": "2031-04-05"}
+    assert selectors.next_retest(user=user, plan=plan) == D(2031, 4, 5)
+    plan.data["retest"] = {"due_on": "not a date"}
+    assert selectors.next_retest(user=user, plan=plan) is None
