@@ -136,7 +136,7 @@ class WhatIfForm(forms.Form):
         label=_("Health flags"),
         choices=PROFILE_FLAG_CHOICES,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     goal = forms.ChoiceField(
         label=_("Primary goal"), choices=[("", "—"), *GOAL_CHOICES], required=False

@@ -69,6 +69,9 @@ class Line:
     nutrient: str
     label: str
     daily: str
+    daily_min: float
+    daily_max: float
+    unit: str
     stopped: bool
     above_upper_limit: bool
     form: str
@@ -170,6 +173,9 @@ def _line(item: dict[str, Any]) -> Line:
         nutrient=item.get("nutrient", ""),
         label=nutrient_label(item.get("nutrient", "")),
         daily="" if stopped else fmt_range(item.get("daily_min"), item.get("daily_max"), unit),
+        daily_min=float(item.get("daily_min") or 0),
+        daily_max=float(item.get("daily_max") or 0),
+        unit=unit,
         stopped=stopped,
         above_upper_limit=bool(item.get("above_upper_limit")),
         form=item.get("form", ""),
@@ -212,6 +218,18 @@ def _above_limit(nutrient: str, amount: float, unit: str) -> bool:
     return limit is not None and unit == limit_unit and amount > limit
 
 
+def _verdict(line: Line, amount: float, unit: str) -> str:
+    if not amount:
+        return _("add it")
+    if unit != line.unit:
+        return _("compare the label with the plan")
+    if amount < line.daily_min:
+        return _("increase it")
+    if amount > line.daily_max:
+        return _("reduce it")
+    return _("keep it")
+
+
 def _comparisons(lines: list[Line], inputs: dict[str, Any]) -> list[Comparison]:
     taken = _taken_amounts(inputs)
     by_nutrient = {line.nutrient: line for line in lines}
@@ -224,8 +242,7 @@ def _comparisons(lines: list[Line], inputs: dict[str, Any]) -> list[Comparison]:
         elif line.stopped:
             plan, verdict = _("stop"), _("stop it")
         else:
-            plan = line.daily
-            verdict = _("add it") if not amount else _("compare and adjust")
+            plan, verdict = line.daily, _verdict(line, amount, unit)
         rows.append(
             Comparison(
                 nutrient=nutrient,

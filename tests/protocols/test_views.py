@@ -126,11 +126,19 @@ def test_plan_page_shows_routine_limits_retest_sources_and_rules_version(
 
 def test_plan_page_compares_what_you_take(client_logged_in, user, stored_plan):
     SupplementIntake.objects.create(user=user, nutrient="vitamin_b6_p5p", amount=150, unit="mg")
+    SupplementIntake.objects.create(user=user, nutrient="vitamin_d3", amount=5000, unit="IU")
     plan_refresh(user)
     html = client_logged_in.get(reverse("protocols:plan")).content.decode()
     comparison = html[html.index('data-testid="comparison"') :]
-    b6 = re.search(r'<tr data-nutrient="vitamin_b6_p5p">(.*?)</tr>', comparison, re.S).group(1)
+
+    def row(nutrient: str) -> str:
+        return re.search(rf'<tr data-nutrient="{nutrient}">(.*?)</tr>', comparison, re.S).group(1)
+
+    b6 = row("vitamin_b6_p5p")
     assert "150 mg" in b6 and "above the upper limit" in b6 and "50–100 mg" in b6
+    assert "reduce it" in b6
+    assert "5,000 IU" in row("vitamin_d3") and "keep it" in row("vitamin_d3")
+    assert "nothing" in row("magnesium") and "add it" in row("magnesium")
 
 
 def test_plan_page_reads_a_constant_number_of_queries(
