@@ -150,6 +150,19 @@ PHASE_LABELS = {
 
 
 def _phase_reason(data: dict[str, Any]) -> str:
+    """Why this phase, in words, with the tiers it rests on."""
+    text = _phase_text(data)
+    if data.get("phase") not in ("correction", "maintenance"):
+        return text
+    tiers = [
+        f"{analyte_label(code)} {fmt_number(m.get('value'))} {m.get('unit', '')}: {m.get('tier')}"
+        for code, m in sorted(data.get("markers", {}).items())
+        if code in ("vitd_25oh", "mg_rbc", "mg_serum")
+    ]
+    return f"{text} ({'; '.join(tiers)})" if tiers else text
+
+
+def _phase_text(data: dict[str, Any]) -> str:
     phase = data.get("phase", "")
     if phase == "hold":
         return _(

@@ -208,10 +208,13 @@ def current_plan(user) -> Plan:
     """The person's latest plan, recomputed when there is none or the day moved on.
 
     One query on the usual path (the latest row); the recompute runs at most once a day
-    per person, or after a change of their data (receivers refresh on every write).
+    per person, when the rules changed (a new release or another rule set), or after a
+    change of their data (receivers refresh on every write).
     """
     latest = Plan.objects.filter(user=user).order_by("-created_at", "-id").first()
-    if latest is None or latest.as_of < user_today(user):
+    rules = RULE_SETS.get(user.rule_set)
+    stale_rules = rules is not None and latest is not None and latest.rules_version != rules.version
+    if latest is None or latest.as_of < user_today(user) or stale_rules:
         return plan_refresh(user)
     return latest
 

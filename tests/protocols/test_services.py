@@ -280,3 +280,13 @@ def test_deleting_the_account_leaves_no_refresh_behind(user, django_capture_on_c
         user.delete()  # the refresh the supplement scheduled finds no account and stops
     assert len(refresh_hooks(callbacks)) == 1
     assert not Plan.objects.exists()
+
+
+def test_current_plan_follows_a_new_rule_set_or_rules_version(user):
+    add_panel(user, user_today(user) - timedelta(days=3), vitd_25oh=22)
+    plan = current_plan(user)
+    # A plan made by an older release: its version and digest differ from today's.
+    Plan.objects.filter(pk=plan.pk).update(rules_version="seed-1999.1", inputs_digest="old")
+    assert current_plan(user).rules_version == plan.rules_version
+    user.rule_set = "within-limits"  # saved without signals, e.g. by a bulk update
+    assert current_plan(user).rule_set == "within-limits"
