@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 
+import plotly.graph_objects as go
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -182,6 +183,33 @@ def test_sparkline_has_the_points_and_the_target_band():
         from_canonical("vitd_25oh", p.canonical_value, "nmol/L") for p in vitd_series()
     ]
     assert [(s.y0, s.y1) for s in shapes(fig, "target")] == [(99.84, 149.76)]
+
+
+@pytest.mark.parametrize(
+    "fig",
+    [
+        marker_figure(
+            vitd_series(),
+            analyte="vitd_25oh",
+            unit="nmol/L",
+            burden=[(D(2025, 2, 1), 3)],
+            supplement_changes=[Change(D(2025, 3, 1), "Vitamin D3 5000 IU")],
+            phase_changes=[Change(D(2025, 2, 1), "correction")],
+            start=D(2025, 1, 1),
+            end=D(2025, 12, 31),
+        ),
+        marker_figure([], analyte="ca_total", unit="mmol/L"),
+        sparkline_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL"),
+    ],
+    ids=["full", "empty", "sparkline"],
+)
+def test_every_property_is_one_plotly_knows(fig):
+    # The chart functions skip plotly's validation for speed; validate here instead.
+    sent = figure_json(fig)
+    rebuilt = go.Figure(sent).to_plotly_json()  # raises ValueError on an unknown property
+    assert rebuilt["data"] == sent["data"]
+    rebuilt["layout"].pop("template"), sent["layout"].pop("template")
+    assert rebuilt["layout"] == sent["layout"]
 
 
 def test_figure_json_is_small_and_serialisable_for_json_script():
