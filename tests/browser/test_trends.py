@@ -21,7 +21,7 @@ def seeded_user():
     user = UserFactory()
     demo = _demo_loader()
     if demo is not None:
-        demo(user)
+        demo(user, timezone.localdate())
     else:
         today = timezone.localdate()
         make_history(user, panels=10, first_on=today - dt.timedelta(days=30 * 9), every_days=30)
