@@ -368,3 +368,14 @@ def test_what_if_follows_flags_and_rule_set(client):
     assert 'data-code="kidney_function"' in html
     assert 'data-testid="dose" data-nutrient="magnesium"' not in html
     assert "within-limits" in html
+
+
+@pytest.mark.parametrize("model", ["healthprofile", "supplementintake", "plan", "reminder"])
+def test_admin_lists_the_protocol_models(admin_client, stored_plan, intake, model):
+    assert admin_client.get(reverse(f"admin:protocols_{model}_changelist")).status_code == 200
+
+
+def test_admin_shows_a_plan_read_only(admin_client, stored_plan):
+    response = admin_client.get(reverse("admin:protocols_plan_change", args=[stored_plan.pk]))
+    assert response.status_code == 200
+    assert admin_client.get(reverse("admin:protocols_plan_add")).status_code == 403
