@@ -192,8 +192,22 @@ def _events_by_date(changes: Sequence[Change], start: dt.date | None) -> dict[dt
     return grouped
 
 
+def _side(on: dt.date, span: tuple[dt.date, dt.date]) -> str:
+    """Which side of its line a label goes, so that one near either edge is never cut off.
+
+    (plotly's xanchor "auto" centres labels tied to data coordinates.)
+    """
+    first, last = span
+    where = (on - first).days / max(1, (last - first).days)
+    return "left" if where < 0.34 else "right" if where > 0.66 else "center"
+
+
 def _event_marks(
-    supplement_changes: Sequence[Change], phase_changes: Sequence[Change], start: dt.date | None
+    supplement_changes: Sequence[Change],
+    phase_changes: Sequence[Change],
+    *,
+    start: dt.date | None,
+    span: tuple[dt.date, dt.date],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Dotted vertical lines with a label: supplements at the top, plan phases at the bottom."""
     shapes: list[dict[str, Any]] = []
@@ -215,7 +229,7 @@ def _event_marks(
                     "y": y,
                     "yref": "y domain",
                     "yanchor": anchor,
-                    "xanchor": "auto",  # right-aligned near the right edge, so never cut off
+                    "xanchor": _side(on, span),
                     "text": text,
                     "showarrow": False,
                     "font": {"size": 10, "color": "#495057"},
@@ -330,6 +344,16 @@ def _grid(with_burden: bool) -> dict[str, Any]:
     return layout
 
 
+def _span(
+    series: Sequence[Point], events: Sequence[Change], *, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The dates the time axis covers: the fixed range, else everything drawn on it."""
+    if start is not None and end is not None:
+        return start, end
+    dates = [point.drawn_on for point in series] + [event.on for event in events]
+    return (min(dates), max(dates)) if dates else (dt.date.min, dt.date.max)
+
+
 def _padded(start: dt.date | None, end: dt.date | None) -> list[str] | None:
     """A fixed time axis a little wider than the range, so a point on its edge shows whole."""
     if start is None or end is None:
@@ -385,7 +409,12 @@ def marker_figure(
         data.append(_burden_trace(burden))
     values = [point.canonical_value for point in series]
     band_shapes, band_notes = _range_shapes(analyte, unit, values, decimals)
-    event_shapes, event_notes = _event_marks(supplement_changes, phase_changes, start)
+    event_shapes, event_notes = _event_marks(
+        supplement_changes,
+        phase_changes,
+        start=start,
+        span=_span(series, [*supplement_changes, *phase_changes], start=start, end=end),
+    )
     layout = base_layout(height=height)
     layout.update(_axes(with_burden, unit=unit, x_range=_padded(start, end)))
     layout["shapes"] = band_shapes + event_shapes
