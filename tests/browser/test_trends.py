@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from labs.models import Result
 from tests.conftest import login_in_browser, save_screenshot
-from tests.dashboard.factories import add_plan, add_supplement, add_symptoms, make_history
+from tests.dashboard.factories import (
+    add_plan,
+    add_result,
+    add_supplement,
+    add_symptoms,
+    make_history,
+)
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -97,6 +103,11 @@ def test_switching_marker_and_range_swaps_the_chart_without_reload(request, view
     page.click("#trend-chart [data-unit='mmol/L']")
     page.wait_for_url("**unit=mmol*")
     page.wait_for_selector("#trend-chart .ytitle >> text=mmol/L")
+
+    # A results-changed event (sent by the panel form) refreshes the chart in place.
+    add_result(user, drawn_on=timezone.localdate(), analyte="mg_rbc", value=6.0, unit="mg/dL")
+    page.evaluate("htmx.trigger(document.body, 'results-changed')")
+    wait_for_points(page, count(user, "mg_rbc", since))
 
     assert page.evaluate("window.__noReload") == "still here"
     assert page.js_errors == []
