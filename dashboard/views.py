@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -59,51 +60,45 @@ def trends(request):
     return render(request, template, context)
 
 
-def _trends_url(**params: str) -> str:
-    return f"{reverse('dashboard:trends')}?{urlencode(params)}"
+@dataclass(frozen=True)
+class _Choice:
+    """What the trends page shows: validated from the query string, with defaults."""
+
+    analyte: str
+    range_key: str
+    unit: str
+    preferred_unit: str
+
+    def url(self, **changes: str) -> str:
+        """This page's URL with some choices changed; the unit stays out when it is the
+        preferred one, so a tab or range link never carries another marker's unit."""
+        params = {"analyte": self.analyte, "range": self.range_key, "unit": self.unit}
+        params.update(changes)
+        if params["unit"] == self.preferred_unit or "analyte" in changes:
+            del params["unit"]
+        return f"{reverse('dashboard:trends')}?{urlencode(params)}"
 
 
-def _trends_context(request) -> dict:
-    user = request.user
-    analytes = selectors.analytes_with_results(user=user)
-    if not analytes:
-        return {"analytes": [], "refresh_url": reverse("dashboard:trends")}
+def _choice(request, analytes: list[str]) -> _Choice:
     form = TrendsQueryForm(request.GET, analytes=analytes)
     first = SPARKLINE_ANALYTE if SPARKLINE_ANALYTE in analytes else analytes[0]
     analyte = form.value("analyte", first)
-    range_key = form.value("range", DEFAULT_RANGE)
-    preferred = summaries.display_unit(user, analyte)
+    preferred = summaries.display_unit(request.user, analyte)
     unit = form.value("unit", preferred)
     if unit not in summaries.unit_options(analyte):
         unit = preferred
-    today = timezone.localdate()
-    start = selectors.range_start(range_key, today=today)
-    series = selectors.result_series(user=user, analyte=analyte, since=start)
-    fig = marker_figure(
-        series,
-        analyte=analyte,
-        unit=unit,
-        burden=selectors.symptom_burden(user=user, since=start),
-        supplement_changes=selectors.supplement_changes(user=user),
-        phase_changes=selectors.phase_changes(user=user),
-        start=start,
-        end=today if start else None,
-    )
-    unit_param = {} if unit == preferred else {"unit": unit}
-    rows = summaries.series_rows(series, analyte=analyte, unit=unit)
+    return _Choice(analyte, form.value("range", DEFAULT_RANGE), unit, preferred)
+
+
+def _links(choice: _Choice, analytes: list[str]) -> dict:
+    """The marker tabs, the time ranges and the unit toggle, each a plain link."""
     return {
-        "analytes": analytes,
-        "analyte": analyte,
-        "entry": ANALYTES[analyte],
-        "unit": unit,
-        "range_key": range_key,
-        "range_label": RANGE_LABELS[range_key],
         "tabs": [
             {
                 "code": code,
                 "name": ANALYTES[code].short_name,
-                "url": _trends_url(analyte=code, range=range_key),
-                "active": code == analyte,
+                "url": choice.url(analyte=code),
+                "active": code == choice.analyte,
             }
             for code in analytes
         ],
@@ -111,21 +106,52 @@ def _trends_context(request) -> dict:
             {
                 "key": key,
                 "label": label,
-                "url": _trends_url(analyte=analyte, range=key, **unit_param),
-                "active": key == range_key,
+                "url": choice.url(range=key),
+                "active": key == choice.range_key,
             }
             for key, label in RANGE_LABELS.items()
         ],
         "units": [
-            {
-                "unit": option,
-                "url": _trends_url(analyte=analyte, range=range_key, unit=option),
-                "active": option == unit,
-            }
-            for option in summaries.unit_options(analyte)
+            {"unit": option, "url": choice.url(unit=option), "active": option == choice.unit}
+            for option in summaries.unit_options(choice.analyte)
         ],
-        "refresh_url": _trends_url(analyte=analyte, range=range_key, **unit_param),
+    }
+
+
+def _trends_context(request) -> dict:
+    user = request.user
+    analytes = selectors.analytes_with_results(user=user)
+    if not analytes:
+        return {"analytes": [], "refresh_url": reverse("dashboard:trends")}
+    choice = _choice(request, analytes)
+    analyte, unit = choice.analyte, choice.unit
+    today = timezone.localdate()
+    start = selectors.range_start(choice.range_key, today=today)
+    series = selectors.result_series(user=user, analyte=analyte, since=start)
+    rows = summaries.series_rows(series, analyte=analyte, unit=unit)
+    context = {
+        "analytes": analytes,
+        "analyte": analyte,
+        "entry": ANALYTES[analyte],
+        "unit": unit,
+        "range_key": choice.range_key,
+        "range_label": RANGE_LABELS[choice.range_key],
+        "refresh_url": choice.url(),
         "rows": rows,
         "table_body": summaries.table_body(rows),
-        "fig_json": figure_json(fig) if series else None,
+        "fig_json": None,
+        **_links(choice, analytes),
     }
+    if series:
+        fig = marker_figure(
+            series,
+            analyte=analyte,
+            unit=unit,
+            burden=selectors.symptom_burden(user=user, since=start),
+            supplement_changes=selectors.supplement_changes(user=user),
+            phase_changes=selectors.phase_changes(user=user),
+            start=start,
+            end=today if start else None,
+        )
+        context["fig_json"] = figure_json(fig)
+    return context

@@ -339,3 +339,12 @@ def test_lab_names_are_escaped_in_the_table_and_the_chart(client, user):
     html = client.get(TRENDS, **HX).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_range_links_keep_a_toggled_unit_and_marker_tabs_drop_it(client, user):
+    make_history(user, panels=2)
+    client.force_login(user)
+    html = client.get(TRENDS + "?analyte=vitd_25oh&unit=nmol/L", **HX).content.decode()
+    assert 'href="/trends/?analyte=vitd_25oh&amp;range=6m&amp;unit=nmol%2FL"' in html
+    assert 'href="/trends/?analyte=mg_rbc&amp;range=all"' in html
+    assert 'hx-get="/trends/?analyte=vitd_25oh&amp;range=all&amp;unit=nmol%2FL"' in html  # refresh
