@@ -113,7 +113,8 @@ def local_today(user: User, now: datetime | None = None) -> date:
 
 def next_reminder(user: User) -> Reminder | None:
     """The person's open reminder (at most one), for the dashboard and the settings page."""
-    return Reminder.objects.filter(user=user, state__in=Reminder.OPEN_STATES).first()
+    open_rows = Reminder.objects.select_related("user").filter(state__in=Reminder.OPEN_STATES)
+    return open_rows.filter(user=user).first()
 
 
 def due_reminders(*, now: datetime) -> QuerySet[Reminder]:

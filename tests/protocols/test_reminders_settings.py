@@ -63,3 +63,11 @@ def test_anonymous_goes_to_login(client):
     response = client.get(reverse("accounts:preferences"))
     assert response.status_code == 302
     assert "/accounts/login/" in response.url
+
+
+def test_next_reminder_is_one_query(user, reminder, django_assert_num_queries):
+    from protocols.reminders import next_reminder
+
+    with django_assert_num_queries(1):
+        found = next_reminder(user)
+        assert found.user.time_zone == user.time_zone
