@@ -117,10 +117,12 @@ def base_layout(*, height: int, compact: bool = False) -> dict[str, Any]:
 
 
 def _axis_style() -> dict[str, Any]:
+    """Light grid, no zoom: a phone scroll must move the page, not the axes."""
     return {"showgrid": True, "gridcolor": "#e9ecef", "zeroline": False, "fixedrange": True}
 
 
 def _band(low: float, high: float, *, color: str, opacity: float, name: str) -> dict[str, Any]:
+    """A shaded horizontal band across the top panel, behind the points."""
     return {
         "type": "rect",
         "name": name,
@@ -138,6 +140,7 @@ def _band(low: float, high: float, *, color: str, opacity: float, name: str) -> 
 
 
 def _hline(y: float, *, name: str) -> dict[str, Any]:
+    """A dashed red line across the top panel (a stop threshold)."""
     return {
         "type": "line",
         "name": name,
@@ -152,6 +155,7 @@ def _hline(y: float, *, name: str) -> dict[str, Any]:
 
 
 def _vline(on: dt.date, *, name: str) -> dict[str, Any]:
+    """A dotted vertical line through both panels at a date (an event)."""
     return {
         "type": "line",
         "name": name,
@@ -181,10 +185,12 @@ def visible_thresholds(analyte: str, values: Sequence[float]) -> list[Threshold]
 
 
 def _convert(analyte: str, value: float, unit: str) -> float:
+    """A canonical value in the display unit: every plotted number goes through here."""
     return from_canonical(analyte, value, unit)  # rounded by labs.units: no float noise
 
 
 def _events_by_date(changes: Sequence[Change], start: dt.date | None) -> dict[dt.date, list[str]]:
+    """Labels of the events on or after `start`, grouped by date (one line, one label)."""
     grouped: dict[dt.date, list[str]] = {}
     for change in changes:
         if start is None or change.on >= start:
@@ -275,6 +281,7 @@ def _range_shapes(
 
 
 def _status_index(analyte: str, canonical_value: float) -> int:
+    """Position of the value's status in STATUS_ORDER: the point's colour on the scale."""
     return STATUS_ORDER.index(status(ANALYTES[analyte], canonical_value))
 
 
@@ -315,6 +322,7 @@ def _marker_trace(
 
 
 def _burden_trace(burden: Sequence[tuple[dt.date, int]]) -> dict[str, Any]:
+    """Bars of the symptom burden per check-in date, in the lower panel."""
     return {
         "type": "bar",
         "name": _("Symptom burden"),
@@ -363,6 +371,7 @@ def _padded(start: dt.date | None, end: dt.date | None) -> list[str] | None:
 
 
 def _axes(with_burden: bool, *, unit: str, x_range: list[str] | None) -> dict[str, Any]:
+    """The subplot axes, styled, titled, and fixed to the time range if there is one."""
     axes = copy.deepcopy(_grid(with_burden))
     for key, axis in axes.items():
         axis.update(_axis_style())
