@@ -150,6 +150,8 @@ def _lock_open(user: User) -> Reminder | None:
 def reminder_schedule_from_plan(*, plan: Plan, now: datetime | None = None) -> Reminder | None:
     """Create or move the user's one open reminder to the plan's retest date.
 
+    A life event brings the retest forward: the same reminder moves. New results that
+    answer it close it as done first, and a new reminder follows this plan.
     A plan without a retest, or a person who turned reminders off, cancels it instead.
     Returns the open reminder, or None.
     """
@@ -157,6 +159,11 @@ def reminder_schedule_from_plan(*, plan: Plan, now: datetime | None = None) -> R
     now = now or timezone.now()
     due_on, tests, reason = _retest_of(plan)
     reminder = _lock_open(user)
+    if reminder is not None and _answering_panel(reminder) is not None:
+        # The plan comes from results that answer the open reminder: that one is done, the
+        # new retest gets a reminder of its own (a history of done reminders, not a move).
+        _set_state(reminder, State.DONE, now)
+        reminder = None
     if due_on is None or not user.reminders_enabled:
         if reminder is not None:
             _set_state(reminder, State.CANCELLED, now)
@@ -214,29 +221,38 @@ def reminder_sync_preferences(*, user: User, now: datetime | None = None) -> Rem
     return reminder
 
 
+def _answering_panel(reminder: Reminder):
+    """The newest panel that answers this reminder's retest, or None.
+
+    Only results drawn on or after the reminder's creation, and entered after the plan that
+    set it, count: back-filling old panels answers nothing, and results the plan already saw
+    are what the reminder asks to retest.
+    """
+    from labs.models import Panel  # labs imports nothing from here; keep the apps loosely tied
+
+    set_by = reminder.plan.created_at if reminder.plan_id else reminder.created_at
+    since = reminder.created_at.astimezone(user_zone(reminder.user)).date()
+    return (
+        Panel.objects.filter(user_id=reminder.user_id, drawn_on__gte=since, created_at__gt=set_by)
+        .order_by("-created_at")
+        .first()
+    )
+
+
 @transaction.atomic
 def reminder_close_on_results(*, user: User, now: datetime | None = None) -> Reminder | None:
     """New results answer the retest: the open reminder is done.
 
-    Only results drawn on or after the reminder's creation, and entered after the plan that
-    set it, count: back-filling old panels closes nothing, and a plan that already saw the
-    new results (plan_created may run before this receiver) keeps the reminder it moved.
-    The latest plan, if it saw these results, then schedules the next reminder.
+    Receivers run in either order: if the plan recomputed from the new results came first,
+    it already closed the answered reminder and opened the next one, which stays. If this
+    runs first and the latest plan already saw the results, that plan schedules the next.
     Returns the reminder now open, or None.
     """
-    from labs.models import Panel  # labs imports nothing from here; keep the apps loosely tied
-
     now = now or timezone.now()
     reminder = _lock_open(user)
     if reminder is None:
         return None
-    set_by = reminder.plan.created_at if reminder.plan_id else reminder.created_at
-    since = reminder.created_at.astimezone(user_zone(user)).date()
-    newest = (
-        Panel.objects.filter(user=user, drawn_on__gte=since, created_at__gt=set_by)
-        .order_by("-created_at")
-        .first()
-    )
+    newest = _answering_panel(reminder)
     if newest is None:
         return reminder
     _set_state(reminder, State.DONE, now)

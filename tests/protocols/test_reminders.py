@@ -258,14 +258,25 @@ def test_symptoms_and_life_events_do_not_close_it(user):
 
 
 @pytestmark_db
-def test_a_plan_that_already_saw_the_results_keeps_the_reminder_it_set(user):
-    # Order 1: the plan recomputed from the new results ran first and moved the reminder.
-    reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+def test_a_plan_from_answering_results_closes_the_reminder_and_opens_the_next(user):
+    # Order 1: the plan recomputed from the new results runs before the results receiver.
+    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
     _panel(user, timezone.localdate())
     later = timezone.localdate() + timedelta(days=90)
-    moved = reminder_schedule_from_plan(plan=make_plan(user, later))
+    second = reminder_schedule_from_plan(plan=make_plan(user, later))
     kept = reminder_close_on_results(user=user)
-    assert (kept.pk, kept.state, kept.due_on) == (moved.pk, State.SCHEDULED, later)
+    first.refresh_from_db()
+    assert first.state == State.DONE
+    assert second.pk != first.pk
+    assert (kept.pk, kept.state, kept.due_on) == (second.pk, State.SCHEDULED, later)
+
+
+@pytestmark_db
+def test_a_plan_from_a_life_event_moves_the_same_reminder(user):
+    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(90)))
+    sooner = timezone.localdate() + timedelta(days=20)
+    moved = reminder_schedule_from_plan(plan=make_plan(user, sooner))
+    assert (moved.pk, moved.due_on, moved.state) == (first.pk, sooner, State.SCHEDULED)
 
 
 @pytestmark_db
