@@ -190,14 +190,14 @@ def new_row_key() -> str:
     return uuid.uuid4().hex[:8]
 
 
-def blank_row(user=None, analyte: str = "") -> ResultRow:
+def blank_row(user=None, analyte: str = "", key: str | None = None) -> ResultRow:
     """An empty row; with an analyte, its unit starts at the person's preferred one."""
     unit = ""
     if analyte in ANALYTES:
         preferred = user.preferred_unit(analyte) if user else None
         units = units_for(analyte)
         unit = preferred if preferred in units else units[0]
-    key = new_row_key()
+    key = key or new_row_key()
     initial = {"analyte": analyte, "unit": unit}
     return ResultRow(key, ResultRowForm(initial=initial, auto_id=f"id_%s_{key}"))
 

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from labs.analytes import ANALYTES, Analyte, status
 from labs.exporters import ExportRow
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
+from labs.symptoms import SYMPTOMS, Symptom
 from protocols.models import HealthProfile, Plan, SupplementIntake
 
 
@@ -145,3 +146,41 @@ def account_export(*, user) -> dict:
             "created_at", "as_of", "rule_set", "rules_version", "phase", "retest_due_on", "data",
         ),
     }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    panel: Panel
+    cells: list[Result | None]  # one per column, None where the panel lacks that analyte
+
+
+def history_table(*, user) -> tuple[list[Analyte], list[HistoryRow]]:
+    """Every panel, oldest first, as a flowsheet: one column per analyte ever measured."""
+    panels = list(panel_list(user=user).order_by("drawn_on", "id"))
+    measured = {r.analyte for p in panels for r in p.results.all()}
+    columns = [a for code, a in ANALYTES.items() if code in measured]
+    rows = []
+    for panel in panels:
+        by_code = {r.analyte: r for r in panel.results.all()}
+        rows.append(HistoryRow(panel, [by_code.get(a.code) for a in columns]))
+    return columns, rows
+
+
+@dataclass(frozen=True)
+class SymptomDay:
+    day: date
+    cells: list[SymptomEntry | None]  # one per column
+    note: str
+
+
+def symptom_table(*, user, limit_days: int) -> tuple[list[Symptom], list[SymptomDay]]:
+    """The latest check-in days, newest first, one column per symptom scored in them."""
+    days = symptom_history(user=user, limit_days=limit_days)
+    scored = {entry.symptom for entries in days.values() for entry in entries}
+    columns = [s for code, s in SYMPTOMS.items() if code in scored]
+    rows = []
+    for day, entries in days.items():
+        by_code = {e.symptom: e for e in entries}
+        note = next((e.note for e in entries if e.note), "")
+        rows.append(SymptomDay(day, [by_code.get(s.code) for s in columns], note))
+    return columns, rows

@@ -38,9 +38,9 @@ from labs.forms import (
     rows_from_results,
 )
 from labs.models import LifeEvent, Panel, SymptomEntry
-from labs.symptoms import SYMPTOMS
 
 PANELS_PER_PAGE = 20
+CATALOG_ORDER = {code: n for n, code in enumerate(ANALYTES)}
 SYMPTOM_DAYS_SHOWN = 60
 
 
@@ -64,7 +64,10 @@ def panel_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     panel = _get_panel_for_user(request, pk)
-    rows = [(r, ANALYTES[r.analyte]) for r in panel.results.all()]
+    rows = sorted(
+        ((r, ANALYTES[r.analyte]) for r in panel.results.all()),
+        key=lambda pair: CATALOG_ORDER[pair[0].analyte],
+    )
     return render(request, "labs/panel_detail.html", {"panel": panel, "rows": rows})
 
 
@@ -143,11 +146,10 @@ def _row_key(request: HttpRequest) -> str:
 @login_required
 @require_GET
 def panel_units(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("analyte", "")
-    row = blank_row(request.user, code)
-    row = ResultRow(_row_key(request), ResultRowForm(initial=row.form.initial))
-    row.form.auto_id = f"id_%s_{row.key}"
-    return render(request, "labs/panel_form.html#unit-select", {"row": row})
+    """The unit <select> for the chosen analyte; it loads the row's preview once swapped in."""
+    row = blank_row(request.user, request.GET.get("analyte", ""), key=_row_key(request))
+    context = {"row": row, "refresh_preview": True}
+    return render(request, "labs/panel_form.html#unit-select", context)
 
 
 @login_required
@@ -174,8 +176,8 @@ def symptom_list(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Check-in saved."))
         return redirect("labs:symptom-list")
-    history = selectors.symptom_history(user=request.user, limit_days=SYMPTOM_DAYS_SHOWN)
-    context = {"form": form, "history": history, "symptoms": SYMPTOMS}
+    columns, days = selectors.symptom_table(user=request.user, limit_days=SYMPTOM_DAYS_SHOWN)
+    context = {"form": form, "columns": columns, "days": days, "shown": SYMPTOM_DAYS_SHOWN}
     return render(request, "labs/symptom_list.html", context)
 
 
@@ -352,6 +354,11 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     return _download(content, f"cofactor-results-{_stamp()}.csv", "text/csv")
 
 
+def _csv_cell(text: str) -> str:
+    """Keep spreadsheets from running a note as a formula (as the results export does)."""
+    return f"'{text}" if text.startswith(importers.FORMULA_START) else text
+
+
 def _symptoms_csv(user) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -359,7 +366,7 @@ def _symptoms_csv(user) -> str:
     for day in selectors.symptom_history(user=user).values():
         for entry in day:
             writer.writerow([entry.recorded_on.isoformat(), entry.symptom, entry.severity,
-                             exporters._cell(entry.note)])  # fmt: skip
+                             _csv_cell(entry.note)])  # fmt: skip
     return buffer.getvalue()
 
 
@@ -381,7 +388,7 @@ def report(request: HttpRequest) -> HttpResponse:
     plan = selectors.current_plan(user=request.user)
     context = {
         "latest": selectors.latest_values(user=request.user),
-        "panels": selectors.panel_list(user=request.user).order_by("drawn_on", "id"),
+        "history": selectors.history_table(user=request.user),
         "plan": plan,
         "plan_data": plan.data if plan and isinstance(plan.data, dict) else {},
         "today": timezone.localdate(),

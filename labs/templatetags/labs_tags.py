@@ -3,6 +3,7 @@
 from django import template
 
 from labs.analytes import ANALYTES, status
+from protocols.models import NUTRIENT_CHOICES
 
 register = template.Library()
 
@@ -31,3 +32,17 @@ def plain(number) -> str:
     if number is None or number == "":
         return ""
     return f"{float(number):.10g}"
+
+
+@register.filter
+def plain_round(value, code: str) -> str:
+    """A canonical value at its analyte's display precision, without trailing zeros."""
+    analyte = ANALYTES.get(code)
+    if value is None or analyte is None:
+        return ""
+    return f"{round(float(value), analyte.decimals):.10g}"
+
+
+@register.filter
+def nutrient_label(code: str) -> str:
+    return str(dict(NUTRIENT_CHOICES).get(code, code))

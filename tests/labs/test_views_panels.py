@@ -115,6 +115,7 @@ def test_the_unit_choices_follow_the_analyte_and_the_preferred_unit(client_logge
     ).content.decode()
     assert 'id="id_unit_abc123"' in html
     assert '<option value="nmol/L" selected>' in html
+    assert 'hx-trigger="change, load"' in html  # the preview follows the new unit
     assert "mg/dL" not in html
 
 
