@@ -4,7 +4,10 @@ import datetime as dt
 
 import pytest
 from django.http import QueryDict
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from labs.analytes import ANALYTES
 from labs.forms import (
     LifeEventForm,
     PanelEntry,
@@ -12,6 +15,7 @@ from labs.forms import (
     SymptomCheckinForm,
     UploadForm,
 )
+from labs.units import to_canonical
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -174,3 +178,27 @@ def test_an_upload_above_the_limit_is_refused_with_the_limit():
     assert form.errors["file"] == [
         "The file is larger than the limit of 2 MB. Split it into smaller files."
     ]
+
+
+ANALYTE_CODES = st.sampled_from([*ANALYTES, ""])
+UNITS = st.sampled_from(["ng/mL", "nmol/L", "mg/dL", "mmol/L", "pg/mL", "pmol/L", "g/L", ""])
+VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(str), st.text(max_size=12))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.one_of(ANALYTE_CODES, st.text(max_size=8)), VALUES,
+                  st.one_of(UNITS, st.text(max_size=8))),
+        max_size=5,
+    ),
+    drawn_on=st.one_of(st.dates().map(str), st.text(max_size=12)),
+)  # fmt: skip
+def test_any_input_gets_a_verdict_never_a_crash(rows, drawn_on):
+    entry = PanelEntry(entry_data(*rows, drawn_on=drawn_on), today=TODAY)
+    if entry.is_valid():
+        for code, value, unit in entry.results():
+            low, high = ANALYTES[code].plausible
+            assert low <= to_canonical(code, value, unit) <= high
+    for row in entry.rows:
+        assert row.preview is None or row.preview.error or row.preview.canonical > 0

@@ -213,3 +213,17 @@ def test_htmx_pagination_returns_only_the_table(client_logged_in, user):
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="panel-table">')
     assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_tampered_rows_get_errors_not_a_crash(client_logged_in):
+    response = client_logged_in.post(
+        reverse("labs:panel-create"),
+        {"drawn_on": "2025-06-01", "row": ["<x>"], "analyte": ["vitd_25oh", "mg_rbc"],
+         "value": ["30"], "unit": ["ng/mL", "mg/dL", "pg/mL"]},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert not Panel.objects.exists()
+    response = client_logged_in.get(
+        reverse("labs:panel-preview"), {"analyte": "x" * 500, "value": "1e999", "row": "\x00"}
+    )
+    assert response.status_code == 200
