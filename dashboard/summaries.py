@@ -74,6 +74,7 @@ class MarkerRow:
     status_label: str
     change: str | None = None  # signed difference with the previous draw, in `unit`
     previous_on: dt.date | None = None
+    on_track: bool | None = None  # the plan's verdict on the response to correction
 
 
 def _row(analyte: str, point: Point, unit: str) -> dict[str, Any]:
@@ -91,8 +92,15 @@ def _row(analyte: str, point: Point, unit: str) -> dict[str, Any]:
     }
 
 
-def marker_rows(latest: Sequence[Latest], *, user) -> list[MarkerRow]:
-    """Latest value of each marker with its status and the change since the draw before."""
+def marker_rows(
+    latest: Sequence[Latest], *, user, response: Mapping[str, Any] | None = None
+) -> list[MarkerRow]:
+    """Latest value of each marker with its status and the change since the draw before.
+
+    `response` is the plan's "response" map (PRODUCT.md §4.6): where it judges a marker,
+    the row says whether the change is on track for the expected 12-week target.
+    """
+    response = response if isinstance(response, Mapping) else {}
     rows = []
     for item in latest:
         unit = display_unit(user, item.analyte)
@@ -108,9 +116,16 @@ def marker_rows(latest: Sequence[Latest], *, user) -> list[MarkerRow]:
                 **_row(item.analyte, item.current, unit),
                 change=change,
                 previous_on=item.previous.drawn_on if item.previous else None,
+                on_track=_on_track(response.get(item.analyte)),
             )
         )
     return rows
+
+
+def _on_track(verdict: Any) -> bool | None:
+    if isinstance(verdict, Mapping) and isinstance(verdict.get("on_track"), bool):
+        return verdict["on_track"]
+    return None
 
 
 def series_rows(series: Sequence[Point], *, analyte: str, unit: str) -> list[MarkerRow]:

@@ -33,7 +33,9 @@ def home(request):
     plan = selectors.latest_plan(user=user)
     latest = selectors.latest_results(user=user)
     context = {
-        "markers": summaries.marker_rows(latest, user=user),
+        "markers": summaries.marker_rows(
+            latest, user=user, response=plan.data.get("response") if plan else None
+        ),
         "plan": plan,
         "glance": summaries.plan_glance(plan.data, phase=plan.phase) if plan else None,
         "retest": summaries.retest_status(selectors.next_retest(user=user, plan=plan), today=today),

@@ -48,6 +48,23 @@ def test_marker_rows_use_the_preferred_unit_and_sign_the_change():
     assert (pth.unit, pth.change, pth.status) == ("pg/mL", None, "above_target")
 
 
+def test_marker_rows_carry_the_plans_verdict_on_the_response():
+    person = User()
+    latest = [
+        Latest("vitd_25oh", Point(D(2025, 6, 1), 30.0, ""), Point(D(2025, 3, 1), 20.0, "")),
+        Latest("mg_rbc", Point(D(2025, 6, 1), 4.4, ""), Point(D(2025, 3, 1), 4.3, "")),
+        Latest("pth_intact", Point(D(2025, 6, 1), 40.0, ""), None),
+    ]
+    response = {
+        "vitd_25oh": {"previous": 20.0, "current": 30.0, "expected": [40, 55], "on_track": True},
+        "mg_rbc": {"previous": 4.3, "current": 4.4, "expected": [5.5, 6.0], "on_track": False},
+        "pth_intact": "garbage",
+    }
+    rows = marker_rows(latest, user=person, response=response)
+    assert [row.on_track for row in rows] == [True, False, None]
+    assert [row.on_track for row in marker_rows(latest, user=person, response=None)] == [None] * 3
+
+
 def test_series_rows_are_newest_first_and_the_table_escapes():
     series = [Point(D(2025, 1, 1), 20.0, "<b>x</b>"), Point(D(2025, 3, 5), 45.0, "")]
     rows = series_rows(series, analyte="vitd_25oh", unit="ng/mL")

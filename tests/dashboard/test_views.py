@@ -114,6 +114,22 @@ def test_dashboard_shows_the_plan_at_a_glance_with_stop_alerts_first(client, use
     assert "in 12 days" in html
 
 
+def test_dashboard_says_whether_a_marker_is_on_track(client, user):
+    add_result(
+        user, drawn_on=today() - dt.timedelta(days=84), analyte="mg_rbc", value=4.3, unit="mg/dL"
+    )
+    add_result(user, drawn_on=today(), analyte="mg_rbc", value=4.4, unit="mg/dL")
+    data = plan_data(alerts=[])
+    data["response"] = {
+        "mg_rbc": {"previous": 4.3, "current": 4.4, "expected": [5.5, 6.0], "on_track": False}
+    }
+    add_plan(user, data=data)
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    row = re.search(r'data-analyte="mg_rbc".*?</li>', html, re.S).group(0)
+    assert "slower than expected" in row
+
+
 def test_dashboard_marks_an_overdue_retest(client, user):
     add_plan(user, retest=today() - dt.timedelta(days=3))
     client.force_login(user)
