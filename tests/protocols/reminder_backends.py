@@ -2,7 +2,9 @@
 
 They write real files (django's filebased backend) so a test counts the emails a worker
 process sent. Behaviour comes from the environment the test gives the worker:
-REMINDER_TEST_SLOW_SECONDS (sleep before writing, to widen the "in flight" window), and
+REMINDER_TEST_SLOW_SECONDS (sleep before writing, to widen the "in flight" window),
+REMINDER_TEST_HANG_PREFIX (sends to addresses starting with it hang for a minute before
+writing anything: a worker killed then is surely mid-send, never just after), and
 REMINDER_TEST_FAIL_FIRST + REMINDER_TEST_FAIL_DIR (the first N sends to an address that
 starts with "flaky" raise an SMTP error; the count lives in files, shared across processes).
 """
@@ -37,8 +39,11 @@ class WorkerTestEmailBackend(FileBackend):
 
     def send_messages(self, email_messages):
         time.sleep(float(os.environ.get("REMINDER_TEST_SLOW_SECONDS", "0")))
+        hang_prefix = os.environ.get("REMINDER_TEST_HANG_PREFIX")
         for message in email_messages:
             recipient = message.to[0]
+            if hang_prefix and recipient.startswith(hang_prefix):
+                time.sleep(60)
             if recipient.startswith("flaky") and _fail_now(recipient):
                 raise smtplib.SMTPServerDisconnected("test: mail server went away")
         return super().send_messages(email_messages)

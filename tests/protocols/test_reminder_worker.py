@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -177,8 +178,16 @@ def publishing_to(url: str) -> Iterator[None]:
         celery_app.amqp._producer_pool = None
 
 
-def _due(prefix: str, count: int) -> list[Reminder]:
-    return [make_due_reminder(UserFactory(email=f"{prefix}{n}@example.org")) for n in range(count)]
+def _due(prefix: str, count: int, width: int = 1) -> list[Reminder]:
+    """Due reminders for prefix0@…, prefix1@… (numbers zero-padded to `width`), oldest first."""
+    now = timezone.now()
+    return [
+        make_due_reminder(
+            UserFactory(email=f"{prefix}{n:0{width}d}@example.org"),
+            send_at=now - timedelta(seconds=count - n),  # the sweep enqueues in this order
+        )
+        for n in range(count)
+    ]
 
 
 def _states(reminders: list[Reminder]) -> Counter:
@@ -241,19 +250,22 @@ def test_smtp_failing_then_recovering_is_retried_and_sent_once(worker):
 
 
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(tmp_path, settings):
-    # The slow backend keeps each email in flight for 0.3 s, so the kill lands mid-send.
-    slow = {"REMINDER_TEST_SLOW_SECONDS": "0.3", "REMINDER_SENDING_TIMEOUT": "3"}
+    # batch00–09 send at once; batch10–19 hang inside the email backend, before anything is
+    # written. When both pool processes hang (10 sent, 2 sending, the rest queued or
+    # prefetched by the worker), the whole worker is SIGKILLed: mid-send, never just after.
     settings.REMINDER_SENDING_TIMEOUT = 3  # the sweep in this process releases stuck rows
-    reminders = _due("batch", 20)
-    first = Worker(tmp_path, broker=REDIS_URL, name="killed", **slow).start()
+    reminders = _due("batch", 20, width=2)
+    first = Worker(
+        tmp_path, broker=REDIS_URL, name="killed", REMINDER_TEST_HANG_PREFIX="batch1"
+    ).start()
+    mid_batch = Counter({State.SENT: 10, State.SENDING: 2, State.SCHEDULED: 8})
     try:
         reminders_sweep()
-        wait_for(lambda: sum(first.recipients().values()) >= 4, 30, "some emails")
+        wait_for(lambda: _states(reminders) == mid_batch, 30, f"{mid_batch} before the kill")
     finally:
         first.kill()
-    states = _states(reminders)
-    assert states[State.SENT] < 20, "the batch finished before the kill"
-    with running(Worker(tmp_path, broker=REDIS_URL, name="restarted", **slow)) as second:
+    assert first.recipients() == Counter({f"batch{n:02d}@example.org": 1 for n in range(10)})
+    with running(Worker(tmp_path, broker=REDIS_URL, name="restarted")) as second:
         time.sleep(3.5)  # past REMINDER_SENDING_TIMEOUT: rows stuck in "sending" come back
 
         def swept_and_sent() -> bool:
@@ -263,9 +275,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(tmp_path, settin
         wait_for(swept_and_sent, 40, "the batch to be completed after the restart", every=2)
         time.sleep(1)
         counts = second.recipients()  # same mail folder: both workers' emails
-    assert counts == Counter({f"batch{n}@example.org": 1 for n in range(20)}), (
-        f"states at kill: {states}"
-    )
+    assert counts == Counter({f"batch{n:02d}@example.org": 1 for n in range(20)})
 
 
 def _free_port() -> int:
