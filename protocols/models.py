@@ -144,6 +144,9 @@ class Reminder(models.Model):
     # Signed snooze/unsubscribe links carry this key; it changes when a link is used or the
     # reminder moves, so every link works once and an old email cannot undo a newer state.
     link_key = models.CharField(max_length=24, default=new_link_key)
+    # Set by the sweep when it enqueues the row, so a backlog is not enqueued again every few
+    # minutes; cleared when the row needs a new email, ignored after REMINDER_SENDING_TIMEOUT.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
