@@ -127,6 +127,17 @@ def due_reminders(*, now: datetime) -> QuerySet[Reminder]:
     return Reminder.objects.filter(first | followup)
 
 
+def reminders_to_enqueue(*, now: datetime) -> QuerySet[Reminder]:
+    """Due rows the sweep has not enqueued yet, or enqueued too long ago to trust the queue.
+
+    A message can vanish (a worker killed with prefetched messages, a flushed broker); after
+    REMINDER_SENDING_TIMEOUT the row is enqueued again, and the claim keeps that harmless.
+    """
+    cutoff = now - timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT)
+    fresh = Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff)
+    return due_reminders(now=now).filter(fresh)
+
+
 # --- scheduling --------------------------------------------------------------------------
 
 
@@ -186,6 +197,7 @@ def reminder_schedule_from_plan(*, plan: Plan, now: datetime | None = None) -> R
         "followup_sent_at": None,
         "attempts": 0,
         "link_key": new_link_key(),
+        "enqueued_at": None,
     }
     if reminder is None:
         return Reminder.objects.create(user=user, **fields)
@@ -216,7 +228,7 @@ def reminder_sync_preferences(*, user: User, now: datetime | None = None) -> Rem
     if reminder.state == State.SCHEDULED:
         reminder.send_at = reminder_send_at(user=user, due_on=reminder.due_on, now=now)
         Reminder.objects.filter(pk=reminder.pk, state=State.SCHEDULED).update(
-            send_at=reminder.send_at, updated_at=now
+            send_at=reminder.send_at, enqueued_at=None, updated_at=now
         )
     return reminder
 
@@ -341,7 +353,7 @@ def _mark_sent(*, reminder: Reminder, step: _Step, now: datetime) -> str:
         )
         fields = {"sent_at": sent, "send_at": followup_at}
     marked = Reminder.objects.filter(pk=reminder.pk, state=step.sending).update(
-        state=step.done, updated_at=sent, **fields
+        state=step.done, enqueued_at=None, updated_at=sent, **fields
     )
     if not marked:
         # A new plan moved it (or a link cancelled it) while the email was in flight.
@@ -356,11 +368,11 @@ def reminders_release_stuck(*, now: datetime) -> int:
     """Hand rows left in a sending state by a killed worker back to the sweep."""
     cutoff = now - timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT)
     released = Reminder.objects.filter(state=State.SENDING, updated_at__lte=cutoff).update(
-        state=State.SCHEDULED, updated_at=now
+        state=State.SCHEDULED, enqueued_at=None, updated_at=now
     )
     released += Reminder.objects.filter(
         state=State.FOLLOWUP_SENDING, updated_at__lte=cutoff
-    ).update(state=State.SENT, updated_at=now)
+    ).update(state=State.SENT, enqueued_at=None, updated_at=now)
     if released:
         logger.warning("released %d reminders stuck in sending", released)
     return released
@@ -386,13 +398,26 @@ def reminders_enqueue(reminder_ids: Iterable[int]) -> int:
 
 
 def reminders_sweep(*, now: datetime | None = None) -> int:
-    """Release stuck rows, select every due row in one query, enqueue them after commit."""
+    """Release stuck rows, select every due row in one query, enqueue them after commit.
+
+    A constant number of statements whatever the row count: two releases, one select, one
+    update that marks the selected rows enqueued (and one more if the broker is down).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         reminders_release_stuck(now=now)
-        ids: Sequence[int] = list(due_reminders(now=now).values_list("pk", flat=True))
-        transaction.on_commit(lambda: reminders_enqueue(ids))
+        rows = reminders_to_enqueue(now=now)
+        ids: Sequence[int] = list(rows.values_list("pk", flat=True))
+        if ids:
+            rows.update(enqueued_at=now)
+            transaction.on_commit(lambda: _enqueue_swept(ids, now))
     return len(ids)
+
+
+def _enqueue_swept(ids: Sequence[int], swept_at: datetime) -> None:
+    if reminders_enqueue(ids) < len(ids):
+        # The broker is down: unmark this sweep's rows so the next sweep enqueues them.
+        Reminder.objects.filter(enqueued_at=swept_at).update(enqueued_at=None)
 
 
 def reminder_enqueue_if_due(reminder: Reminder | None) -> None:
@@ -457,7 +482,13 @@ def reminder_snooze(*, reminder: Reminder, weeks: int, now: datetime | None = No
     send_at = local_to_utc(day, settings.REMINDER_LOCAL_HOUR, user_zone(reminder.user))
     updated = Reminder.objects.filter(
         pk=reminder.pk, link_key=reminder.link_key, state__in=Reminder.OPEN_STATES
-    ).update(state=State.SNOOZED, send_at=send_at, link_key=new_link_key(), updated_at=now)
+    ).update(
+        state=State.SNOOZED,
+        send_at=send_at,
+        link_key=new_link_key(),
+        enqueued_at=None,
+        updated_at=now,
+    )
     if updated:
         reminder.state, reminder.send_at = State.SNOOZED, send_at
     return updated == 1

@@ -148,11 +148,14 @@ def test_plan_created_signal_schedules_through_the_receiver(user):
 @pytestmark_db
 def test_a_new_date_moves_the_one_open_reminder_and_rearms_it(user):
     first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(60)))
-    Reminder.objects.filter(pk=first.pk).update(state=State.SENT, sent_at=timezone.now())
+    Reminder.objects.filter(pk=first.pk).update(
+        state=State.SENT, sent_at=timezone.now(), enqueued_at=timezone.now()
+    )
     new_due = timezone.localdate() + timedelta(days=30)  # a life event brought it forward
     moved = reminder_schedule_from_plan(plan=make_plan(user, new_due))
     assert moved.pk == first.pk
     assert (moved.state, moved.due_on, moved.sent_at) == (State.SCHEDULED, new_due, None)
+    assert moved.enqueued_at is None
     assert moved.link_key != first.link_key  # links in the old email no longer act
     assert Reminder.objects.filter(user=user).count() == 1
 
@@ -463,8 +466,8 @@ def _seed_due(count: int) -> None:
 @pytest.mark.parametrize("rows", [3, 30])
 def test_the_sweep_runs_a_constant_number_of_queries(rows, django_assert_max_num_queries):
     _seed_due(rows)
-    # Release (2 updates) + one select, plus the savepoint pair of its transaction.
-    with django_assert_max_num_queries(5):
+    # Release (2 updates), one select, one "enqueued" update, the savepoint pair.
+    with django_assert_max_num_queries(6):
         assert reminders_sweep() == rows
 
 
@@ -474,3 +477,44 @@ def test_the_sweep_enqueues_after_commit(user, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert reminders_sweep() == 1
     assert len(callbacks) == 1
+
+
+@pytestmark_db
+def test_a_swept_row_is_not_enqueued_again_until_the_queue_is_distrusted(user, settings):
+    reminder = make_due_reminder(user)
+    now = timezone.now()
+    assert reminders_sweep(now=now) == 1
+    assert reminders_sweep(now=now + timedelta(minutes=5)) == 0  # backlog: not again
+    reminder.refresh_from_db()
+    assert reminder.enqueued_at == now
+    later = now + timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT + 1)
+    assert reminders_sweep(now=later) == 1  # the message may be lost: enqueue once more
+
+
+@pytestmark_db
+def test_a_sent_reminder_is_swept_again_for_its_follow_up(user):
+    reminder = make_due_reminder(user)
+    reminders_sweep()
+    assert reminder_send(reminder_id=reminder.pk) == "sent"
+    reminder.refresh_from_db()
+    assert reminder.enqueued_at is None
+    assert reminders_sweep(now=reminder.send_at) == 1
+
+
+@pytestmark_db
+def test_a_broker_outage_unmarks_the_swept_rows(user, django_capture_on_commit_callbacks):
+    from config.celery import app as celery_app
+
+    reminder = make_due_reminder(user)
+    old = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    celery_app._pool = celery_app.amqp._producer_pool = None
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert reminders_sweep() == 1
+    finally:
+        celery_app.conf.broker_url = old
+        celery_app._pool = celery_app.amqp._producer_pool = None
+    reminder.refresh_from_db()
+    assert reminder.enqueued_at is None
+    assert reminders_sweep() == 1  # the next sweep catches up

@@ -18,7 +18,7 @@ State = Reminder.State
 
 @pytest.fixture
 def reminder(user):
-    return make_due_reminder(user, state=State.SENT)
+    return make_due_reminder(user, state=State.SENT, enqueued_at=timezone.now())
 
 
 def snooze_url(reminder, weeks=1):
@@ -48,6 +48,7 @@ def test_post_snoozes_without_login_to_nine_local(client, user, reminder, weeks)
     zone = ZoneInfo("America/New_York")
     local = reminder.send_at.astimezone(zone)
     assert reminder.state == State.SNOOZED
+    assert reminder.enqueued_at is None  # the sweep picks it up when the snooze ends
     assert local.date() == timezone.now().astimezone(zone).date() + timedelta(weeks=weeks)
     assert local.hour == 9
 
