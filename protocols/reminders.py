@@ -330,9 +330,8 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str:
     if not reminder_claim(reminder_id=reminder_id, step=step, now=now):
         return "skipped"
     reminder.refresh_from_db()
-    message = reminder_email(reminder=reminder, followup=step.followup, now=now)
     try:
-        message.send()
+        reminder_email(reminder=reminder, followup=step.followup, now=now).send()
     except Exception:
         # Hand the row back (only if still ours) so the retry, or the next sweep, claims it.
         Reminder.objects.filter(pk=reminder_id, state=step.sending).update(
