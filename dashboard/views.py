@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.vary import vary_on_headers
 
 from labs.analytes import ANALYTES
+from labs.quick import QuickResultForm
 
 from . import selectors, summaries
 from .charts import figure_json, marker_figure, sparkline_figure
@@ -142,6 +143,7 @@ def _trends_context(request) -> dict:
         "rows": rows,
         "table_body": summaries.table_body(rows),
         "fig_json": None,
+        "quick_form": QuickResultForm.blank(user=user, analyte=analyte, today=today),
         **_links(choice, analytes),
     }
     if series:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("panels/row/", views.panel_row, name="panel-row"),
     path("panels/units/", views.panel_units, name="panel-units"),
     path("panels/preview/", views.panel_preview, name="panel-preview"),
+    path("quick-result/", views.quick_result, name="quick-result"),
     path("panels/<int:pk>/", views.panel_detail, name="panel-detail"),
     path("panels/<int:pk>/edit/", views.panel_edit, name="panel-edit"),
     path("panels/<int:pk>/delete/", views.panel_delete, name="panel-delete"),

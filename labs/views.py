@@ -17,10 +17,14 @@ from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
 
 from labs import exporters, importers, selectors, services
 from labs.analytes import ANALYTES
@@ -38,6 +42,7 @@ from labs.forms import (
     rows_from_results,
 )
 from labs.models import LifeEvent, Panel, SymptomEntry
+from labs.quick import QuickResultForm, result_quick_add
 
 PANELS_PER_PAGE = 20
 CATALOG_ORDER = {code: n for n, code in enumerate(ANALYTES)}
@@ -158,6 +163,48 @@ def panel_preview(request: HttpRequest) -> HttpResponse:
     fields = {name: request.GET.get(name, "") for name in ("analyte", "value", "unit")}
     row = ResultRow(_row_key(request), ResultRowForm(fields))
     return render(request, "labs/panel_form.html#preview", {"row": row})
+
+
+# --- quick add (under the trends chart) -------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if url and allowed else reverse("dashboard:trends")
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def quick_result(request: HttpRequest) -> HttpResponse:
+    """Save one result; htmx gets the form back (reset) and a results-changed event."""
+    today = timezone.localdate()
+    form = QuickResultForm(request.POST, user=request.user, today=today)
+    next_url = _safe_next(request, request.POST.get("next", ""))
+    if not form.is_valid():
+        # Status 200 with the errors; without JS the same form comes as a whole page.
+        template = "labs/quick_result.html#quick-form" if request.htmx else "labs/quick_result.html"
+        return render(request, template, {"form": form, "next_url": next_url})
+    data = form.cleaned_data
+    result_quick_add(
+        user=request.user, drawn_on=data["drawn_on"], analyte=data["analyte"],
+        value=data["value"], unit=data["unit"], panel=form.panel,
+    )  # fmt: skip
+    saved = _("Saved %(name)s %(value)g %(unit)s on %(date)s.") % {
+        "name": ANALYTES[data["analyte"]].short_name,
+        "value": data["value"],
+        "unit": data["unit"],
+        "date": date_format(data["drawn_on"]),
+    }
+    if not request.htmx:
+        messages.success(request, saved)
+        return redirect(next_url)
+    fresh = QuickResultForm.blank(user=request.user, analyte=data["analyte"], today=today)
+    context = {"form": fresh, "next_url": next_url, "saved": saved}
+    response = render(request, "labs/quick_result.html#quick-form", context)
+    return trigger_client_event(response, "results-changed")
 
 
 # --- symptoms and life events ----------------------------------------------------------------
