@@ -98,22 +98,22 @@ def _save_failure_screenshot(request, page) -> None:
         page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
 
 
-@pytest.fixture
-def page(browser, request, live_server):
-    context, page = _new_page(browser, request, 1280, 900)
+def _browser_page(browser, request, live_server, width: int, height: int):
+    context, page = _new_page(browser, request, width, height)
     page.base_url = live_server.url
     yield page
     _save_failure_screenshot(request, page)
     context.close()
+
+
+@pytest.fixture
+def page(browser, request, live_server):
+    yield from _browser_page(browser, request, live_server, 1280, 900)
 
 
 @pytest.fixture
 def phone_page(browser, request, live_server):
-    context, page = _new_page(browser, request, 375, 812)
-    page.base_url = live_server.url
-    yield page
-    _save_failure_screenshot(request, page)
-    context.close()
+    yield from _browser_page(browser, request, live_server, 375, 812)
 
 
 def save_screenshot(page, name: str) -> Path:
