@@ -1,7 +1,13 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+
+def favicon(request):
+    # Resolved per request: the hashed name exists only after collectstatic.
+    return redirect(static("favicon.svg"), permanent=True)
+
 
 urlpatterns = [
     path("", include("dashboard.urls")),
@@ -12,5 +18,5 @@ urlpatterns = [
     path("reminders/", include("protocols.reminder_urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name none (error pages, downloads).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
 ]

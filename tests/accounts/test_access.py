@@ -95,3 +95,9 @@ def test_account_deletion_needs_the_password_and_removes_the_user(client_logged_
     assert User.objects.filter(pk=user.pk).exists()
     client_logged_in.post("/settings/delete/", {"password": "correct-horse-battery-staple"})
     assert not User.objects.filter(pk=user.pk).exists()
+
+
+def test_favicon_ico_points_at_our_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
