@@ -94,6 +94,9 @@ class Snapshot:
     goal: str | None = None  # bone | sleep | energy | cognition (picks the magnesium form)
     life_events: Sequence[tuple[str, date]] = ()  # (kind, date)
     rules: str = "seed"
+    # code -> latest severity 0..3 in an earlier window (30-90 days before as_of): the
+    # baseline that tells whether the deficiency symptoms are getting worse.
+    previous_symptoms: Mapping[str, int] = field(default_factory=dict)
 
 
 # --- output --------------------------------------------------------------------------------
@@ -299,6 +302,7 @@ class _Context:
     readings: Mapping[str, _Reading]
     taken: Mapping[str, float]
     symptoms: Mapping[str, int]
+    previous_symptoms: Mapping[str, int]
     flags: frozenset[str]
 
     @property
@@ -368,6 +372,11 @@ def _taken(taking: Sequence[Intake]) -> dict[str, float]:
     return {n: a for n, a in totals.items() if a > 0}
 
 
+def _severities(scores: Mapping[str, int]) -> dict[str, int]:
+    """Known symptom codes with their severity clamped to 0..3."""
+    return {code: min(max(int(sev), 0), 3) for code, sev in scores.items() if code in SYMPTOMS}
+
+
 def _context(snapshot: Snapshot) -> _Context:
     rules = RULE_SETS.get(snapshot.rules)
     if rules is None:
@@ -377,17 +386,13 @@ def _context(snapshot: Snapshot) -> _Context:
         reading = _reading(rules, marker, series, snapshot.as_of)
         if reading is not None:
             readings[marker] = reading
-    symptoms = {
-        code: min(max(int(sev), 0), 3)
-        for code, sev in snapshot.symptoms.items()
-        if code in SYMPTOMS
-    }
     return _Context(
         snapshot=snapshot,
         rules=rules,
         readings=readings,
         taken=_taken(snapshot.taking),
-        symptoms=symptoms,
+        symptoms=_severities(snapshot.symptoms),
+        previous_symptoms=_severities(snapshot.previous_symptoms),
         flags=frozenset(f for f in snapshot.flags if f in PROFILE_FLAGS),
     )
 
@@ -556,6 +561,49 @@ def _symptom_alerts(ctx: _Context) -> list[Alert]:
         )
         alerts.append(_alert(ctx, "symptoms.hypercalcemia", message, ", ".join(ca_symptoms)))
     return alerts
+
+
+@dataclass(frozen=True)
+class _Worsening:
+    before: int  # deficiency-symptom burden at the earlier check-in
+    now: int
+    worse: tuple[str, ...]  # the symptoms whose severity rose
+
+
+def _burden(ctx: _Context, scores: Mapping[str, int]) -> int:
+    patterns = ctx.rules.symptom_worsening.patterns
+    return sum(sev for code, sev in scores.items() if set(SYMPTOMS[code][1]) & set(patterns))
+
+
+def _worsening(ctx: _Context) -> _Worsening | None:
+    """Deficiency symptoms clearly worse than at the earlier check-in (seed: retest sooner)."""
+    rule = ctx.rules.symptom_worsening
+    if not ctx.previous_symptoms:  # a first check-in has nothing to be worse than
+        return None
+    before, now = _burden(ctx, ctx.previous_symptoms), _burden(ctx, ctx.symptoms)
+    worse = tuple(
+        sorted(
+            code
+            for code, sev in ctx.symptoms.items()
+            if set(SYMPTOMS[code][1]) & set(rule.patterns)
+            and sev > ctx.previous_symptoms.get(code, 0)
+        )
+    )
+    strong = any(ctx.symptoms[code] >= rule.min_severity for code in worse)
+    if now - before < rule.min_rise or not strong:
+        return None
+    return _Worsening(before, now, worse)
+
+
+def _worsening_alerts(ctx: _Context) -> list[Alert]:
+    worsening = _worsening(ctx)
+    if worsening is None:
+        return []
+    message = "Deficiency symptoms are getting worse: retest sooner than planned."
+    reason = (
+        f"symptom burden {worsening.before} -> {worsening.now} (" + ", ".join(worsening.worse) + ")"
+    )
+    return [_alert(ctx, "symptoms.worsening", message, reason)]
 
 
 def _cofactor_alerts(ctx: _Context, stopped: Mapping[str, Alert]) -> list[Alert]:
@@ -935,6 +983,14 @@ def _life_event_cap(ctx: _Context, anchor: date) -> tuple[date, str] | None:
     return cap, f"{LIFE_EVENTS[kind].lower()} on {when.isoformat()}"
 
 
+def _symptom_cap(ctx: _Context) -> date | None:
+    """Worsening deficiency symptoms: retest within ~4 weeks of today (never before tomorrow)."""
+    if _worsening(ctx) is None:
+        return None
+    rule = ctx.rules.retests["retest.symptoms_worsening"]
+    return max(_after(ctx.as_of, rule.latest_days, rule.latest_months), ctx.as_of + timedelta(1))
+
+
 def _retest_rule(ctx: _Context, phase: str, alerts: Sequence[Alert]) -> RetestRule | None:
     if phase == "insufficient_data":
         return None
@@ -960,6 +1016,11 @@ def _retest(
         due, latest = min(due, cap[0]), cap[0]
         reason += f"; brought forward by {cap[1]}"
         rule_id = ctx.rules.retests["retest.life_event"].id
+    soon = _symptom_cap(ctx)
+    if soon is not None and soon < latest:
+        due, latest = min(due, soon), soon
+        reason += "; brought forward by worsening symptoms"
+        rule_id = ctx.rules.retests["retest.symptoms_worsening"].id
     overdue = due <= ctx.as_of
     if overdue:
         reason += f"; overdue since {due.isoformat()}"
@@ -1022,6 +1083,7 @@ def compute_plan(snapshot: Snapshot) -> Plan:
         *_profile_alerts(ctx),
         *_marker_alerts(ctx),
         *_symptom_alerts(ctx),
+        *_worsening_alerts(ctx),
         *_non_responder_alerts(ctx, responses),
     ]
     phase = _phase(alerts, d_tier, mg_tier)

@@ -22,7 +22,7 @@ from labs.symptoms import (  # noqa: F401 - re-exported for the engine
 )
 from labs.symptoms import SYMPTOMS as _SYMPTOM_CATALOG
 
-RULES_VERSION = "2026.11.1"
+RULES_VERSION = "2026.11.2"  # .2: worsening symptoms bring the retest forward
 
 SEED = "seed:002"
 S_DOSING = f"{SEED} §Dosing Ratios Based on Deficiency Status"
@@ -187,6 +187,24 @@ class FormRule:
 
 
 @dataclass(frozen=True)
+class WorseningRule:
+    """When the deficiency symptoms count as clearly worse than at an earlier check-in.
+
+    Burden = the sum of the 0-3 severities of every symptom tagged with one of
+    ``patterns``. Worse means the burden rose by at least ``min_rise`` and at least one of
+    those symptoms is now at ``min_severity`` or above, compared with an earlier
+    check-in (a first check-in has nothing to be worse than).
+    """
+
+    id: str
+    patterns: tuple[str, ...]
+    min_rise: int
+    min_severity: int
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """A complete protocol: the engine reads nothing but this."""
 
@@ -204,6 +222,7 @@ class RuleSet:
     response_window_days: tuple[int, int]
     life_event_cap_months: int
     symptom_severity: int
+    symptom_worsening: WorseningRule
 
 
 # --- upper limits (shared by both sets) --------------------------------------------------
@@ -287,6 +306,14 @@ SEED_DOSES: Mapping[str, DoseRule] = {
             "unknown). The engine fills in the amount taken, capped at the maintenance "
             "maximum: the seed's own maintenance phase never goes above it.",
         ),
+        # Calcium with high-dose D and no K2 raises calcium_without_k2 (a warning) and the
+        # plan adds K2 and magnesium, but the calcium dose is not changed. Seed case 2 did
+        # cut calcium 1,000 -> 500 mg, alongside D 10,000 -> 5,000 IU, Mg 600 mg and K2
+        # 300 mcg, for one patient whose coronary calcium score had risen. That is one
+        # physician's corrective choice, not a rule: the seed gives no calcium dose table,
+        # threshold or target anywhere (§Worsening Bone Health only says "adequate calcium
+        # from diet"), and the calcium UL counts food we do not know (CLINICAL.md §3). So
+        # no calcium reduction rule is invented here; the line's reason points to food.
         _dose(
             "calcium.keep_current",
             "calcium",
@@ -521,6 +548,13 @@ ALERT_RULES: Mapping[str, AlertRule] = {
         _a("symptoms.mg_depletion", "mg_depletion_symptoms", "warning", S_DEPLETION),
         _a("symptoms.hypercalcemia", "hypercalcemia_symptoms", "warning", S_HYPERCA),
         _a("response.non_responder", "non_responder", "warning", S_NOT_IMPROVING),
+        _a(
+            "symptoms.worsening",
+            "symptoms_worsening",
+            "info",
+            f"{S_MAINT_TEST} (If symptoms return -> retest sooner)",
+            note="Info, not a warning: it changes when to test, not what to take.",
+        ),
         _a("mg.serum_only", "test_rbc_mg", "info", f"{S_BASELINE} (RBC, not serum)"),
         _a("pth.elevated", "pth_elevated", "info", S_BASELINE),
         _a("pth.high", "pth_elevated", "warning", C_RANGES),
@@ -561,6 +595,13 @@ RETEST_RULES: Mapping[str, RetestRule] = {
             "same 8-12-week clock (no other interval is sourced).",
         ),
         RetestRule("retest.life_event", latest_months=3, source=S_MAINT_TEST),
+        RetestRule(
+            "retest.symptoms_worsening",
+            latest_days=28,
+            source=f"{S_MAINT_TEST} (If symptoms return -> retest sooner); {PRODUCT_42}",
+            note="The seed says 'sooner' without a number; 4 weeks is our reading: soon "
+            "enough to act, and half the 8-week minimum of a correction retest.",
+        ),
     )
 }
 
@@ -642,6 +683,19 @@ FORM_RULES: Mapping[str, FormRule] = {
 }
 
 
+SYMPTOM_WORSENING = WorseningRule(
+    "symptoms.worsening",
+    patterns=(MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY),
+    min_rise=2,
+    min_severity=2,
+    source=f"{S_MAINT_TEST} (If symptoms return -> retest sooner); {S_DEPLETION}",
+    note="The seed gives no number for 'symptoms return'. A rise of 2 points (one symptom "
+    "two grades worse, or two symptoms one grade each) with one of them now moderate or "
+    "worse is our reading of 'clearly': a single grade of day-to-day noise does not move "
+    "the retest.",
+)
+
+
 def _seed_tiers() -> Mapping[str, tuple[Tier, ...]]:
     return {
         "vitd_25oh": _vitd_tiers((40, 60)),
@@ -665,6 +719,7 @@ SEED_RULES = RuleSet(
     response_window_days=(42, 112),  # a retest 6-16 weeks after the previous draw
     life_event_cap_months=3,  # seed §Maintenance Testing: after major life changes
     symptom_severity=2,  # moderate or worse counts as a symptom worth a warning
+    symptom_worsening=SYMPTOM_WORSENING,
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Window
+from django.db.models import Case, F, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -31,6 +31,8 @@ from protocols.rules import RULE_SETS
 from protocols.signals import plan_created
 
 SYMPTOM_WINDOW_DAYS = 30  # symptoms older than this no longer describe how the person feels
+# 30-90 days back: the earlier check-in that worsening symptoms are measured against.
+PREVIOUS_SYMPTOM_WINDOW_DAYS = 90
 ADULT_AGE = 18
 
 
@@ -77,22 +79,30 @@ def _result_series(user, as_of: date) -> dict[str, list[Measurement]]:
     return {code: sorted(items, key=lambda m: m.drawn_on) for code, items in series.items()}
 
 
-def _recent_symptoms(user, as_of: date) -> dict[str, int]:
-    """The latest severity of each symptom logged in the last 30 days (one query)."""
-    since = as_of - timedelta(days=SYMPTOM_WINDOW_DAYS)
+def _symptom_windows(user, as_of: date) -> tuple[dict[str, int], dict[str, int]]:
+    """The latest severity of each symptom in the last 30 days, and in the 30-90 days
+    before that (the baseline for 'worsening'), read in one query."""
+    recent_since = as_of - timedelta(days=SYMPTOM_WINDOW_DAYS)
+    since = as_of - timedelta(days=PREVIOUS_SYMPTOM_WINDOW_DAYS)
+    recent = Case(When(recorded_on__gt=recent_since, then=Value(True)), default=Value(False))
     rows = (
         SymptomEntry.objects.filter(user=user, recorded_on__gt=since, recorded_on__lte=as_of)
         .annotate(
+            recent=recent,
             rank=Window(
                 RowNumber(),
-                partition_by=[F("symptom")],
+                partition_by=[F("symptom"), recent],
                 order_by=[F("recorded_on").desc(), F("id").desc()],
-            )
+            ),
         )
         .filter(rank=1)
-        .values_list("symptom", "severity")
+        .values_list("symptom", "severity", "recent")
     )
-    return dict(sorted(rows))
+    now: dict[str, int] = {}
+    before: dict[str, int] = {}
+    for symptom, severity, is_recent in sorted(rows):
+        (now if is_recent else before)[symptom] = severity
+    return now, before
 
 
 def snapshot_for_user(user, *, as_of: date | None = None) -> Snapshot:
@@ -111,10 +121,12 @@ def snapshot_for_user(user, *, as_of: date | None = None) -> Snapshot:
     events = LifeEvent.objects.filter(user=user, occurred_on__lte=as_of).order_by(
         "occurred_on", "kind"
     )
+    symptoms, previous_symptoms = _symptom_windows(user, as_of)
     return Snapshot(
         as_of=as_of,
         results=_result_series(user, as_of),
-        symptoms=_recent_symptoms(user, as_of),
+        symptoms=symptoms,
+        previous_symptoms=previous_symptoms,
         taking=tuple(taking),
         flags=frozenset(flags),
         goal=(profile.goal or None) if profile else None,
@@ -135,6 +147,13 @@ def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
             for code, series in sorted(snapshot.results.items())
         },
         "symptoms": dict(sorted(snapshot.symptoms.items())),
+        # Only when there is one, so the digest of plans made before this input existed
+        # (and of everyone without an earlier check-in) stays the same.
+        **(
+            {"previous_symptoms": dict(sorted(snapshot.previous_symptoms.items()))}
+            if snapshot.previous_symptoms
+            else {}
+        ),
         "taking": [
             {"nutrient": i.nutrient, "amount": i.amount, "unit": i.unit}
             for i in sorted(snapshot.taking, key=lambda i: (i.nutrient, i.unit, i.amount))

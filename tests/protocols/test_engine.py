@@ -516,6 +516,89 @@ def test_hold_after_a_stop_retests_with_calcium():
     assert "ca_total" in plan.retest.tests
 
 
+# --- worsening symptoms bring the retest forward (seed: "if symptoms return -> retest sooner")
+
+MAINT = [m("vitd_25oh", 45), m("mg_rbc", 6.0)]
+CORR = [m("vitd_25oh", 22)]
+SOON = AS_OF + timedelta(weeks=4)  # 2026-04-02
+
+WORSENING_CASES = [
+    # id, results, kwargs, fires, (due, latest), retest rule
+    ("maintenance.cramps-0-to-2", MAINT,
+     {"previous_symptoms": {"muscle_cramps": 0}, "symptoms": {"muscle_cramps": 2}},
+     True, (SOON, SOON), "retest.symptoms_worsening"),
+    ("maintenance.not-logged-before-counts-as-0", MAINT,
+     {"previous_symptoms": {"fatigue": 1}, "symptoms": {"fatigue": 1, "insomnia": 2}},
+     True, (SOON, SOON), "retest.symptoms_worsening"),
+    ("maintenance.two-symptoms-one-grade-each", MAINT,
+     {"previous_symptoms": {"insomnia": 1, "fatigue": 0},
+      "symptoms": {"insomnia": 2, "fatigue": 1}},
+     True, (SOON, SOON), "retest.symptoms_worsening"),
+    ("maintenance.d-pattern-low-mood", MAINT,
+     {"previous_symptoms": {"low_mood": 1}, "symptoms": {"low_mood": 3}},
+     True, (SOON, SOON), "retest.symptoms_worsening"),
+    ("maintenance.rise-of-one-is-noise", MAINT,
+     {"previous_symptoms": {"muscle_cramps": 1}, "symptoms": {"muscle_cramps": 2}},
+     False, (date(2026, 9, 2), date(2027, 3, 2)), "retest.maintenance"),
+    ("maintenance.rise-of-two-all-mild", MAINT,
+     {"previous_symptoms": {"insomnia": 0}, "symptoms": {"insomnia": 1, "anxiety": 1}},
+     False, (date(2026, 9, 2), date(2027, 3, 2)), "retest.maintenance"),
+    ("maintenance.first-check-in", MAINT, {"symptoms": {"muscle_cramps": 3, "insomnia": 3}},
+     False, (date(2026, 9, 2), date(2027, 3, 2)), "retest.maintenance"),
+    ("maintenance.improving", MAINT,
+     {"previous_symptoms": {"muscle_cramps": 3}, "symptoms": {"muscle_cramps": 1}},
+     False, (date(2026, 9, 2), date(2027, 3, 2)), "retest.maintenance"),
+    ("maintenance.hypercalcemia-pattern-only", MAINT,
+     {"previous_symptoms": {"nausea": 0}, "symptoms": {"nausea": 3, "constipation": 3}},
+     False, (date(2026, 9, 2), date(2027, 3, 2)), "retest.maintenance"),
+    ("maintenance.before-a-life-event-cap", MAINT,
+     {"previous_symptoms": {"anxiety": 0}, "symptoms": {"anxiety": 2},
+      "life_events": [("illness", date(2026, 3, 3))]},
+     True, (SOON, SOON), "retest.symptoms_worsening"),
+    ("correction.due-comes-forward", CORR,
+     {"previous_symptoms": {"palpitations": 0}, "symptoms": {"palpitations": 2}},
+     True, (SOON, SOON), "retest.symptoms_worsening"),
+    ("correction.overdue-stays-tomorrow", CORR,
+     {"as_of": date(2026, 6, 1), "previous_symptoms": {"headaches": 0},
+      "symptoms": {"headaches": 3}},
+     True, (date(2026, 6, 2), date(2026, 6, 2)), "retest.correction"),
+    ("within-limits", MAINT,
+     {"rules": "within-limits", "previous_symptoms": {"muscle_cramps": 0},
+      "symptoms": {"muscle_cramps": 2}},
+     True, (SOON, SOON), "retest.symptoms_worsening"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("results", "kwargs", "fires", "dates", "rule"),
+    [pytest.param(*case[1:], id=case[0]) for case in WORSENING_CASES],
+)
+def test_worsening_deficiency_symptoms_bring_the_retest_forward(
+    results, kwargs, fires, dates, rule
+):
+    plan = plan_of(*results, **kwargs)
+    found = [a for a in plan.alerts if a.code == "symptoms_worsening"]
+    assert [(a.level, a.rule) for a in found] == ([("info", "symptoms.worsening")] if fires else [])
+    assert (plan.retest.due_on, plan.retest.latest_on) == dates
+    assert plan.retest.rule == rule
+    assert plan.retest.due_on > plan.as_of
+    if fires:
+        assert plan.retest.latest_on <= plan.as_of + timedelta(weeks=4)
+
+
+def test_worsening_symptoms_change_when_to_test_not_what_to_take():
+    calm = plan_of(*CORR, previous_symptoms={"insomnia": 0}, symptoms={"insomnia": 0})
+    worse = plan_of(*CORR, previous_symptoms={"insomnia": 0}, symptoms={"insomnia": 3})
+    assert worse.supplements == calm.supplements and worse.phase == calm.phase
+    assert codes(worse) - codes(calm) == {"symptoms_worsening"}
+
+
+def test_worsening_without_results_raises_the_alert_but_no_retest():
+    plan = plan_of(previous_symptoms={"muscle_cramps": 0}, symptoms={"muscle_cramps": 3})
+    assert plan.phase == "insufficient_data" and plan.retest is None
+    assert "symptoms_worsening" in codes(plan)
+
+
 # --- expected at retest and response -----------------------------------------------------
 
 EXPECTED_CASES = [

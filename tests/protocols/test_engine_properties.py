@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,6 +66,7 @@ snapshots = st.builds(
     as_of=dates,
     results=results(),
     symptoms=st.dictionaries(st.sampled_from(sorted(SYMPTOMS)), st.integers(0, 3)),
+    previous_symptoms=st.dictionaries(st.sampled_from(sorted(SYMPTOMS)), st.integers(0, 3)),
     taking=st.lists(intakes(), max_size=4),
     flags=st.frozensets(st.sampled_from(sorted(PROFILE_FLAGS)), max_size=3),
     goal=st.none() | st.sampled_from(sorted(GOALS)),
@@ -135,3 +136,5 @@ def test_retest_is_always_after_today(snapshot):
         assert plan.retest.due_on > plan.as_of
         assert plan.retest.latest_on >= plan.retest.due_on
         assert plan.retest.tests
+        if "symptoms_worsening" in plan.alert_codes():  # seed: symptoms return -> sooner
+            assert plan.retest.latest_on <= plan.as_of + timedelta(weeks=4)

@@ -12,7 +12,7 @@ from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from labs.services import panel_create
 from labs.signals import data_changed
 from labs.units import to_canonical
-from protocols.engine import Intake, Measurement
+from protocols.engine import Intake, Measurement, compute_plan
 from protocols.models import HealthProfile, Plan, SupplementIntake
 from protocols.services import (
     current_plan,
@@ -97,6 +97,50 @@ def test_snapshot_keeps_latest_severity_of_the_last_30_days(user):
             user=user, recorded_on=recorded_on, symptom=symptom, severity=severity
         )
     assert snapshot_for_user(user, as_of=AS_OF).symptoms == {"fatigue": 2, "muscle_cramps": 1}
+
+
+def test_snapshot_keeps_the_latest_severity_of_30_to_90_days_ago_as_previous(user, other_user):
+    entries = [
+        (AS_OF - timedelta(days=95), "insomnia", 3),  # older than 90 days
+        (AS_OF - timedelta(days=89), "muscle_cramps", 3),
+        (AS_OF - timedelta(days=40), "muscle_cramps", 1),
+        (AS_OF - timedelta(days=30), "fatigue", 0),  # day 30 still belongs to 'before'
+        (AS_OF - timedelta(days=29), "fatigue", 2),
+        (AS_OF - timedelta(days=5), "muscle_cramps", 3),
+    ]
+    for recorded_on, symptom, severity in entries:
+        SymptomEntry.objects.create(
+            user=user, recorded_on=recorded_on, symptom=symptom, severity=severity
+        )
+    SymptomEntry.objects.create(
+        user=other_user, recorded_on=AS_OF - timedelta(days=50), symptom="anxiety", severity=3
+    )
+    snapshot = snapshot_for_user(user, as_of=AS_OF)
+    assert snapshot.symptoms == {"fatigue": 2, "muscle_cramps": 3}
+    assert snapshot.previous_symptoms == {"fatigue": 0, "muscle_cramps": 1}
+    assert compute_plan(snapshot).retest is None  # no results, yet...
+    assert "symptoms_worsening" in compute_plan(snapshot).alert_codes()
+
+
+def test_worsening_symptoms_bring_the_stored_plan_retest_forward(user):
+    add_panel(user, date(2026, 3, 2), vitd_25oh=45, mg_rbc=6.0)
+    SymptomEntry.objects.create(
+        user=user, recorded_on=AS_OF - timedelta(days=60), symptom="muscle_cramps", severity=0
+    )
+    calm = plan_refresh(user, as_of=AS_OF)
+    assert calm.retest_due_on == date(2026, 9, 2)
+    assert "previous_symptoms" in calm.inputs
+    SymptomEntry.objects.create(user=user, recorded_on=AS_OF, symptom="muscle_cramps", severity=3)
+    worse = plan_refresh(user, as_of=AS_OF)
+    assert worse.pk != calm.pk
+    assert worse.retest_due_on == AS_OF + timedelta(weeks=4)
+    assert worse.data["retest"]["rule"] == "retest.symptoms_worsening"
+    assert "symptoms_worsening" in [a["code"] for a in worse.data["alerts"]]
+
+
+def test_inputs_without_an_earlier_check_in_keep_their_old_shape(user):
+    """No previous_symptoms key: digests of plans stored before it existed stay valid."""
+    assert "previous_symptoms" not in snapshot_to_dict(snapshot_for_user(user, as_of=AS_OF))
 
 
 def test_snapshot_reads_profile_supplements_events_and_rule_set(user, other_user):
