@@ -1,5 +1,12 @@
 """Charts: functions that return a plotly Figure, drawn in the browser by static/js/charts.js.
 
+Each chart comes in two forms built by the same code: `marker_figure` / `sparkline_figure`
+return a `plotly.graph_objects.Figure` (STYLE.md habit 9: what the tests and the shell use),
+and `marker_figure_dict` / `sparkline_figure_dict` return the plain JSON-ready dict the views
+put in the page. The dict is exactly `figure_json` of the Figure (tests/dashboard/test_charts.py
+checks it), without building plotly objects on every request: plotly would only wrap and unwrap
+it, ~8 ms of a 500-draw chart.
+
 Every value arrives in the canonical unit and is converted here, once, to the unit the person
 reads (labs.units.from_canonical); bands and thresholds go through the same conversion, so
 the tests can compare each plotted number with the catalog's. One shared layout helper
@@ -12,7 +19,7 @@ import copy
 import datetime as dt
 import functools
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from plotly.subplots import make_subplots
 
 from labs.analytes import ANALYTES, status
-from labs.units import from_canonical
+from labs.units import from_canonical, normalize_unit, significant
 
 from .selectors import Change, Point
 
@@ -103,7 +110,7 @@ def base_layout(*, height: int, compact: bool = False) -> dict[str, Any]:
     An empty template keeps the JSON sent to the page small (the default one is ~10 KB).
     """
     return {
-        "template": go.layout.Template(),
+        "template": {},
         "height": height,
         "autosize": True,
         "margin": {"l": 44, "r": 12, "t": 8 if compact else 28, "b": 28},
@@ -187,6 +194,18 @@ def visible_thresholds(analyte: str, values: Sequence[float]) -> list[Threshold]
 def _convert(analyte: str, value: float, unit: str) -> float:
     """A canonical value in the display unit: every plotted number goes through here."""
     return from_canonical(analyte, value, unit)  # rounded by labs.units: no float noise
+
+
+def converter(analyte: str, unit: str) -> Callable[[float], float]:
+    """`from_canonical` for many values of one analyte in one unit, the unit looked up once.
+
+    from_canonical normalises the unit's spelling on every call (a regex, ~10 µs); a chart and
+    its table convert hundreds of values. Same arithmetic and rounding, so the numbers are
+    identical (tests/dashboard/test_charts.py compares them).
+    """
+    from_canonical(analyte, 1.0, unit)  # raises UnknownUnit for a unit the analyte lacks
+    factor = ANALYTES[analyte].units[normalize_unit(unit)]
+    return lambda value: significant(float(value) / factor)
 
 
 def _events_by_date(changes: Sequence[Change], start: dt.date | None) -> dict[dt.date, list[str]]:
@@ -294,11 +313,12 @@ def _marker_trace(
     cheaper for plotly to validate than one colour string per point (500 draws: 3 vs 8 ms).
     """
     last = len(STATUS_ORDER) - 1
+    convert = converter(analyte, unit)
     return {
         "type": "scatter",
         "name": ANALYTES[analyte].short_name,
         "x": [point.drawn_on.isoformat() for point in series],
-        "y": [_convert(analyte, point.canonical_value, unit) for point in series],
+        "y": [convert(point.canonical_value) for point in series],
         "mode": "lines+markers",
         "line": {"color": "#adb5bd", "width": 1.5},
         "marker": {
@@ -311,7 +331,7 @@ def _marker_trace(
             "line": {"width": 0},
         },
         # Lab names are typed by people: escaped, since plotly renders a little HTML.
-        "customdata": [html.escape(point.lab) or "—" for point in series],
+        "customdata": [_escaped_lab(point.lab) for point in series],
         "hovertemplate": (
             f"<b>%{{y:.{decimals}f}} {unit}</b><br>%{{x|%d %b %Y}}<br>%{{customdata}}"
             "<extra></extra>"
@@ -319,6 +339,12 @@ def _marker_trace(
         "xaxis": "x",
         "yaxis": "y",
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _escaped_lab(lab: str) -> str:
+    """A lab name as hover text: escaped, or a dash. Cached: a history has a handful of labs."""
+    return html.escape(lab) or "—"
 
 
 def _burden_trace(burden: Sequence[tuple[dt.date, int]]) -> dict[str, Any]:
@@ -385,7 +411,12 @@ def _axes(with_burden: bool, *, unit: str, x_range: list[str] | None) -> dict[st
     return axes
 
 
-def marker_figure(
+def marker_figure(series: Sequence[Point], **options: Any) -> go.Figure:
+    """`marker_figure_dict` as a plotly Figure (same arguments, same content)."""
+    return _figure(marker_figure_dict(series, **options))
+
+
+def marker_figure_dict(
     series: Sequence[Point],
     *,
     analyte: str,
@@ -396,7 +427,7 @@ def marker_figure(
     start: dt.date | None = None,
     end: dt.date | None = None,
     height: int = 420,
-) -> go.Figure:
+) -> dict[str, Any]:
     """One marker over time, in `unit`, with everything needed to read it.
 
     - points (oldest first, canonical values converted to `unit`) coloured by status,
@@ -428,10 +459,15 @@ def marker_figure(
     layout.update(_axes(with_burden, unit=unit, x_range=_padded(start, end)))
     layout["shapes"] = band_shapes + event_shapes
     layout["annotations"] = band_notes + event_notes
-    return _figure(data, layout)
+    return {"data": data, "layout": layout}
 
 
 def sparkline_figure(series: Sequence[Point], *, analyte: str, unit: str) -> go.Figure:
+    """`sparkline_figure_dict` as a plotly Figure."""
+    return _figure(sparkline_figure_dict(series, analyte=analyte, unit=unit))
+
+
+def sparkline_figure_dict(series: Sequence[Point], *, analyte: str, unit: str) -> dict[str, Any]:
     """A small chart of one marker for the dashboard: points and the target band only."""
     decimals = display_decimals(analyte, unit)
     layout = base_layout(height=160, compact=True)
@@ -441,10 +477,10 @@ def sparkline_figure(series: Sequence[Point], *, analyte: str, unit: str) -> go.
         low, high = (_convert(analyte, v, unit) for v in target)
         layout["shapes"] = [_band(low, high, color=TARGET_COLOR, opacity=0.15, name="target")]
     trace = _marker_trace(series, analyte=analyte, unit=unit, decimals=decimals)
-    return _figure([trace], layout)
+    return {"data": [trace], "layout": layout}
 
 
-def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
+def _figure(figure: dict[str, Any]) -> go.Figure:
     """Wrap the traces and layout built above in a Figure, without plotly's validation.
 
     Validation walks and copies every array element: 7 of the 9 ms a 500-draw chart costs.
@@ -452,7 +488,7 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     figure they check with validation on (tests/dashboard/test_charts.py), so a misspelt
     property fails there instead of on each request.
     """
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return go.Figure(data=figure["data"], layout=figure["layout"], _validate=False)
 
 
 def figure_json(fig: go.Figure) -> dict[str, Any]:
