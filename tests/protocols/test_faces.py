@@ -168,3 +168,43 @@ def test_cli_errors_are_one_line_with_a_nonzero_exit_in_a_real_process():
         assert len(completed.stderr.strip().splitlines()) == 1, completed.stderr
         assert completed.stdout == ""
     assert "abc" in bad_value.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rules", ["seed", "within-limits"])
+def test_hypercalcemia_removes_d3_and_calcium_from_page_json_and_cli_alike(client, user, rules):
+    """The stop rule, by code, on all three faces: no dose of D3 or calcium anywhere."""
+    case = {
+        # 25(OH)D 22 would ask for 5,000-7,000 IU D3 without the calcium of 10.8.
+        "panels": [(2, {"vitd_25oh": (22, "ng/mL"), "mg_rbc": (4.2, "mg/dL"),
+                        "ca_total": (10.8, "mg/dL")})],
+        "taking": [("vitamin_d3", 5000, "IU"), ("calcium", 1000, "mg"), ("magnesium", 300, "mg")],
+        "symptoms": [],
+        "flags": [],
+        "goal": "",
+        "rules": rules,
+    }  # fmt: skip
+    args = _store(user, case)
+    client.force_login(user)
+    from_json = client.get(reverse("protocols:plan-json")).json()
+    from_cli = cli_plan(*args)
+    for plan in (from_json, from_cli):
+        assert plan["alerts"][0]["code"] == "hypercalcemia"
+        assert plan["alerts"][0]["level"] == "stop"
+        lines = {line["nutrient"]: line for line in plan["supplements"]}
+        for nutrient in ("vitamin_d3", "calcium"):
+            assert (lines[nutrient]["daily_min"], lines[nutrient]["daily_max"]) == (0, 0)
+            assert lines[nutrient]["schedule"] == []
+            assert lines[nutrient]["rule"] == "safety.hypercalcemia"
+    assert from_cli == from_json
+    html = client.get(reverse("protocols:plan")).content.decode()
+    assert page_facts(html)["alerts"][0] == "hypercalcemia"
+    for nutrient in ("vitamin_d3", "calcium"):
+        assert f'data-testid="dose" data-nutrient="{nutrient}"' not in html
+    stopped = html[html.index('data-testid="stopped"') :]
+    stopped = stopped[: stopped.index("</ul>")]
+    assert 'data-nutrient="vitamin_d3"' in stopped and 'data-nutrient="calcium"' in stopped
+    text = io.StringIO()
+    call_command("plan", *args, stdout=text)  # the CLI's human-readable face
+    routine = text.getvalue().split("Routine:")[1].split("\n\n")[0]
+    assert "D3" not in routine and "Calcium" not in routine
