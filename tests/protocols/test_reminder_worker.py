@@ -28,17 +28,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, connection
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from labs.models import Panel
 from protocols.models import Plan, Reminder
 from protocols.reminders import reminders_sweep
-from protocols.signals import plan_created
 from protocols.tasks import send_reminder
 from tests.conftest import require
 from tests.factories import UserFactory
-from tests.protocols.reminder_helpers import make_due_reminder, make_plan
+from tests.protocols.reminder_helpers import make_due_reminder
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -294,10 +296,24 @@ def _redis_server(port: int) -> subprocess.Popen:
     return process
 
 
-def test_a_redis_restart_breaks_nothing_and_loses_nothing(tmp_path, user, caplog):
+def _post_old_panel(client) -> HttpResponse:
+    """Results drawn 200 days ago through the entry form: the plan's retest is overdue, so
+    its reminder is due at once and enqueued when the request's transaction commits."""
+    drawn_on = timezone.localdate() - timedelta(days=200)
+    return client.post(
+        reverse("labs:panel-create"),
+        {"drawn_on": drawn_on.isoformat(), "lab": "", "notes": "", "fasting": "",
+         "row": ["r0", "r1"], "analyte": ["vitd_25oh", "mg_rbc"], "value": ["22", "4.2"],
+         "unit": ["ng/mL", "mg/dL"]},
+    )  # fmt: skip
+
+
+def test_a_redis_restart_breaks_nothing_and_loses_nothing(tmp_path, user, client, caplog):
     require(shutil.which("redis-server") is not None, "redis-server on PATH")
     user.time_zone = _daytime_zone()
+    user.reminder_lead_days = 3
     user.save()
+    client.force_login(user)
     port = _free_port()
     url = f"redis://127.0.0.1:{port}/0"
     redis = _redis_server(port)
@@ -305,13 +321,19 @@ def test_a_redis_restart_breaks_nothing_and_loses_nothing(tmp_path, user, caplog
         with running(Worker(tmp_path, broker=url, name="restart")) as worker, publishing_to(url):
             redis.terminate()
             redis.wait(timeout=10)
-            # The web app while Redis is down: a plan whose retest is already due is saved
-            # and its reminder enqueued on commit — which fails, is logged, and never raises.
-            with transaction.atomic():
-                plan = make_plan(user, timezone.localdate())
-                plan_created.send(sender=Plan, plan=plan, previous=None)
+            # The web app while Redis is down: results are saved through the entry form, the
+            # plan is computed and stored, its due reminder is enqueued on commit — which
+            # fails, is logged, and never reaches the person as an error.
+            response = _post_old_panel(client)
+            assert response.status_code == 302, response.content.decode()[:2000]
+            assert Panel.objects.filter(user=user).count() == 1
+            assert Plan.objects.filter(user=user).exists()
+            failed_on_commit = caplog.text.count("could not enqueue reminders")
+            assert failed_on_commit >= 1  # the request did try the broker
+            assert client.get(reverse("protocols:plan")).status_code == 200
+            assert client.get(reverse("dashboard:home")).status_code == 200
             assert reminders_sweep() == 1  # beat's sweep during the outage: no exception
-            assert caplog.text.count("could not enqueue reminders") == 2
+            assert caplog.text.count("could not enqueue reminders") == failed_on_commit + 1
             reminder = Reminder.objects.get(user=user)
             assert reminder.state == State.SCHEDULED  # nothing lost: still due
             redis = _redis_server(port)
