@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError
 
 from labs import services
 from labs.importers import ImportRow
@@ -88,6 +89,38 @@ def test_panel_update_is_all_or_nothing(user):
             panel=panel, drawn_on=DAY, results=[("mg_rbc", 5, "mg/dL"), ("vitd_25oh", 3, "g/L")]
         )
     assert list(panel.results.values_list("analyte", "value")) == [("vitd_25oh", 30.0)]
+
+
+def test_panel_create_rolls_back_when_the_database_refuses_the_last_row(user, signals):
+    """A value the form would refuse (0) reaches the database check: the panel goes too."""
+    with pytest.raises(IntegrityError):
+        services.panel_create(
+            user=user, drawn_on=DAY,
+            results=[("vitd_25oh", 30, "ng/mL"), ("mg_rbc", 5, "mg/dL"),
+                     ("pth_intact", 0, "pg/mL")],
+        )  # fmt: skip
+    assert not Panel.objects.exists() and not Result.objects.exists()
+    assert signals == []
+
+
+def test_panel_update_failing_on_the_last_row_leaves_panel_and_results_as_they_were(user, signals):
+    panel = panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"), ("ca_total", 9.5, "mg/dL"))
+    before = sorted(Result.objects.values_list("pk", "analyte", "value", "unit", "drawn_on"))
+    header = (panel.drawn_on, panel.lab, panel.notes)
+    with pytest.raises(IntegrityError):
+        # Reaches the database: the header is saved, ca_total deleted and 25(OH)D updated
+        # before the last row breaks the value > 0 check; the transaction undoes it all.
+        services.panel_update(
+            panel=panel, drawn_on=DAY - dt.timedelta(days=2), lab="Labcorp", notes="redo",
+            results=[("vitd_25oh", 41, "ng/mL"), ("mg_rbc", 5, "mg/dL"),
+                     ("pth_intact", 0, "pg/mL")],
+        )  # fmt: skip
+    stored = Panel.objects.get(pk=panel.pk)
+    assert (stored.drawn_on, stored.lab, stored.notes) == header
+    assert (
+        sorted(Result.objects.values_list("pk", "analyte", "value", "unit", "drawn_on")) == before
+    )
+    assert signals == []
 
 
 def test_panel_delete_removes_results_and_signals_once(user, signals):
