@@ -32,6 +32,49 @@ def test_exports_are_downloads_of_my_data_only(client_logged_in, user, other_use
     assert "mg_rbc" not in body and "26746-8" not in body
 
 
+def _someone_elses_account(other_user) -> str:
+    """Everything another person can own, each carrying the marker 'OUTSIDER'."""
+    panel_with(other_user, DAY, ("mg_rbc", 4.4, "mg/dL"), ("egfr", 77, "mL/min/1.73m2"))
+    SymptomEntryFactory(user=other_user, recorded_on=DAY, symptom="palpitations", note="OUTSIDER")
+    LifeEventFactory(user=other_user, kind="major_stress", occurred_on=DAY, note="OUTSIDER")
+    HealthProfile.objects.create(user=other_user, birth_year=1931, goal="cognition")
+    SupplementIntake.objects.create(
+        user=other_user, nutrient="calcium", amount=1234, unit="mg", form="OUTSIDER"
+    )
+    Plan.objects.create(
+        user=other_user, as_of=DAY, rule_set="within-limits", rules_version="OUTSIDER",
+        phase="hold", data={"phase": "hold"}, inputs={}, inputs_digest="OUTSIDER",
+    )  # fmt: skip
+    return "OUTSIDER"
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [("labs:export-csv", {}), ("labs:export-csv", {"data": "symptoms"}),
+     ("labs:export-json", {}), ("labs:export-fhir", {}), ("labs:report", {})],
+)  # fmt: skip
+def test_no_export_holds_anything_of_another_account(
+    client_logged_in, user, other_user, name, query
+):
+    """Exports take no id: each must be scoped to the person asking, for every kind of row."""
+    panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    SymptomEntryFactory(user=user, recorded_on=DAY, symptom="insomnia", severity=1, note="")
+    marker = _someone_elses_account(other_user)
+    body = client_logged_in.get(reverse(name), query).content.decode()
+    assert "insomnia" in body or "vitd_25oh" in body or "62292-8" in body or "25(OH)D" in body
+    for trace in (marker, other_user.email, "palpitations", "major_stress", "1931", "1234",
+                  "cognition", "mg_rbc", "26746-8", "egfr", "33914-3"):  # fmt: skip
+        assert trace not in body, trace
+
+
+def test_the_json_export_lists_only_my_rows_of_every_kind(client_logged_in, user, other_user):
+    _someone_elses_account(other_user)
+    data = json.loads(client_logged_in.get(reverse("labs:export-json")).content)
+    for key in ("panels", "symptoms", "life_events", "supplements", "plans"):
+        assert data[key] == [], key
+    assert not data["health_profile"]
+
+
 def test_the_fhir_export_is_a_valid_bundle(client_logged_in, user):
     panel_with(user, DAY, ("vitd_25oh", 75, "nmol/L"), ("pth_intact", 61, "pg/mL"))
     bundle = Bundle.model_validate_json(client_logged_in.get(reverse("labs:export-fhir")).content)
