@@ -127,3 +127,18 @@ def test_the_links_need_no_csrf_cookie_from_elsewhere(user, reminder):
     token = page.context["csrf_token"]
     response = browser.post(snooze_url(reminder), {"csrfmiddlewaretoken": str(token)})
     assert response.status_code == 200
+
+
+def test_a_tampered_unsubscribe_link_changes_nothing(client, user, reminder):
+    token = reminder_link_token(reminder, "unsubscribe")
+    payload, signature = token.rsplit(":", 1)
+    forged = [
+        f"{payload}:{signature[::-1]}",  # the signature changed
+        token.replace(token[0], "Z" if token[0] != "Z" else "Y", 1),  # the payload changed
+    ]
+    for bad in forged:
+        assert client.get(reverse("reminders:unsubscribe", args=[bad])).status_code == 400
+        assert client.post(reverse("reminders:unsubscribe", args=[bad])).status_code == 400
+    user.refresh_from_db()
+    reminder.refresh_from_db()
+    assert (user.reminders_enabled, reminder.state) == (True, State.SENT)
