@@ -3,6 +3,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -364,3 +366,22 @@ def test_range_links_keep_a_toggled_unit_and_marker_tabs_drop_it(client, user):
     assert 'href="/trends/?analyte=vitd_25oh&amp;range=6m&amp;unit=nmol%2FL"' in html
     assert 'href="/trends/?analyte=mg_rbc&amp;range=all"' in html
     assert 'hx-get="/trends/?analyte=vitd_25oh&amp;range=all&amp;unit=nmol%2FL"' in html  # refresh
+
+
+@pytest.mark.parametrize(
+    ("url", "headers"),
+    [(HOME, {}), (TRENDS, {}), (TRENDS, HX)],
+    ids=["dashboard", "trends", "trends-fragment"],
+)
+def test_query_count_is_the_same_for_5_and_500_panels(client, user, other_user, url, headers):
+    # A bound alone would let 5 panels cost 6 queries and 500 cost 9: compare them exactly.
+    seed_everything(user, 5)
+    seed_everything(other_user, 500)
+    counts = []
+    for person in (user, other_user):
+        client.force_login(person)
+        client.get(url, **headers)  # the first request may warm per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, **headers).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= QUERY_BOUND
