@@ -12,7 +12,7 @@ from labs.analytes import ANALYTES
 from labs.quick import QuickResultForm
 
 from . import selectors, summaries
-from .charts import figure_json, marker_figure, sparkline_figure
+from .charts import marker_figure_dict, sparkline_figure_dict
 from .forms import TrendsQueryForm
 
 RANGE_LABELS = {"6m": _("6 months"), "1y": _("1 year"), "all": _("All")}
@@ -47,8 +47,8 @@ def home(request):
             user=user, analyte=SPARKLINE_ANALYTE, limit=SPARKLINE_POINTS
         )
         unit = summaries.display_unit(user, SPARKLINE_ANALYTE)
-        fig = sparkline_figure(series, analyte=SPARKLINE_ANALYTE, unit=unit)
-        context.update(fig_json=figure_json(fig), sparkline_unit=unit)
+        fig = sparkline_figure_dict(series, analyte=SPARKLINE_ANALYTE, unit=unit)
+        context.update(fig_json=fig, sparkline_unit=unit)
     return render(request, "dashboard/home.html", context)
 
 
@@ -147,7 +147,7 @@ def _trends_context(request) -> dict:
         **_links(choice, analytes),
     }
     if series:
-        fig = marker_figure(
+        context["fig_json"] = marker_figure_dict(
             series,
             analyte=analyte,
             unit=unit,
@@ -157,5 +157,4 @@ def _trends_context(request) -> dict:
             start=start,
             end=today if start else None,
         )
-        context["fig_json"] = figure_json(fig)
     return context

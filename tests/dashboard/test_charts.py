@@ -10,14 +10,17 @@ from django.core.serializers.json import DjangoJSONEncoder
 from dashboard.charts import (
     STATUS_ORDER,
     STOP_THRESHOLDS,
+    converter,
     figure_json,
     marker_figure,
+    marker_figure_dict,
     sparkline_figure,
+    sparkline_figure_dict,
     visible_thresholds,
 )
 from dashboard.selectors import Change, Point
 from labs.analytes import ANALYTES, status
-from labs.units import from_canonical
+from labs.units import UnknownUnit, from_canonical
 
 D = dt.date
 
@@ -219,3 +222,39 @@ def test_figure_json_is_small_and_serialisable_for_json_script():
     text = json.dumps(figure_json(fig), cls=DjangoJSONEncoder)
     assert json.loads(text)["data"][0]["y"] == [18.0, 33.5, 47.2, 65.0]
     assert len(text) < 8_000  # no default plotly template (~10 KB) in the page
+
+
+FULL_OPTIONS = {
+    "analyte": "vitd_25oh",
+    "unit": "nmol/L",
+    "burden": [(D(2025, 2, 1), 3)],
+    "supplement_changes": [Change(D(2025, 3, 1), "Vitamin D3 5000 IU")],
+    "phase_changes": [Change(D(2025, 2, 1), "correction")],
+    "start": D(2025, 1, 1),
+    "end": D(2025, 12, 31),
+}
+
+
+def test_the_dict_the_views_send_is_the_figure_the_tests_check():
+    # The views skip the plotly objects: what they send must be this very figure, valid.
+    sent = marker_figure_dict(vitd_series(), **FULL_OPTIONS)
+    assert sent == figure_json(marker_figure(vitd_series(), **FULL_OPTIONS))
+    rebuilt = go.Figure(sent).to_plotly_json()  # raises ValueError on an unknown property
+    assert rebuilt["data"] == sent["data"]
+    small = sparkline_figure_dict(vitd_series(), analyte="vitd_25oh", unit="nmol/L")
+    assert small == figure_json(sparkline_figure(vitd_series(), analyte="vitd_25oh", unit="nmol/L"))
+
+
+@pytest.mark.parametrize(
+    ("analyte", "unit"),
+    [("vitd_25oh", "nmol/L"), ("vitd_25oh", "ng/mL"), ("mg_rbc", "mmol/L"), ("ca_total", "mmol/L")],
+)
+def test_converter_gives_exactly_from_canonical(analyte, unit):
+    convert = converter(analyte, unit)
+    values = [0.1 * i + 0.037 for i in range(2000)]
+    assert [convert(v) for v in values] == [from_canonical(analyte, v, unit) for v in values]
+
+
+def test_converter_rejects_a_unit_the_analyte_lacks():
+    with pytest.raises(UnknownUnit):
+        converter("vitd_25oh", "mmol/L")
