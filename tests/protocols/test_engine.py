@@ -133,6 +133,20 @@ TIER_CASES = [
     ("egfr", 45, "g3a"),
     ("egfr", 59.9, "g3a"),
     ("egfr", 60, "normal"),
+    # the remaining sides of each boundary above (just below / just above)
+    ("mg_rbc", 6.49, "optimal"),
+    ("mg_serum", 2.29, "normal"),
+    ("ca_total", 9.01, "normal"),
+    ("ca_total", 10.19, "normal"),
+    ("ca_total", 10.49, "borderline"),
+    ("ca_ionized", 4.51, "normal"),
+    ("ca_ionized", 5.29, "normal"),
+    ("pth_intact", 15.1, "optimal"),
+    ("pth_intact", 49.9, "optimal"),
+    ("pth_intact", 64.9, "elevated"),
+    ("egfr", 30.1, "g3b"),
+    ("egfr", 45.1, "g3a"),
+    ("egfr", 60.1, "normal"),
 ]
 
 
@@ -153,6 +167,12 @@ WITHIN_LIMITS_D_TIERS = [
     (50, "optimal"),
     (50.1, "above_target"),
     (100.1, "toxicity"),
+    (20.1, "moderate"),
+    (30.1, "optimal"),
+    (49.9, "optimal"),
+    (100, "above_target"),
+    (150, "toxicity"),
+    (150.1, "severe_toxicity"),
 ]
 
 
