@@ -131,7 +131,6 @@ def _trends_context(request) -> dict:
     today = timezone.localdate()
     start = selectors.range_start(choice.range_key, today=today)
     series = selectors.result_series(user=user, analyte=analyte, since=start)
-    rows = summaries.series_rows(series, analyte=analyte, unit=unit)
     context = {
         "analytes": analytes,
         "analyte": analyte,
@@ -140,8 +139,8 @@ def _trends_context(request) -> dict:
         "range_key": choice.range_key,
         "range_label": RANGE_LABELS[choice.range_key],
         "refresh_url": choice.url(),
-        "rows": rows,
-        "table_body": summaries.table_body(rows),
+        "points": len(series),
+        "table_body": summaries.series_table(series, analyte=analyte, unit=unit),
         "fig_json": None,
         "quick_form": QuickResultForm.blank(user=user, analyte=analyte, today=today),
         **_links(choice, analytes),

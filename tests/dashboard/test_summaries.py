@@ -9,8 +9,7 @@ from dashboard.summaries import (
     marker_rows,
     plan_glance,
     retest_status,
-    series_rows,
-    table_body,
+    series_table,
 )
 from tests.dashboard.factories import plan_data
 
@@ -65,13 +64,28 @@ def test_marker_rows_carry_the_plans_verdict_on_the_response():
     assert [row.on_track for row in marker_rows(latest, user=person, response=None)] == [None] * 3
 
 
-def test_series_rows_are_newest_first_and_the_table_escapes():
-    series = [Point(D(2025, 1, 1), 20.0, "<b>x</b>"), Point(D(2025, 3, 5), 45.0, "")]
-    rows = series_rows(series, analyte="vitd_25oh", unit="ng/mL")
-    assert [r.drawn_on for r in rows] == [D(2025, 3, 5), D(2025, 1, 1)]
-    html = table_body(rows)
-    assert "5 Mar 2025" in html and "&lt;b&gt;x&lt;/b&gt;" in html and "<b>" not in html
-    assert 'badge-status-in_target">in target<' in html and "—" in html
+def test_the_trends_table_is_newest_first_in_the_unit_and_escapes():
+    series = [
+        Point(D(2025, 1, 1), 20.0, "<b>x</b>"),
+        Point(D(2025, 3, 5), 45.0, ""),
+        Point(D(2025, 4, 9), 1234.5, "Quest"),  # not plausible, but shows the thousands mark
+    ]
+    html = series_table(series, analyte="vitd_25oh", unit="nmol/L")
+    rows = html.split("\n")
+    assert [row[: row.index("</td>")] for row in rows] == [
+        "<tr><td>9 Apr 2025",
+        "<tr><td>5 Mar 2025",
+        "<tr><td>1 Jan 2025",
+    ]
+    assert [format_value("vitd_25oh", v, "nmol/L") for v in (1234.5, 45.0, 20.0)] == [
+        "3,081",
+        "112",
+        "50",
+    ]
+    assert ">3,081 nmol/L<" in rows[0] and ">112 nmol/L<" in rows[1] and ">50 nmol/L<" in rows[2]
+    assert "&lt;b&gt;x&lt;/b&gt;" in rows[2] and "<b>" not in html
+    assert 'badge-status-in_target">in target<' in rows[1] and "<td>—</td>" in rows[1]
+    assert 'badge-status-low">low<' in rows[2]  # 20 ng/mL, under the reference range
 
 
 def test_plan_glance_groups_doses_by_time_of_day_and_puts_stop_alerts_first():
