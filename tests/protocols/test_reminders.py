@@ -242,6 +242,18 @@ def test_new_results_close_the_reminder_as_done(user):
 
 
 @pytestmark_db
+@pytest.mark.parametrize("state", [State.SENT, State.FOLLOWUP_SENT, State.SNOOZED])
+def test_new_results_close_the_reminder_from_every_waiting_state(user, state):
+    # Emailed, followed up or snoozed: the retest results still answer it.
+    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    Reminder.objects.filter(pk=reminder.pk).update(state=state)
+    _panel(user, timezone.localdate())
+    data_changed.send(sender=Panel, user=user, kind="results")
+    reminder.refresh_from_db()
+    assert reminder.state == State.DONE
+
+
+@pytestmark_db
 def test_a_backfilled_old_panel_closes_nothing(user):
     reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
     _panel(user, timezone.localdate() - timedelta(days=400))
