@@ -163,13 +163,21 @@ def latest_plan(*, user) -> Plan | None:
     return Plan.objects.filter(user=user).defer("inputs").order_by("-created_at", "-id").first()
 
 
-def next_retest(*, user, plan: Plan | None) -> dt.date | None:
-    """The date of the next retest: the open reminder's if the reminders app says so,
-    else the latest plan's retest date."""
-    if next_reminder is not None:
-        reminder = next_reminder(user)
-        if reminder is not None:
-            return reminder.due_on
+_UNREAD = object()  # next_retest's default: read the open reminder itself
+
+
+def open_reminder(*, user):
+    """The person's open retest reminder (one query), or None."""
+    return next_reminder(user) if next_reminder is not None else None
+
+
+def next_retest(*, user, plan: Plan | None, reminder: Any = _UNREAD) -> dt.date | None:
+    """The date of the next retest: the open reminder's if there is one, else the latest
+    plan's retest date. Pass `reminder` when the caller has already read it (or None)."""
+    if reminder is _UNREAD:
+        reminder = open_reminder(user=user)
+    if reminder is not None:
+        return reminder.due_on
     if plan is None:
         return None
     return plan.retest_due_on or _iso_date((plan.data.get("retest") or {}).get("due_on"))

@@ -33,13 +33,17 @@ def home(request):
     today = timezone.localdate()
     plan = selectors.latest_plan(user=user)
     latest = selectors.latest_results(user=user)
+    reminder = selectors.open_reminder(user=user)
     context = {
         "markers": summaries.marker_rows(
             latest, user=user, response=plan.data.get("response") if plan else None
         ),
         "plan": plan,
         "glance": summaries.plan_glance(plan.data, phase=plan.phase) if plan else None,
-        "retest": summaries.retest_status(selectors.next_retest(user=user, plan=plan), today=today),
+        "retest": summaries.retest_status(
+            selectors.next_retest(user=user, plan=plan, reminder=reminder), today=today
+        ),
+        "next_reminder": reminder,
         "fig_json": None,
     }
     if any(item.analyte == SPARKLINE_ANALYTE for item in latest):

@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from labs.units import from_canonical
+from protocols.models import Reminder
 from tests.dashboard.factories import (
     add_plan,
     add_result,
@@ -137,6 +139,53 @@ def test_dashboard_marks_an_overdue_retest(client, user):
     client.force_login(user)
     html = client.get(HOME).content.decode()
     assert 'data-testid="retest-overdue"' in html and "overdue by 3 days" in html
+
+
+def _reminder(user, state, *, due_on, send_at):
+    return Reminder.objects.create(
+        user=user, state=state, due_on=due_on, send_at=send_at, tests=["vitd_25oh"]
+    )
+
+
+@pytest.fixture
+def auckland(user):
+    """The person lives in Auckland; the zone the middleware activates is reset after."""
+    user.time_zone = "Pacific/Auckland"
+    user.save()
+    yield timezone.localtime(timezone=ZoneInfo("Pacific/Auckland")).date()
+    timezone.deactivate()
+
+
+def test_dashboard_shows_the_next_reminder_email_in_the_persons_zone(client, user, auckland):
+    due = auckland + dt.timedelta(days=40)
+    # 20:30 UTC is already the next day in Auckland: the date shown is the local one.
+    send_at = dt.datetime.combine(due - dt.timedelta(days=4), dt.time(20, 30), tzinfo=dt.UTC)
+    _reminder(user, Reminder.State.SCHEDULED, due_on=due, send_at=send_at)
+    add_plan(user, retest=due + dt.timedelta(days=10))  # the open reminder's date wins
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    local_day = (due - dt.timedelta(days=3)).strftime("%-d %B %Y")
+    assert 'data-testid="next-reminder"' in html
+    assert f"Next retest reminder: {local_day}" in html
+    assert "in 40 days" in html  # counted in the person's calendar too
+
+
+def test_dashboard_says_when_the_reminder_was_already_sent(client, user):
+    due = today() + dt.timedelta(days=2)
+    _reminder(user, Reminder.State.SENT, due_on=due, send_at=timezone.now())
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    assert "Retest reminder sent" in html and "in 2 days" in html
+
+
+def test_dashboard_says_reminder_emails_are_off(client, user):
+    user.reminders_enabled = False
+    user.save()
+    add_plan(user, retest=today() + dt.timedelta(days=30))
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    assert 'data-testid="reminders-off"' in html and 'data-testid="next-reminder"' not in html
+    assert reverse("accounts:preferences") in html
 
 
 def test_dashboard_reads_the_retest_from_the_plan_json_when_the_column_is_empty(client, user):
