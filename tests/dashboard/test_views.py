@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.summaries import format_value
 from labs.units import from_canonical
 from protocols.models import Reminder
 from tests.dashboard.factories import (
@@ -271,7 +272,11 @@ def test_trends_plots_stored_values_converted_to_the_preferred_unit(client, user
     # the accessible table lists the same values, newest first
     table = re.search(r'data-testid="trend-table".*?</table>', html, re.S).group(0)
     assert table.count("<tr>") == 5  # header + 4 rows
-    assert "nmol/L" in table
+    shown = re.findall(r'<td class="text-nowrap">([\d,.]+) nmol/L</td>', table)
+    assert shown == [format_value("vitd_25oh", r.canonical_value, "nmol/L") for r in stored][::-1]
+    assert [float(v.replace(",", "")) for v in shown] == pytest.approx(
+        figure["data"][0]["y"][::-1], abs=0.5
+    )  # the same numbers as the chart, rounded as people read them
 
 
 def test_unit_toggle_switches_the_unit_for_this_chart_only(client, user):
