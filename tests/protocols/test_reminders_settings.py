@@ -71,3 +71,40 @@ def test_next_reminder_is_one_query(user, reminder, django_assert_num_queries):
     with django_assert_num_queries(1):
         found = next_reminder(user)
         assert found.user.time_zone == user.time_zone
+
+
+@pytest.mark.parametrize("lead", [0, 7])
+def test_each_offered_lead_time_is_saved(client_logged_in, user, reminder, lead):
+    response = client_logged_in.post(
+        reverse("accounts:preferences"), _form(user, reminder_lead_days=lead)
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    reminder.refresh_from_db()
+    assert user.reminder_lead_days == lead
+    local = reminder.send_at.astimezone(ZoneInfo(user.time_zone))
+    assert local.date() == reminder.due_on - timedelta(days=lead)
+
+
+def test_a_lead_time_not_offered_is_refused_with_the_form(client_logged_in, user, reminder):
+    before = reminder.send_at
+    response = client_logged_in.post(
+        reverse("accounts:preferences"), _form(user, reminder_lead_days=5)
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["reminder_lead_days"]
+    user.refresh_from_db()
+    reminder.refresh_from_db()
+    assert user.reminder_lead_days != 5
+    assert reminder.send_at == before
+
+
+def test_the_overdue_follow_up_can_be_turned_off(client_logged_in, user, reminder):
+    response = client_logged_in.post(
+        reverse("accounts:preferences"), _form(user, overdue_followup=None)
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.overdue_followup is False
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.SCHEDULED  # the first email still goes out
