@@ -75,6 +75,7 @@ class _Choice:
     range_key: str
     unit: str
     preferred_unit: str
+    path: str  # this page's path, reversed once per request rather than once per link
 
     def url(self, **changes: str) -> str:
         """This page's URL with some choices changed; the unit stays out when it is the
@@ -83,7 +84,7 @@ class _Choice:
         params.update(changes)
         if params["unit"] == self.preferred_unit or "analyte" in changes:
             del params["unit"]
-        return f"{reverse('dashboard:trends')}?{urlencode(params)}"
+        return f"{self.path}?{urlencode(params)}"
 
 
 def _choice(request, analytes: list[str]) -> _Choice:
@@ -94,7 +95,8 @@ def _choice(request, analytes: list[str]) -> _Choice:
     unit = form.value("unit", preferred)
     if unit not in summaries.unit_options(analyte):
         unit = preferred
-    return _Choice(analyte, form.value("range", DEFAULT_RANGE), unit, preferred)
+    path = reverse("dashboard:trends")
+    return _Choice(analyte, form.value("range", DEFAULT_RANGE), unit, preferred, path)
 
 
 def _links(choice: _Choice, analytes: list[str]) -> dict:
