@@ -246,6 +246,30 @@ def test_trends_responses_vary_on_hx_request(client_logged_in, headers):
     assert "HX-Request" in response["Vary"]
 
 
+@pytest.mark.parametrize(
+    ("panels", "query", "shown"),
+    [
+        (0, "", "trends-empty"),
+        (2, "?range=6m", "trends-range-empty"),  # both draws are older than six months
+        (2, "?analyte=vitd_25oh&unit=nmol/L", "trend-chart"),
+    ],
+    ids=["no-results", "empty-range", "chart"],
+)
+def test_every_fragment_is_a_fragment_and_every_page_a_page(client, user, panels, query, shown):
+    if panels:
+        make_history(user, panels=panels, first_on=today() - dt.timedelta(days=400))
+    client.force_login(user)
+    fragment = client.get(TRENDS + query, **HX)
+    page = client.get(TRENDS + query)
+    assert fragment.status_code == page.status_code == 200
+    fragment_html, page_html = fragment.content.decode(), page.content.decode()
+    assert f'data-testid="{shown}"' in fragment_html and f'data-testid="{shown}"' in page_html
+    assert fragment_html.lstrip().startswith('<section id="trend-chart"')
+    assert "<html" not in fragment_html and "<body" not in fragment_html
+    assert "<html" in page_html
+    assert "HX-Request" in fragment["Vary"] and "HX-Request" in page["Vary"]
+
+
 def test_history_restore_gets_the_full_page(client, user):
     make_history(user, panels=2)
     client.force_login(user)
