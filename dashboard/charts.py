@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from plotly.subplots import make_subplots
 
 from labs.analytes import ANALYTES, status
+from labs.display import display_decimals
 from labs.units import from_canonical, normalize_unit, significant
 
 from .selectors import Change, Point
@@ -92,18 +93,8 @@ STOP_THRESHOLDS: dict[str, tuple[Threshold, ...]] = {
     ),
 }
 
+
 # Molar units are read with fewer or more decimals than the canonical mass units.
-_UNIT_DECIMALS = {"nmol/L": 0, "pmol/L": 0, "mmol/L": 2, "µmol/L": 0, "g/L": 0}
-
-
-def display_decimals(analyte: str, unit: str) -> int:
-    """How many decimals a value of this analyte is shown with in this unit."""
-    entry = ANALYTES[analyte]
-    if unit == entry.canonical_unit:
-        return entry.decimals
-    return _UNIT_DECIMALS.get(unit, entry.decimals)
-
-
 def base_layout(*, height: int, compact: bool = False) -> dict[str, Any]:
     """The layout every chart shares: system font, small margins, no plotly template.
 

@@ -19,10 +19,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from labs.analytes import ANALYTES, status
+from labs.display import display_decimals, display_unit, format_value
 from labs.units import from_canonical
 from protocols.models import NUTRIENT_CHOICES
 
-from .charts import PHASE_LABELS, converter, display_decimals
+from .charts import PHASE_LABELS, converter
 from .selectors import Latest, Point
 
 STATUS_LABELS = {
@@ -45,20 +46,9 @@ ALERT_ORDER = ("stop", "urgent", "warning", "info")
 _NUTRIENTS = dict(NUTRIENT_CHOICES)
 
 
-def display_unit(user, analyte: str) -> str:
-    """The unit this person reads the analyte in (their setting, else the canonical unit)."""
-    return user.preferred_unit(analyte) or ANALYTES[analyte].canonical_unit
-
-
 def unit_options(analyte: str) -> tuple[str, ...]:
     """The units the trends page offers for an analyte (empty: no toggle)."""
     return SWITCHABLE_UNITS.get(analyte, ())
-
-
-def format_value(analyte: str, canonical_value: float, unit: str) -> str:
-    """A value converted to `unit` with the decimals people read it with ("42.1", "105")."""
-    decimals = display_decimals(analyte, unit)
-    return f"{from_canonical(analyte, canonical_value, unit):,.{decimals}f}"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from django import template
 
 from labs.analytes import ANALYTES, status
+from labs.display import display_unit, format_for, format_value, range_for
 from protocols.models import NUTRIENT_CHOICES
 
 register = template.Library()
@@ -35,14 +36,29 @@ def plain(number) -> str:
 
 
 @register.filter
-def plain_round(value, code: str) -> str:
-    """A canonical value at its analyte's display precision, without trailing zeros."""
-    analyte = ANALYTES.get(code)
-    if value is None or analyte is None:
-        return ""
-    return f"{round(float(value), analyte.decimals):.10g}"
-
-
-@register.filter
 def nutrient_label(code: str) -> str:
     return str(dict(NUTRIENT_CHOICES).get(code, code))
+
+
+@register.simple_tag
+def value_for(user, analyte: str, canonical_value) -> str:
+    """A stored canonical value in the person's preferred unit, with the unit."""
+    return format_for(user, analyte, canonical_value)
+
+
+@register.simple_tag
+def range_of(user, analyte: str, which: str = "target") -> str:
+    """The analyte's target (or "reference") range in the person's preferred unit, or ""."""
+    bounds = getattr(ANALYTES[analyte], which)
+    return range_for(user, analyte, bounds) if bounds else ""
+
+
+@register.simple_tag
+def unit_for(user, analyte: str) -> str:
+    return display_unit(user, analyte)
+
+
+@register.simple_tag
+def number_for(user, analyte: str, canonical_value) -> str:
+    """The number alone, in the person's preferred unit (for tables whose header names it)."""
+    return format_value(analyte, canonical_value, display_unit(user, analyte))
