@@ -101,3 +101,12 @@ def test_favicon_ico_points_at_our_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("favicon.svg")
+
+
+def test_the_persons_time_zone_does_not_outlive_their_request(client_logged_in, user):
+    from django.utils import timezone
+
+    user.time_zone = "Pacific/Auckland"
+    user.save()
+    client_logged_in.get("/dashboard/")
+    assert timezone.get_current_timezone_name() == "UTC"
