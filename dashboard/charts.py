@@ -434,7 +434,7 @@ def marker_figure_dict(
     events before `start` are left out so they do not stretch the axis.
     """
     decimals = display_decimals(analyte, unit)
-    with_burden = bool(burden)
+    with_burden = any(total for _on, total in burden)  # all-zero check-ins: no empty panel
     data = [_marker_trace(series, analyte=analyte, unit=unit, decimals=decimals)]
     if with_burden:
         data.append(_burden_trace(burden))

@@ -148,7 +148,7 @@ def _trends_context(request) -> dict:
         "points": len(series),
         "table_body": summaries.series_table(series, analyte=analyte, unit=unit),
         "fig_json": None,
-        "quick_form": QuickResultForm.blank(user=user, analyte=analyte, today=today),
+        "quick_form": QuickResultForm.blank(user=user, analyte=analyte, today=today, unit=unit),
         **_links(choice, analytes),
     }
     if series:

@@ -34,11 +34,12 @@ class QuickResultForm(ResultRowForm):
         self.panel: Panel | None = None  # the panel of that date the result goes into
 
     @classmethod
-    def blank(cls, *, user, analyte: str, today: date) -> QuickResultForm:
-        """An unbound form for the analyte, in the person's preferred unit, dated today."""
+    def blank(cls, *, user, analyte: str, today: date, unit: str | None = None) -> QuickResultForm:
+        """An unbound form for the analyte, dated today, in `unit` (the unit the chart shows)
+        or else the person's preferred unit."""
         units = units_for(analyte)
         preferred = user.preferred_unit(analyte)
-        unit = preferred if preferred in units else units[0]
+        unit = unit if unit in units else preferred if preferred in units else units[0]
         initial = {"analyte": analyte, "unit": unit, "drawn_on": today}
         return cls(initial=initial, user=user, today=today)
 

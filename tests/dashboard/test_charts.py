@@ -177,8 +177,9 @@ def test_symptom_burden_is_a_second_panel_on_the_same_time_axis():
     assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]
 
 
-def test_without_burden_there_is_one_panel():
-    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL")
+@pytest.mark.parametrize("burden", [(), [(D(2025, 2, 1), 0), (D(2025, 3, 1), 0)]])
+def test_without_burden_there_is_one_panel(burden):
+    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL", burden=burden)
     assert len(fig.data) == 1 and "yaxis2" not in fig.to_plotly_json()["layout"]
 
 

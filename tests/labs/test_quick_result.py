@@ -168,7 +168,14 @@ def test_get_is_not_allowed(client_logged_in):
 def test_the_trends_page_offers_the_form_for_the_marker_shown(client_logged_in, user):
     panel_with(user, DAY, ("mg_rbc", 4.1, "mg/dL"))
     html = client_logged_in.get("/trends/?analyte=mg_rbc").content.decode()
-    assert 'id="quick-add-mg_rbc"' in html
+    assert 'id="quick-add-mg_rbc-mgdl"' in html
     assert 'name="analyte" value="mg_rbc"' in html
     assert f'hx-post="{URL}"' in html
     assert 'name="next" value="/trends/?analyte=mg_rbc&amp;range=all"' in html
+
+
+def test_the_trends_form_follows_the_unit_the_chart_shows(client_logged_in, user):
+    panel_with(user, DAY, ("mg_rbc", 4.1, "mg/dL"))
+    html = client_logged_in.get("/trends/?analyte=mg_rbc&unit=mmol/L").content.decode()
+    assert 'id="quick-add-mg_rbc-mmoll"' in html  # a new form (not the preserved one) per unit
+    assert '<option value="mmol/L" selected>' in html
