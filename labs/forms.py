@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from labs.analytes import ANALYTES, Analyte, status
-from labs.importers import _implausible
+from labs.importers import _implausible, is_ambiguous_comma
 from labs.models import LIFE_EVENT_CHOICES
 from labs.symptoms import SEVERITY_LABELS, SYMPTOMS
 from labs.units import to_canonical, units_for
@@ -46,6 +46,16 @@ def check_not_future(value: date, today: date) -> date:
 
 def parse_number(text: str) -> float:
     """A positive finite number; a single decimal comma ("12,5") is accepted."""
+    if is_ambiguous_comma(text):
+        raise forms.ValidationError(
+            _("“%(value)s” could be read two ways: type %(whole)s or %(decimal)s."),
+            code="ambiguous",
+            params={
+                "value": text.strip(),
+                "whole": text.strip().replace(",", ""),
+                "decimal": text.strip().replace(",", "."),
+            },
+        )
     cleaned = text.strip().replace(",", ".", 1) if text.count(",") == 1 else text.strip()
     try:
         number = float(cleaned)
@@ -276,7 +286,7 @@ def rows_from_results(results) -> list[ResultRow]:
     rows = []
     for result in results:
         key = new_row_key()
-        initial = {"analyte": result.analyte, "value": f"{result.value:g}", "unit": result.unit}
+        initial = {"analyte": result.analyte, "value": f"{result.value:.10g}", "unit": result.unit}
         rows.append(ResultRow(key, ResultRowForm(initial=initial, auto_id=f"id_%s_{key}")))
     return rows
 

@@ -72,7 +72,7 @@ CSV_TEMPLATE = (
     "2024-03-01,vitd_25oh,32.5,ng/mL,Example Lab,fasting\r\n"
     "2024-03-01,RBC Magnesium,4.8,mg/dL,Example Lab,\r\n"
 )
-LAB_MAX_LENGTH = 200
+LAB_MAX_LENGTH = 120  # Panel.lab holds 120 characters
 NOTES_MAX_LENGTH = 2000
 FHIR_MAX_BYTES = 5_000_000
 EARLIEST_DATE = date(1900, 1, 1)
@@ -243,10 +243,24 @@ def _parse_analyte(text: str) -> Analyte:
     return analyte
 
 
+# "1,050" is a thousands separator to some and a decimal comma to others: 1050 or 1.05.
+_AMBIGUOUS_COMMA = re.compile(r"[1-9]\d{0,2},\d{3}")
+
+
+def is_ambiguous_comma(text: str) -> bool:
+    """True for values like "1,050" that read as 1050 or 1.05 depending on the reader."""
+    return bool(_AMBIGUOUS_COMMA.fullmatch(text.strip()))
+
+
 def _parse_value(text: str, decimal_comma: bool) -> float:
     text = text.strip()
     if not text:
         raise _Invalid("value is missing")
+    if decimal_comma and is_ambiguous_comma(text):
+        raise _Invalid(
+            f'value "{text}" is ambiguous: write {text.replace(",", "")} or '
+            f"{text.replace(',', '.')}"
+        )
     number = text.replace(",", ".", 1) if decimal_comma and text.count(",") == 1 else text
     if not _NUMBER_RE.fullmatch(number):
         raise _Invalid(f'value "{text}" is not a number')
@@ -405,6 +419,8 @@ def _load_bundle(data: bytes, max_bytes: int) -> Bundle:
         return Bundle.model_validate(document)
     except ValidationError as exc:
         raise _FileError(f"The Bundle is not valid FHIR R4: {_first_problem(exc)}") from None
+    except RecursionError:
+        raise _FileError("The Bundle is nested too deeply to be a lab report.") from None
 
 
 def _first_problem(exc: ValidationError) -> str:

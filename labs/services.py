@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from labs.analytes import ANALYTES
@@ -240,6 +241,9 @@ def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
     else into a new panel, so a panel never gets two results of one analyte.
     """
     with transaction.atomic():
+        # One import per person at a time: a double-clicked confirm waits here, then finds
+        # every row already stored instead of storing them twice.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
         duplicates, existing = _split_duplicates(user, rows)
         fresh = [row for row in rows if row.line not in duplicates]
         slots = _panels_by_date(user, {row.drawn_on for row in fresh}, existing)

@@ -228,7 +228,7 @@ def test_the_row_limit_is_stated():
             id="too-many-values",
         ),
         pytest.param(
-            "2024-03-01,PTH,40,pg/mL," + "x" * 201, "lab is longer than 200 characters", id="lab"
+            "2024-03-01,PTH,40,pg/mL," + "x" * 121, "lab is longer than 120 characters", id="lab"
         ),
     ],
 )
