@@ -102,3 +102,15 @@ def test_two_confirms_at_once_store_the_file_once(user):
     for thread in threads:
         thread.join()
     assert Result.objects.filter(user=user).count() == len(rows)
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, user, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MAX_UPLOAD_BYTES = 1024
+    client.force_login(user)
+    big = SimpleUploadedFile("results.csv", b"date,analyte,value,unit\n" + b"x" * 4096)
+    response = client.post(reverse("labs:import"), {"file": big})
+    assert response.status_code == 400
+    assert b"Nothing was saved" in response.content
+    assert not Result.objects.exists()
