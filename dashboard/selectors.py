@@ -180,7 +180,10 @@ def next_retest(*, user, plan: Plan | None, reminder: Any = _UNREAD) -> dt.date 
         return reminder.due_on
     if plan is None:
         return None
-    return plan.retest_due_on or _iso_date((plan.data.get("retest") or {}).get("due_on"))
+    retest = plan.data.get("retest") or {}
+    if retest.get("overdue_since"):  # the date it was due, so the dashboard says "overdue"
+        return _iso_date(retest["overdue_since"])
+    return plan.retest_due_on or _iso_date(retest.get("due_on"))
 
 
 def _iso_date(value: Any) -> dt.date | None:

@@ -193,6 +193,7 @@ class Retest:
     reason: str
     rule: str
     overdue: bool = False
+    overdue_since: date | None = None  # the date it was due, when that has passed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -202,6 +203,7 @@ class Retest:
             "reason": self.reason,
             "rule": self.rule,
             "overdue": self.overdue,
+            "overdue_since": self.overdue_since.isoformat() if self.overdue_since else None,
         }
 
 
@@ -1021,12 +1023,15 @@ def _retest(
         due, latest = min(due, soon), soon
         reason += "; brought forward by worsening symptoms"
         rule_id = ctx.rules.retests["retest.symptoms_worsening"].id
-    overdue = due <= ctx.as_of
-    if overdue:
+    overdue_since = due if due <= ctx.as_of else None
+    if overdue_since:
+        # due_on stays in the future (retest as soon as possible); the original date is kept
+        # so reminders and the dashboard can say since when it is overdue.
         reason += f"; overdue since {due.isoformat()}"
         due = ctx.as_of + timedelta(days=1)
         latest = max(latest, due)
-    return Retest(due, latest, _retest_tests(ctx, lines, alerts), reason, rule_id, overdue)
+    tests = _retest_tests(ctx, lines, alerts)
+    return Retest(due, latest, tests, reason, rule_id, bool(overdue_since), overdue_since)
 
 
 def _expected(

@@ -47,6 +47,7 @@ FOLLOWUP_AFTER_DAYS = 7
 LATEST_SENSIBLE_HOUR = 21  # a reminder that is already late waits for the morning after this
 LINK_MAX_AGE = timedelta(days=30)
 SNOOZE_WEEKS = (1, 2)
+MAX_SEND_ATTEMPTS = 12  # task retries plus sweeps: after this, a message that cannot go out stops
 DUE_FIRST_STATES = (State.SCHEDULED, State.SNOOZED)
 
 
@@ -146,6 +147,10 @@ def _retest_of(plan: Plan) -> tuple[date | None, list[str], str]:
     due_on = plan.retest_due_on
     if due_on is None and retest.get("due_on"):
         due_on = date.fromisoformat(retest["due_on"])
+    if retest.get("overdue_since"):
+        # An overdue retest keeps its original date: a plan recomputed tomorrow must not
+        # look like a new retest (and re-send), and the email can say it is overdue.
+        due_on = date.fromisoformat(retest["overdue_since"])
     return due_on, list(retest.get("tests") or []), str(retest.get("reason") or "")[:300]
 
 
@@ -244,11 +249,12 @@ def _answering_panel(reminder: Reminder):
 
     set_by = reminder.plan.created_at if reminder.plan_id else reminder.created_at
     since = reminder.created_at.astimezone(user_zone(reminder.user)).date()
-    return (
-        Panel.objects.filter(user_id=reminder.user_id, drawn_on__gte=since, created_at__gt=set_by)
-        .order_by("-created_at")
-        .first()
+    panels = Panel.objects.filter(
+        user_id=reminder.user_id, drawn_on__gte=since, created_at__gt=set_by
     )
+    if reminder.tests:  # a panel of other tests does not answer this retest
+        panels = panels.filter(results__analyte__in=reminder.tests).distinct()
+    return panels.order_by("-created_at").first()
 
 
 @transaction.atomic
@@ -333,10 +339,16 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str:
     try:
         reminder_email(reminder=reminder, followup=step.followup, now=now).send()
     except Exception:
-        # Hand the row back (only if still ours) so the retry, or the next sweep, claims it.
+        # Hand the row back (only if still ours) so the retry, or the next sweep, claims it;
+        # after MAX_SEND_ATTEMPTS give up, so a message that can never be sent stops looping.
+        gave_up = reminder.attempts >= MAX_SEND_ATTEMPTS
         Reminder.objects.filter(pk=reminder_id, state=step.sending).update(
-            state=step.back_to, updated_at=timezone.now()
+            state=State.CANCELLED if gave_up else step.back_to, updated_at=timezone.now()
         )
+        if gave_up:
+            logger.exception(
+                "Reminder %s cancelled after %s attempts", reminder_id, MAX_SEND_ATTEMPTS
+            )
         raise
     return _mark_sent(reminder=reminder, step=step, now=now)
 

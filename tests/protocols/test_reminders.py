@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from labs.models import Panel
+from labs.models import Panel, Result
 from labs.signals import data_changed
 from protocols.models import Plan, Reminder
 from protocols.reminders import (
@@ -228,8 +228,23 @@ def test_turning_reminders_off_cancels_and_on_reschedules_from_the_latest_plan(u
 # --- closing on new results ---------------------------------------------------------------
 
 
-def _panel(user, drawn_on):
-    return Panel.objects.create(user=user, drawn_on=drawn_on)
+def _panel(user, drawn_on, analyte="vitd_25oh"):
+    """A panel holding one of the tests the reminder asks for (by default)."""
+    panel = Panel.objects.create(user=user, drawn_on=drawn_on)
+    Result.objects.create(
+        panel=panel, user=user, drawn_on=drawn_on, analyte=analyte,
+        value=40, unit="ng/mL", canonical_value=40,
+    )  # fmt: skip
+    return panel
+
+
+@pytestmark_db
+def test_a_panel_without_the_requested_tests_leaves_the_reminder_open(user):
+    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    _panel(user, timezone.localdate(), analyte="ca_total")
+    data_changed.send(sender=Panel, user=user, kind="results")
+    reminder.refresh_from_db()
+    assert reminder.state == State.SCHEDULED
 
 
 @pytestmark_db
@@ -530,3 +545,28 @@ def test_a_broker_outage_unmarks_the_swept_rows(user, django_capture_on_commit_c
     reminder.refresh_from_db()
     assert reminder.enqueued_at is None
     assert reminders_sweep() == 1  # the next sweep catches up
+
+
+class _BrokenBackend:
+    """An email backend whose every send fails with a non-SMTP error (e.g. a bad template)."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ValueError("cannot render")
+
+
+@pytestmark_db
+def test_a_message_that_can_never_be_sent_stops_after_the_last_attempt(user, settings):
+    from protocols.reminders import MAX_SEND_ATTEMPTS
+
+    settings.EMAIL_BACKEND = f"{__name__}._BrokenBackend"
+    reminder = make_due_reminder(user)
+    for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
+        with pytest.raises(ValueError):
+            reminder_send(reminder_id=reminder.pk)
+        reminder.refresh_from_db()
+        expected = State.CANCELLED if attempt == MAX_SEND_ATTEMPTS else State.SCHEDULED
+        assert (reminder.attempts, reminder.state) == (attempt, expected)
+    assert reminder_send(reminder_id=reminder.pk) == "skipped"
