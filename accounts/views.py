@@ -1,20 +1,24 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from protocols.reminders import next_reminder, reminder_sync_preferences
 
 from .forms import DeleteAccountForm, PreferencesForm
+from .models import User
 
 
 @login_required
 def preferences(request):
-    form = PreferencesForm(request.POST or None, instance=request.user)
+    # A copy: an invalid form must not leave unsaved values on request.user for this page.
+    form = PreferencesForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
-        form.save()
-        reminder_sync_preferences(user=request.user)  # on/off, lead days, time zone
+        with transaction.atomic():
+            user = form.save()
+            reminder_sync_preferences(user=user)  # on/off, lead days, time zone
         messages.success(request, _("Settings saved."))
         return redirect("accounts:preferences")
     context = {"form": form, "next_reminder": next_reminder(request.user)}
