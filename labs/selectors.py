@@ -62,13 +62,20 @@ def latest_values(*, user) -> list[LatestValue]:
 
 
 def symptom_history(*, user, limit_days: int | None = None) -> OrderedDict[date, list]:
-    """Symptom scores grouped by day, newest day first (one query)."""
+    """Symptom scores grouped by day, newest day first (two queries with a limit, else one).
+
+    With a limit, only the rows of the newest `limit_days` check-in days are read, so years
+    of daily check-ins do not load for a page that shows two months.
+    """
     entries = SymptomEntry.objects.filter(user=user).order_by("-recorded_on", "symptom")
+    if limit_days is not None:
+        day_list = entries.order_by("-recorded_on").values_list("recorded_on", flat=True)
+        oldest = list(day_list.distinct()[limit_days - 1 : limit_days])
+        if oldest:
+            entries = entries.filter(recorded_on__gte=oldest[0])
     days: OrderedDict[date, list[SymptomEntry]] = OrderedDict()
     for entry in entries:
         days.setdefault(entry.recorded_on, []).append(entry)
-    if limit_days is not None:
-        return OrderedDict(list(days.items())[:limit_days])
     return days
 
 

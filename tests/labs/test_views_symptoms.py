@@ -76,7 +76,7 @@ def test_the_symptom_page_takes_constant_queries(client_logged_in, user, django_
     day = timezone.localdate()
     for n in range(40):
         SymptomEntryFactory(user=user, recorded_on=day - dt.timedelta(days=n), symptom="fatigue")
-    with django_assert_num_queries(4):  # session, user, today's scores, history
+    with django_assert_num_queries(5):  # session, user, today's scores, oldest shown day, history
         client_logged_in.get(reverse("labs:symptom-list"))
 
 
@@ -106,3 +106,14 @@ def test_a_life_event_in_the_future_is_refused(client_logged_in):
     )
     assert response.status_code == 200
     assert not LifeEvent.objects.exists()
+
+
+def test_the_history_reads_only_the_days_it_shows(user):
+    from labs.selectors import symptom_history
+
+    day = timezone.localdate()
+    for n in range(70):
+        SymptomEntryFactory(user=user, recorded_on=day - dt.timedelta(days=n), symptom="fatigue")
+    days = symptom_history(user=user, limit_days=60)
+    assert len(days) == 60 and min(days) == day - dt.timedelta(days=59)
+    assert len(symptom_history(user=user)) == 70
