@@ -11,12 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Sum
 from django.utils import timezone
 
 from labs.analytes import ANALYTES
 from labs.models import Result, SymptomEntry
+from labs.selectors import newest_results
 from protocols.models import NUTRIENT_CHOICES, Plan, SupplementIntake
 
 try:  # the reminders engineer ships protocols.reminders separately
@@ -95,18 +95,8 @@ def latest_results(*, user) -> list[Latest]:
     One query: a window function numbers each analyte's results newest first and only
     the first two of each are read, so 5 or 500 panels cost the same.
     """
-    ranked = (
-        Result.objects.filter(user=user)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("analyte")],
-                order_by=[F("drawn_on").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank__lte=2)
-        .order_by("analyte", "rank")
-        .values_list("analyte", "rank", "drawn_on", "canonical_value", "panel__lab")
+    ranked = newest_results(user=user, per_analyte=2).values_list(
+        "analyte", "rank", "drawn_on", "canonical_value", "panel__lab"
     )
     pairs: dict[str, list[Point]] = {}
     for analyte, _rank, drawn_on, value, lab in ranked:

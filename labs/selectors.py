@@ -6,7 +6,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from labs.analytes import ANALYTES, Analyte, status
 from labs.exporters import ExportRow
@@ -49,11 +50,24 @@ def results_for_export(*, user) -> list[ExportRow]:
     return [ExportRow(*row) for row in rows]
 
 
+def newest_results(*, user, per_analyte: int = 2, as_of: date | None = None) -> QuerySet[Result]:
+    """Each analyte's newest `per_analyte` results (drawn on or before `as_of`), by analyte,
+    newest first, as one query: a window function ranks each analyte's results, so 5 or 500
+    panels cost the same. Two results of one date: the later-entered one is newer.
+    """
+    rows = Result.objects.filter(user=user)
+    if as_of is not None:
+        rows = rows.filter(drawn_on__lte=as_of)
+    newest_first = [F("drawn_on").desc(), F("id").desc()]
+    ranked = rows.annotate(
+        rank=Window(RowNumber(), partition_by=[F("analyte")], order_by=newest_first)
+    )
+    return ranked.filter(rank__lte=per_analyte).order_by("analyte", "rank")
+
+
 def latest_values(*, user) -> list[LatestValue]:
     """The newest result of each analyte the person has, in catalog order (one query)."""
-    newest: dict[str, Result] = {}
-    for result in Result.objects.filter(user=user).order_by("-drawn_on", "-id"):
-        newest.setdefault(result.analyte, result)
+    newest = {result.analyte: result for result in newest_results(user=user, per_analyte=1)}
     return [
         LatestValue(analyte, newest[code], status(analyte, newest[code].canonical_value))
         for code, analyte in ANALYTES.items()

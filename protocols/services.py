@@ -23,7 +23,8 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from labs.analytes import ANALYTES
-from labs.models import LifeEvent, Result, SymptomEntry
+from labs.models import LifeEvent, SymptomEntry
+from labs.selectors import newest_results
 from protocols.engine import Intake, Measurement, Snapshot, compute_plan
 from protocols.engine import Plan as EnginePlan
 from protocols.models import HealthProfile, Plan, SupplementIntake
@@ -58,25 +59,21 @@ def is_minor(birth_year: int | None, as_of: date) -> bool:
 
 
 def _result_series(user, as_of: date) -> dict[str, list[Measurement]]:
-    """Latest and previous draw per analyte, one query whatever the history length."""
-    rows = (
-        Result.objects.filter(user=user, drawn_on__lte=as_of)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("analyte")],
-                order_by=[F("drawn_on").desc(), F("panel_id").desc()],
-            )
-        )
-        .filter(rank__lte=2)
-        .values_list("analyte", "canonical_value", "drawn_on")
+    """Latest and previous draw per analyte, one query whatever the history length.
+
+    Of two results of one date only the later-entered one counts (as on every page); three
+    are read so that a previous, earlier draw is still found behind such a pair.
+    """
+    rows = newest_results(user=user, per_analyte=3, as_of=as_of).values_list(
+        "analyte", "canonical_value", "drawn_on"
     )
     series: dict[str, list[Measurement]] = defaultdict(list)
-    for code, value, drawn_on in rows:
+    for code, value, drawn_on in rows:  # newest first
         analyte = ANALYTES.get(code)
-        if analyte is not None:
-            series[code].append(Measurement(value, analyte.canonical_unit, drawn_on))
-    return {code: sorted(items, key=lambda m: m.drawn_on) for code, items in series.items()}
+        seen = series[code]
+        if analyte is not None and len(seen) < 2 and all(m.drawn_on != drawn_on for m in seen):
+            seen.append(Measurement(value, analyte.canonical_unit, drawn_on))
+    return {code: items[::-1] for code, items in series.items() if items}
 
 
 def _symptom_windows(user, as_of: date) -> tuple[dict[str, int], dict[str, int]]:
