@@ -69,6 +69,18 @@ def results_csv(rows: Iterable[ExportRow]) -> str:
     return buffer.getvalue()
 
 
+def symptoms_csv(entries: Iterable) -> str:
+    """Symptom scores as CSV (date, symptom code, severity 0–3, note)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["date", "symptom", "severity", "note"])
+    for entry in entries:
+        writer.writerow(
+            [entry.recorded_on.isoformat(), entry.symptom, entry.severity, _cell(entry.note)]
+        )
+    return buffer.getvalue()
+
+
 def result_uuid(result_id: int | str) -> str:
     """A stable urn:uuid for a result, used as fullUrl and identifier."""
     return f"urn:uuid:{uuid.uuid5(RESULT_NAMESPACE, str(result_id))}"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
 import uuid
 import zlib
@@ -393,28 +391,14 @@ def _stamp() -> str:
 def export_csv(request: HttpRequest) -> HttpResponse:
     """Results as an importable CSV; ?data=symptoms gives the symptom scores instead."""
     if request.GET.get("data") == "symptoms":
-        content = _symptoms_csv(request.user)
+        content = exporters.symptoms_csv(
+            entry for day in selectors.symptom_history(user=request.user).values() for entry in day
+        )
         return _download(content, f"cofactor-symptoms-{_stamp()}.csv", "text/csv")
     if request.GET.get("data", "results") != "results":
         return HttpResponseBadRequest(_("Unknown export."))
     content = exporters.results_csv(selectors.results_for_export(user=request.user))
     return _download(content, f"cofactor-results-{_stamp()}.csv", "text/csv")
-
-
-def _csv_cell(text: str) -> str:
-    """Keep spreadsheets from running a note as a formula (as the results export does)."""
-    return f"'{text}" if text.startswith(importers.FORMULA_START) else text
-
-
-def _symptoms_csv(user) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["date", "symptom", "severity", "note"])
-    for day in selectors.symptom_history(user=user).values():
-        for entry in day:
-            writer.writerow([entry.recorded_on.isoformat(), entry.symptom, entry.severity,
-                             _csv_cell(entry.note)])  # fmt: skip
-    return buffer.getvalue()
 
 
 @login_required

@@ -529,3 +529,15 @@ def test_an_empty_export_is_still_valid():
 
 def test_row_error_is_a_plain_value():
     assert RowError(3, "x") == RowError(3, "x")
+
+
+def test_the_symptoms_csv_keeps_spreadsheets_from_running_a_note():
+    from types import SimpleNamespace
+
+    from labs.exporters import symptoms_csv
+
+    entry = SimpleNamespace(
+        recorded_on=date(2024, 3, 1), symptom="fatigue", severity=2, note="=HYPERLINK(1)"
+    )
+    lines = symptoms_csv([entry]).splitlines()
+    assert lines == ["date,symptom,severity,note", "2024-03-01,fatigue,2,'=HYPERLINK(1)"]
