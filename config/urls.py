@@ -4,7 +4,6 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-
 # The admin's own login form knows neither two-factor nor allauth's rate limits: send it
 # through allauth's login (https://docs.allauth.org/en/latest/common/admin.html).
 admin.site.login = secure_admin_login(admin.site.login)
