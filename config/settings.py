@@ -154,6 +154,10 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE", 14 * 24 * 3600)
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Failed sign-ins: 10 a minute from one client, 5 per email in 15 minutes; the lock lifts
+# by itself and the login page says when (accounts.adapter).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key"}
 # Optional two-factor: an authenticator app (TOTP) plus single-use recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Cofactor"
@@ -209,6 +213,9 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Rate limits key on the client's address: behind N proxies of ours it is the N-th address
+# from the right of X-Forwarded-For (0: REMOTE_ADDR, the header is ignored as forgeable).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
