@@ -1,275 +1,43 @@
-"""The supplement protocol as data.
-
-Every number the engine uses lives here, in a frozen dataclass with a stable id and the
-source it came from (seed article section, or the reference in CLINICAL.md). Where the
-seeds disagree with each other or with the evidence, the ``note`` next to the rule says
-what was chosen and why. ``protocols.engine`` holds the logic and imports nothing else.
-
-Seed = ``seeds/002_fdb06a6d08cd767e.txt`` (Mito Health, "Magnesium with Vitamin D").
-"""
+"""The seed protocol (seed 002) as a rule set: tiers, doses, alerts, retests, forms."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
-from labs.symptoms import (  # noqa: F401 - re-exported for the engine
-    HYPERCALCEMIA,
-    LIFE_EVENTS,
-    MAGNESIUM_DEFICIENCY,
-    VITAMIN_D_DEFICIENCY,
+from labs.symptoms import MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY
+from protocols.rules.limits import UPPER_LIMITS
+from protocols.rules.sources import (
+    C_CHOICES,
+    C_LIMITS,
+    C_RANGES,
+    C_SAFETY,
+    P_SAFETY,
+    PRODUCT_42,
+    RULES_VERSION,
+    S_BASELINE,
+    S_DEPLETION,
+    S_DOSING,
+    S_EXPECTED,
+    S_FORMS,
+    S_HYPERCA,
+    S_MAINT,
+    S_MAINT_TEST,
+    S_NOT_IMPROVING,
+    S_ONLY_D,
+    S_ONLY_MG,
+    S_TIMING,
+    SEED,
 )
-from labs.symptoms import SYMPTOMS as _SYMPTOM_CATALOG
-
-RULES_VERSION = "2026.11.2"  # .2: worsening symptoms bring the retest forward
-
-SEED = "seed:002"
-S_DOSING = f"{SEED} §Dosing Ratios Based on Deficiency Status"
-S_ONLY_D = f"{SEED} §If Only Vitamin D Is Low"
-S_ONLY_MG = f"{SEED} §If Only Magnesium Is Low"
-S_MAINT = f"{SEED} §Phase 2: Maintenance"
-S_EXPECTED = f"{SEED} §Follow-Up Testing (Expected Improvements)"
-S_FORMS = f"{SEED} §Best Forms to Use"
-S_TIMING = f"{SEED} §Timing for Optimal Absorption"
-S_BASELINE = f"{SEED} §Baseline Testing"
-S_HYPERCA = f"{SEED} §Hypercalcemia Risk"
-S_MAINT_TEST = f"{SEED} §Maintenance Testing"
-S_NOT_IMPROVING = f"{SEED} §Follow-Up Testing (If not improving as expected)"
-S_DEPLETION = f"{SEED} §Magnesium Depletion Accelerates"
-C_LIMITS = "CLINICAL.md §3 (IOM 2011 / IOM 1997 / IOM 1998)"
-C_SAFETY = "CLINICAL.md §4"
-C_CHOICES = "CLINICAL.md §5"
-C_RANGES = "CLINICAL.md §2"
-P_SAFETY = "PRODUCT.md §4.3"
-PRODUCT_42 = "PRODUCT.md §4.2"
-
-Closed = Literal["low", "high", "both"]
-Status = Literal["low", "adequate", "high", "toxic", "info"]
-
-
-# --- catalogs the web layer shows --------------------------------------------------------
-
-# The symptom catalog and life events are labs data (PRODUCT.md §2), kept in one place.
-# code -> (label, pattern tags)
-SYMPTOMS: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    code: (symptom.label, tuple(sorted(symptom.patterns)))
-    for code, symptom in _SYMPTOM_CATALOG.items()
-}
-
-PROFILE_FLAGS: Mapping[str, str] = {
-    "pregnant": "Pregnant or breastfeeding",
-    "kidney_disease": "Kidney disease",
-    "anticoagulant": "Takes an anticoagulant (warfarin / vitamin K antagonist)",
-    "granulomatous_disease": "Sarcoidosis or other granulomatous disease",
-    "kidney_stones": "History of kidney stones",
-    "hypercalcemia_history": "History of hypercalcemia",
-    "mg_depleting_medication": "Takes a magnesium-depleting medication (PPI, diuretic)",
-    "under_18": "Under 18 years old",
-}
-
-GOALS: Mapping[str, str] = {
-    "bone": "Bone health",
-    "sleep": "Sleep",
-    "energy": "Energy",
-    "cognition": "Cognition",
-}
-
-
-# Flags under which the adult protocol does not apply as is (PRODUCT.md §4.3).
-NOT_APPLICABLE_FLAGS = (
-    "pregnant",
-    "under_18",
-    "granulomatous_disease",
-    "kidney_stones",
-    "hypercalcemia_history",
+from protocols.rules.types import (
+    AlertRule,
+    DoseRule,
+    FormRule,
+    RetestRule,
+    RuleSet,
+    Tier,
+    WorseningRule,
 )
-
-
-# --- rule dataclasses --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UpperLimit:
-    """Tolerable upper intake level of one supplemented nutrient (adults)."""
-
-    id: str
-    nutrient: str
-    label: str
-    unit: str
-    limit: float | None
-    source: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class DoseRule:
-    """A daily dose range of one nutrient, recommended by the rule ``id``."""
-
-    id: str
-    nutrient: str
-    daily_min: float
-    daily_max: float
-    unit: str
-    source: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Tier:
-    """One band of a marker's canonical value.
-
-    Deficiency bands close on the low side ([low, high)): PRODUCT.md §4.1 says a 25(OH)D
-    of exactly 20 ng/mL is "moderate" and exactly 30 is "mild". The target band is closed
-    on both ends and the excess bands on the high side ((low, high]), because the seed and
-    CLINICAL.md give the target as "40-60" inclusive and every excess limit as a strict
-    "above" ("> 100 ng/mL", "> 10.5 mg/dL").
-    """
-
-    id: str
-    marker: str
-    name: str
-    low: float | None
-    high: float | None
-    status: Status
-    source: str
-    closed: Closed = "low"
-    dose: DoseRule | None = None
-    expected: tuple[float, float] | None = None
-    note: str = ""
-
-    def contains(self, value: float) -> bool:
-        above_low = self.low is None or (
-            value >= self.low if self.closed in ("low", "both") else value > self.low
-        )
-        below_high = self.high is None or (
-            value < self.high if self.closed == "low" else value <= self.high
-        )
-        return above_low and below_high
-
-
-@dataclass(frozen=True)
-class AlertRule:
-    """An alert the engine can raise; ``stops`` lists nutrients it sets to zero."""
-
-    id: str
-    code: str
-    level: Literal["stop", "urgent", "warning", "info"]
-    source: str
-    stops: tuple[str, ...] = ()
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class RetestRule:
-    """When to retest after the latest draw: due after ``due``, at the latest ``latest``."""
-
-    id: str
-    due_days: int = 0
-    due_months: int = 0
-    latest_days: int = 0
-    latest_months: int = 0
-    source: str = ""
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class FormRule:
-    """Which supplement form to name, what to take it with, and its time slot."""
-
-    id: str
-    nutrient: str
-    form: str
-    take_with: str
-    time: Literal["morning", "evening", "bedtime"]
-    source: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class WorseningRule:
-    """When the deficiency symptoms count as clearly worse than at an earlier check-in.
-
-    Burden = the sum of the 0-3 severities of every symptom tagged with one of
-    ``patterns``. Worse means the burden rose by at least ``min_rise`` and at least one of
-    those symptoms is now at ``min_severity`` or above, compared with an earlier
-    check-in (a first check-in has nothing to be worse than).
-    """
-
-    id: str
-    patterns: tuple[str, ...]
-    min_rise: int
-    min_severity: int
-    source: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    """A complete protocol: the engine reads nothing but this."""
-
-    name: str
-    version: str
-    description: str
-    tiers: Mapping[str, tuple[Tier, ...]]
-    targets: Mapping[str, tuple[float | None, float | None]]
-    doses: Mapping[str, DoseRule]
-    upper_limits: Mapping[str, UpperLimit]
-    alerts: Mapping[str, AlertRule]
-    retests: Mapping[str, RetestRule]
-    forms: Mapping[str, FormRule]
-    mg_split_above: float
-    response_window_days: tuple[int, int]
-    life_event_cap_months: int
-    symptom_severity: int
-    symptom_worsening: WorseningRule
-
-
-# --- upper limits (shared by both sets) --------------------------------------------------
-
-UPPER_LIMITS: Mapping[str, UpperLimit] = {
-    u.nutrient: u
-    for u in (
-        UpperLimit("ul.vitamin_d3", "vitamin_d3", "Vitamin D3", "IU", 4000, C_LIMITS),
-        UpperLimit(
-            "ul.magnesium",
-            "magnesium",
-            "Magnesium (supplemental)",
-            "mg",
-            350,
-            C_LIMITS,
-            note="Supplements only; food excluded. EFSA sets 250 mg; we follow the IOM.",
-        ),
-        UpperLimit(
-            "ul.vitamin_k2_mk7", "vitamin_k2_mk7", "Vitamin K2 (MK-7)", "mcg", None, C_LIMITS
-        ),
-        UpperLimit(
-            "ul.vitamin_b6_p5p",
-            "vitamin_b6_p5p",
-            "Vitamin B6 (P5P)",
-            "mg",
-            100,
-            C_LIMITS,
-            note="IOM 1998 UL 100 mg guards against sensory neuropathy; EFSA 2023 sets 12 mg.",
-        ),
-        UpperLimit(
-            "ul.calcium",
-            "calcium",
-            "Calcium",
-            "mg",
-            None,
-            C_LIMITS,
-            note="The calcium UL applies to food plus supplements, which we do not know; "
-            "no supplement-only limit is checked.",
-        ),
-    )
-}
-
-# code -> (label, unit, upper limit or None), for forms and the CLI.
-NUTRIENTS: Mapping[str, tuple[str, str, float | None]] = {
-    code: (u.label, u.unit, u.limit) for code, u in UPPER_LIMITS.items()
-}
-
 
 # --- seed rule set -----------------------------------------------------------------------
 
@@ -720,102 +488,4 @@ SEED_RULES = RuleSet(
     life_event_cap_months=3,  # seed §Maintenance Testing: after major life changes
     symptom_severity=2,  # moderate or worse counts as a symptom worth a warning
     symptom_worsening=SYMPTOM_WORSENING,
-)
-
-
-# --- within-limits rule set --------------------------------------------------------------
-
-
-def _cap(dose: DoseRule | None) -> DoseRule | None:
-    """The same dose with both ends capped at the nutrient's upper limit."""
-    if dose is None:
-        return None
-    limit = UPPER_LIMITS[dose.nutrient].limit
-    if limit is None or dose.daily_max <= limit:
-        return dose
-    return replace(
-        dose,
-        daily_min=min(dose.daily_min, limit),
-        daily_max=limit,
-        source=f"{dose.source}; capped at the UL ({C_CHOICES})",
-    )
-
-
-def _within_limits_vitd_tiers() -> tuple[Tier, ...]:
-    """25(OH)D bands aiming at 30-50 ng/mL (CLINICAL.md §5).
-
-    The 30-35 and 35-40 bands of the seed fall inside this target, so they merge into
-    'optimal'. The capped 4,000 IU dose has no published 12-week expectation; the expected
-    range at retest is the set's own target band.
-    """
-    m, target = "vitd_25oh", (30.0, 50.0)
-    return tuple(
-        replace(t, dose=_cap(t.dose))
-        for t in (
-            Tier(
-                "d3.tier.severe",
-                m,
-                "severe",
-                None,
-                20,
-                "low",
-                C_CHOICES,
-                dose=SEED_RULES.tiers[m][0].dose,
-                expected=target,
-            ),
-            Tier(
-                "d3.tier.moderate",
-                m,
-                "moderate",
-                20,
-                30,
-                "low",
-                C_CHOICES,
-                dose=SEED_RULES.tiers[m][1].dose,
-                expected=target,
-            ),
-            Tier(
-                "d3.tier.optimal",
-                m,
-                "optimal",
-                30,
-                50,
-                "adequate",
-                C_CHOICES,
-                closed="both",
-                dose=D_MAINTENANCE,
-            ),
-            *_vitd_excess_tiers(50),
-        )
-    )
-
-
-def _within_limits() -> RuleSet:
-    tiers = {
-        marker: tuple(replace(t, dose=_cap(t.dose)) for t in bands)
-        for marker, bands in SEED_RULES.tiers.items()
-    }
-    tiers["vitd_25oh"] = _within_limits_vitd_tiers()
-    return replace(
-        SEED_RULES,
-        name="within-limits",
-        version=f"within-limits-{RULES_VERSION}",
-        description="Same structure, every dose capped at its upper limit; 25(OH)D 30-50.",
-        tiers=tiers,
-        targets={**SEED_TARGETS, "vitd_25oh": (30, 50)},
-        doses={id_: _cap(d) for id_, d in SEED_DOSES.items()},
-    )
-
-
-WITHIN_LIMITS_RULES = _within_limits()
-
-RULE_SETS: Mapping[str, RuleSet] = {
-    SEED_RULES.name: SEED_RULES,
-    WITHIN_LIMITS_RULES.name: WITHIN_LIMITS_RULES,
-}
-
-DISCLAIMER = (
-    "Educational information, not medical advice. Consult a clinician before starting, "
-    "changing or stopping a supplement. Retests are offered to check a supplement plan, "
-    "not as routine screening (Endocrine Society 2024)."
 )

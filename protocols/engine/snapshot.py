@@ -1,0 +1,158 @@
+"""What the engine reads: one person's snapshot, and the context built from it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from protocols.rules import NUTRIENTS, PROFILE_FLAGS, RULE_SETS, SYMPTOMS, RuleSet, Tier
+
+
+class UnknownRuleSet(ValueError):
+    """The snapshot names a rule set that does not exist."""
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measurement:
+    value: float  # in the canonical unit
+    unit: str  # canonical unit, e.g. "ng/mL", "mg/dL", "pg/mL", "g/dL", "mL/min/1.73m2"
+    drawn_on: date
+
+
+@dataclass(frozen=True)
+class Intake:  # a supplement currently taken, daily amount
+    nutrient: str  # "vitamin_d3" | "magnesium" | "vitamin_k2_mk7" | "vitamin_b6_p5p" | "calcium"
+    amount: float
+    unit: str  # "IU" | "mg" | "mcg"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    as_of: date
+    results: Mapping[str, Sequence[Measurement]] = field(default_factory=dict)
+    symptoms: Mapping[str, int] = field(default_factory=dict)  # code -> latest severity 0..3
+    taking: Sequence[Intake] = ()
+    flags: frozenset[str] = frozenset()
+    goal: str | None = None  # bone | sleep | energy | cognition (picks the magnesium form)
+    life_events: Sequence[tuple[str, date]] = ()  # (kind, date)
+    rules: str = "seed"
+    # code -> latest severity 0..3 in an earlier window (30-90 days before as_of): the
+    # baseline that tells whether the deficiency symptoms are getting worse.
+    previous_symptoms: Mapping[str, int] = field(default_factory=dict)
+
+
+# --- reading the snapshot ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    latest: Measurement
+    previous: Measurement | None
+    tier: Tier | None
+
+
+@dataclass(frozen=True)
+class Context:
+    snapshot: Snapshot
+    rules: RuleSet
+    readings: Mapping[str, Reading]
+    taken: Mapping[str, float]
+    symptoms: Mapping[str, int]
+    previous_symptoms: Mapping[str, int]
+    flags: frozenset[str]
+
+    @property
+    def as_of(self) -> date:
+        return self.snapshot.as_of
+
+    def takes(self, nutrient: str) -> float:
+        return self.taken.get(nutrient, 0.0)
+
+    def tier(self, marker: str) -> Tier | None:
+        reading = self.readings.get(marker)
+        return reading.tier if reading else None
+
+    def tier_name(self, marker: str) -> str | None:
+        tier = self.tier(marker)
+        return tier.name if tier else None
+
+
+def classify(rules: RuleSet, marker: str, value: float) -> Tier | None:
+    return next((t for t in rules.tiers.get(marker, ()) if t.contains(value)), None)
+
+
+def reading_of(
+    rules: RuleSet, marker: str, series: Sequence[Measurement], as_of: date
+) -> Reading | None:
+    """Latest and previous draw; future dates and non-numbers are ignored."""
+    usable = sorted(
+        (m for m in series if m.drawn_on <= as_of and math.isfinite(m.value)),
+        key=lambda m: (m.drawn_on, m.value),
+    )
+    if not usable:
+        return None
+    latest = usable[-1]
+    earlier = [m for m in usable if m.drawn_on < latest.drawn_on]
+    previous = earlier[-1] if earlier else None
+    return Reading(latest, previous, classify(rules, marker, latest.value))
+
+
+UNIT_NAMES = {"iu": "IU", "mg": "mg", "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg"}
+# (from, to) -> factor; vitamin D: 1 mcg = 40 IU (CLINICAL.md §1).
+UNIT_FACTORS = {
+    ("mcg", "IU"): 40.0,
+    ("mg", "IU"): 40_000.0,
+    ("mg", "mcg"): 1000.0,
+    ("mcg", "mg"): 0.001,
+}
+
+
+def in_unit(nutrient: str, amount: float, unit: str) -> float | None:
+    """A daily amount in the nutrient's own unit, or None when it cannot be converted."""
+    target = NUTRIENTS[nutrient][1]
+    source = UNIT_NAMES.get(unit.strip().lower())
+    if source == target:
+        return amount
+    factor = UNIT_FACTORS.get((source or "", target))
+    return amount * factor if factor is not None else None
+
+
+def taken_totals(taking: Sequence[Intake]) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for intake in taking:
+        if intake.nutrient not in NUTRIENTS or not math.isfinite(intake.amount):
+            continue
+        amount = in_unit(intake.nutrient, max(intake.amount, 0.0), intake.unit)
+        if amount is not None:
+            totals[intake.nutrient] = totals.get(intake.nutrient, 0.0) + amount
+    return {n: a for n, a in totals.items() if a > 0}
+
+
+def severities(scores: Mapping[str, int]) -> dict[str, int]:
+    """Known symptom codes with their severity clamped to 0..3."""
+    return {code: min(max(int(sev), 0), 3) for code, sev in scores.items() if code in SYMPTOMS}
+
+
+def build_context(snapshot: Snapshot) -> Context:
+    rules = RULE_SETS.get(snapshot.rules)
+    if rules is None:
+        raise UnknownRuleSet(f"unknown rule set {snapshot.rules!r}; known: {sorted(RULE_SETS)}")
+    readings: dict[str, Reading] = {}
+    for marker, series in snapshot.results.items():
+        reading = reading_of(rules, marker, series, snapshot.as_of)
+        if reading is not None:
+            readings[marker] = reading
+    return Context(
+        snapshot=snapshot,
+        rules=rules,
+        readings=readings,
+        taken=taken_totals(snapshot.taking),
+        symptoms=severities(snapshot.symptoms),
+        previous_symptoms=severities(snapshot.previous_symptoms),
+        flags=frozenset(f for f in snapshot.flags if f in PROFILE_FLAGS),
+    )

@@ -1,0 +1,28 @@
+"""Small text helpers shared by the alert, dose and retest wording."""
+
+from __future__ import annotations
+
+from protocols.engine.snapshot import Context
+from protocols.rules import NUTRIENTS
+
+# --- small text helpers --------------------------------------------------------------------
+
+
+def fmt(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def fmt_range(low: float, high: float, unit: str) -> str:
+    if low == high:
+        return f"{fmt(low)} {unit}"
+    return f"{fmt(low)}-{fmt(high)} {unit}"
+
+
+def nutrient_label(nutrient: str) -> str:
+    return NUTRIENTS[nutrient][0]
+
+
+def marker_text(ctx: Context, marker: str) -> str:
+    reading = ctx.readings[marker]
+    tier = reading.tier.name if reading.tier else "unrated"
+    return f"{marker} {fmt(reading.latest.value)} {reading.latest.unit} ({tier})"

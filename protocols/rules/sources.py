@@ -1,0 +1,23 @@
+"""Where each rule comes from: the seed sections and CLINICAL.md / PRODUCT.md sections cited."""
+
+RULES_VERSION = "2026.11.2"  # .2: worsening symptoms bring the retest forward
+
+SEED = "seed:002"
+S_DOSING = f"{SEED} §Dosing Ratios Based on Deficiency Status"
+S_ONLY_D = f"{SEED} §If Only Vitamin D Is Low"
+S_ONLY_MG = f"{SEED} §If Only Magnesium Is Low"
+S_MAINT = f"{SEED} §Phase 2: Maintenance"
+S_EXPECTED = f"{SEED} §Follow-Up Testing (Expected Improvements)"
+S_FORMS = f"{SEED} §Best Forms to Use"
+S_TIMING = f"{SEED} §Timing for Optimal Absorption"
+S_BASELINE = f"{SEED} §Baseline Testing"
+S_HYPERCA = f"{SEED} §Hypercalcemia Risk"
+S_MAINT_TEST = f"{SEED} §Maintenance Testing"
+S_NOT_IMPROVING = f"{SEED} §Follow-Up Testing (If not improving as expected)"
+S_DEPLETION = f"{SEED} §Magnesium Depletion Accelerates"
+C_LIMITS = "CLINICAL.md §3 (IOM 2011 / IOM 1997 / IOM 1998)"
+C_SAFETY = "CLINICAL.md §4"
+C_CHOICES = "CLINICAL.md §5"
+C_RANGES = "CLINICAL.md §2"
+P_SAFETY = "PRODUCT.md §4.3"
+PRODUCT_42 = "PRODUCT.md §4.2"

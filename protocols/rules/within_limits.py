@@ -1,0 +1,102 @@
+"""The conservative companion set: every dose capped at the upper limit, 25(OH)D 30-50."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from protocols.rules.limits import UPPER_LIMITS
+from protocols.rules.seed import (
+    D_MAINTENANCE,
+    SEED_DOSES,
+    SEED_RULES,
+    SEED_TARGETS,
+    _vitd_excess_tiers,
+)
+from protocols.rules.sources import C_CHOICES, RULES_VERSION
+from protocols.rules.types import DoseRule, RuleSet, Tier
+
+# --- within-limits rule set --------------------------------------------------------------
+
+
+def _cap(dose: DoseRule | None) -> DoseRule | None:
+    """The same dose with both ends capped at the nutrient's upper limit."""
+    if dose is None:
+        return None
+    limit = UPPER_LIMITS[dose.nutrient].limit
+    if limit is None or dose.daily_max <= limit:
+        return dose
+    return replace(
+        dose,
+        daily_min=min(dose.daily_min, limit),
+        daily_max=limit,
+        source=f"{dose.source}; capped at the UL ({C_CHOICES})",
+    )
+
+
+def _within_limits_vitd_tiers() -> tuple[Tier, ...]:
+    """25(OH)D bands aiming at 30-50 ng/mL (CLINICAL.md §5).
+
+    The 30-35 and 35-40 bands of the seed fall inside this target, so they merge into
+    'optimal'. The capped 4,000 IU dose has no published 12-week expectation; the expected
+    range at retest is the set's own target band.
+    """
+    m, target = "vitd_25oh", (30.0, 50.0)
+    return tuple(
+        replace(t, dose=_cap(t.dose))
+        for t in (
+            Tier(
+                "d3.tier.severe",
+                m,
+                "severe",
+                None,
+                20,
+                "low",
+                C_CHOICES,
+                dose=SEED_RULES.tiers[m][0].dose,
+                expected=target,
+            ),
+            Tier(
+                "d3.tier.moderate",
+                m,
+                "moderate",
+                20,
+                30,
+                "low",
+                C_CHOICES,
+                dose=SEED_RULES.tiers[m][1].dose,
+                expected=target,
+            ),
+            Tier(
+                "d3.tier.optimal",
+                m,
+                "optimal",
+                30,
+                50,
+                "adequate",
+                C_CHOICES,
+                closed="both",
+                dose=D_MAINTENANCE,
+            ),
+            *_vitd_excess_tiers(50),
+        )
+    )
+
+
+def _within_limits() -> RuleSet:
+    tiers = {
+        marker: tuple(replace(t, dose=_cap(t.dose)) for t in bands)
+        for marker, bands in SEED_RULES.tiers.items()
+    }
+    tiers["vitd_25oh"] = _within_limits_vitd_tiers()
+    return replace(
+        SEED_RULES,
+        name="within-limits",
+        version=f"within-limits-{RULES_VERSION}",
+        description="Same structure, every dose capped at its upper limit; 25(OH)D 30-50.",
+        tiers=tiers,
+        targets={**SEED_TARGETS, "vitd_25oh": (30, 50)},
+        doses={id_: _cap(d) for id_, d in SEED_DOSES.items()},
+    )
+
+
+WITHIN_LIMITS_RULES = _within_limits()
