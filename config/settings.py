@@ -155,6 +155,7 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE", 14 * 24 * 3600)
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}  # equal work for known emails
 # Failed sign-ins: 10 a minute from one client, 5 per email in 15 minutes; the lock lifts
 # by itself and the login page says when (accounts.adapter).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key"}
