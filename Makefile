@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test venv var lint format clean
+.PHONY: run test venv var messages lint format clean
 
 venv: $(VENV)/.installed
 
@@ -17,7 +17,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 var:
 	mkdir -p var/broker/in var/broker/processed var/broker/control var/mail
 
-run: venv var
+# The German catalogue (locale/de/LC_MESSAGES/django.po) compiled to the .mo Django reads;
+# needs GNU gettext's msgfmt (Debian: apt-get install gettext).
+messages: venv
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var
+
+run: venv var messages
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py demo_account
 	@echo
@@ -34,7 +39,7 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: venv var lint
+test: venv var messages lint
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -1,7 +1,7 @@
 import contextlib
 import zoneinfo
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 class UserTimezoneMiddleware:
@@ -20,3 +20,22 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()  # a thread serves other people next
+
+
+class UserLanguageMiddleware:
+    """Pages in the language the person chose in settings (LocaleMiddleware's guess otherwise).
+
+    Runs after LocaleMiddleware (browser or switcher cookie) and authentication, so a logged-in
+    person's own choice wins on every device.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None else ""
+        if language and user.is_authenticated:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

@@ -1,9 +1,11 @@
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 
 def validate_time_zone(value: str) -> None:
@@ -52,7 +54,15 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
 
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    # Empty: follow the browser. Set at sign-up and in settings; pages and emails use it.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
+    # Where the person lives: sets unit and upper-limit defaults at sign-up (accounts.regions).
+    country = CountryField(_("country or region"), blank=True)
     vitd_unit = models.CharField(
         _("vitamin D unit"), max_length=8, choices=VitaminDUnit, default=VitaminDUnit.NG_ML
     )

@@ -6,4 +6,5 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.preferences, name="preferences"),
     path("delete/", views.delete_account, name="delete"),
+    path("language/", views.set_language, name="set-language"),
 ]

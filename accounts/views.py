@@ -1,9 +1,12 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from protocols.reminders import next_reminder, reminder_sync_preferences
 
@@ -35,3 +38,14 @@ def delete_account(request):
         messages.success(request, _("Your account and all its data were deleted."))
         return redirect("dashboard:landing")
     return render(request, "accounts/delete.html", {"form": form})
+
+
+@require_POST
+def set_language(request):
+    """Django's language switcher (cookie + redirect back), remembered on the account too,
+    so the next login and every email use the language picked here."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response

@@ -44,6 +44,15 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
+@pytest.fixture(scope="session")
+def compiled_translations():
+    """The translation catalogues compiled once per run, as `make test` does (GNU gettext)."""
+    require(shutil.which("msgfmt") is not None, "GNU gettext's msgfmt (Debian: gettext)")
+    from django.core.management import call_command
+
+    call_command("compilemessages", ignore_patterns=[".venv", "var", "node_modules"], verbosity=0)
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()
