@@ -1,6 +1,9 @@
 import zoneinfo
 
 from allauth.account import forms as allauth_forms
+from allauth.core import ratelimit
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
@@ -27,19 +30,44 @@ class PreferencesForm(forms.ModelForm):
 
 
 class DeleteAccountForm(forms.Form):
+    """The password again, and the second factor when the person has one; attempts are limited
+    (ACCOUNT_RATE_LIMITS["delete_account"]) so the form is no password oracle."""
+
     password = forms.CharField(
         label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "off"})
     )
+    code = forms.CharField(
+        label=_("Code from your authenticator app (or a recovery code)"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user, self.request = user, request
+        if not is_mfa_enabled(user):
+            del self.fields["code"]
+
+    def clean(self):
+        if not ratelimit.consume(self.request, action="delete_account", user=self.user):
+            raise forms.ValidationError(
+                _("Too many attempts. Try again in a quarter of an hour."), code="rate_limited"
+            )
+        return super().clean()
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        for authenticator in Authenticator.objects.filter(
+            user=self.user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+        ):
+            if authenticator.wrap().validate_code(code):
+                return code
+        raise forms.ValidationError(_("That code is not valid."))
 
 
 class SignupForm(allauth_forms.SignupForm):

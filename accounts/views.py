@@ -10,6 +10,7 @@ from django.views.i18n import set_language as django_set_language
 
 from protocols.reminders import next_reminder, reminder_sync_preferences
 
+from . import services
 from .forms import DeleteAccountForm, PreferencesForm
 from .models import User
 
@@ -30,11 +31,11 @@ def preferences(request):
 
 @login_required
 def delete_account(request):
-    form = DeleteAccountForm(request.POST or None, user=request.user)
+    form = DeleteAccountForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        user.delete()  # every owned row goes with it (on_delete=CASCADE)
+        services.account_delete(user=user)
         messages.success(request, _("Your account and all its data were deleted."))
         return redirect("dashboard:landing")
     return render(request, "accounts/delete.html", {"form": form})

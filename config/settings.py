@@ -161,7 +161,8 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}  # equal work for known emails
 # Failed sign-ins: 10 a minute from one client, 5 per email in 15 minutes; the lock lifts
 # by itself and the login page says when (accounts.adapter).
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key"}
+# Deleting the account asks for the password (and code) again: 5 tries a quarter-hour.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key", "delete_account": "5/15m/user"}
 # Optional two-factor: an authenticator app (TOTP) plus single-use recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Cofactor"
