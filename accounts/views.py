@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from protocols.reminders import next_reminder, reminder_sync_preferences
+from protocols.reminders.selectors import next_reminder
+from protocols.reminders.services import reminder_sync_preferences
 
 from . import services
 from .forms import DeleteAccountForm, PreferencesForm

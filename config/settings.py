@@ -268,11 +268,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
-        "task": "protocols.tasks.record_heartbeat",
+        "task": "config.tasks.record_heartbeat",
         "schedule": float(env_int("CELERY_HEARTBEAT_SECONDS", 300)),
     },
     "send-due-reminders": {
-        "task": "protocols.tasks.send_due_reminders",
+        "task": "protocols.reminders.tasks.send_due_reminders",
         "schedule": float(env_int("REMINDER_SWEEP_SECONDS", 300)),
     },
 }

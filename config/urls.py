@@ -20,7 +20,7 @@ urlpatterns = [
     path("settings/", include("accounts.urls")),
     path("labs/", include("labs.urls")),
     path("", include("protocols.urls")),
-    path("reminders/", include("protocols.reminder_urls")),
+    path("reminders/", include("protocols.reminders.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name none (error pages, downloads).
     path("favicon.ico", favicon),

@@ -18,11 +18,7 @@ from labs.analytes import ANALYTES
 from labs.models import Result, SymptomEntry
 from labs.selectors import newest_results
 from protocols.models import NUTRIENT_CHOICES, Plan, SupplementIntake
-
-try:  # the reminders engineer ships protocols.reminders separately
-    from protocols.reminders import next_reminder
-except ImportError:
-    next_reminder = None
+from protocols.reminders.selectors import next_reminder
 
 _NUTRIENT_LABELS = dict(NUTRIENT_CHOICES)
 
@@ -158,7 +154,7 @@ _UNREAD = object()  # next_retest's default: read the open reminder itself
 
 def open_reminder(*, user):
     """The person's open retest reminder (one query), or None."""
-    return next_reminder(user) if next_reminder is not None else None
+    return next_reminder(user)
 
 
 def next_retest(*, user, plan: Plan | None, reminder: Any = _UNREAD) -> dt.date | None:

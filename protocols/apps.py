@@ -6,6 +6,7 @@ class ProtocolsConfig(AppConfig):
 
     def ready(self) -> None:
         # Signal receivers: the plan follows the data, reminders follow the plan.
-        from protocols import receivers, reminder_receivers  # noqa: F401
+        from protocols import receivers
+        from protocols.reminders import receivers as reminder_receivers  # noqa: F401
 
         receivers.connect_user_receiver()

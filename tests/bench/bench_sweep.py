@@ -36,7 +36,8 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import User  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
 from protocols.models import Reminder  # noqa: E402
-from protocols.reminders import reminders_sweep, reminders_to_enqueue  # noqa: E402
+from protocols.reminders.selectors import reminders_to_enqueue  # noqa: E402
+from protocols.reminders.tasks import reminders_sweep  # noqa: E402
 
 BATCH = 5_000
 

@@ -9,7 +9,8 @@ from django.core import mail
 from django.utils import timezone
 
 from protocols.models import Reminder
-from protocols.reminders import reminder_schedule_from_plan, reminder_send
+from protocols.reminders.sending import reminder_send
+from protocols.reminders.services import reminder_schedule_from_plan
 from tests.conftest import login_in_browser, save_screenshot
 from tests.factories import PASSWORD, UserFactory
 from tests.protocols.reminder_helpers import make_due_reminder, make_plan

@@ -36,8 +36,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from labs.models import Panel
 from protocols.models import Plan, Reminder
-from protocols.reminders import reminders_sweep
-from protocols.tasks import send_reminder
+from protocols.reminders.tasks import reminders_sweep, send_reminder
 from tests.conftest import require
 from tests.factories import UserFactory
 from tests.protocols.reminder_helpers import make_due_reminder

@@ -12,19 +12,17 @@ from django.utils import timezone
 from labs.models import Panel, Result
 from labs.signals import data_changed
 from protocols.models import Plan, Reminder
-from protocols.reminders import (
-    due_reminders,
-    local_to_utc,
-    next_reminder,
+from protocols.reminders.schedule import local_to_utc
+from protocols.reminders.selectors import due_reminders, next_reminder
+from protocols.reminders.sending import reminder_send
+from protocols.reminders.services import (
     reminder_close_on_results,
-    reminder_followup_at,
     reminder_schedule_from_plan,
-    reminder_send,
-    reminder_send_at,
     reminder_sync_preferences,
-    reminders_release_stuck,
-    reminders_sweep,
 )
+from protocols.reminders.sweep import reminders_release_stuck
+from protocols.reminders.tasks import reminders_sweep
+from protocols.reminders.times import reminder_followup_at, reminder_send_at
 from protocols.signals import plan_created
 from tests.factories import UserFactory
 from tests.protocols.reminder_helpers import make_due_reminder, make_plan
@@ -437,7 +435,7 @@ def test_a_reminder_moved_while_sending_keeps_its_new_schedule(user, mailoutbox)
     Reminder.objects.filter(pk=reminder.pk).update(state=State.SENDING)
     # The claim was won, then a new plan moved it before the worker marked it sent.
     Reminder.objects.filter(pk=reminder.pk).update(state=State.SCHEDULED)
-    from protocols.reminders import FIRST, _mark_sent
+    from protocols.reminders.sending import FIRST, _mark_sent
 
     _mark_sent(reminder=reminder, step=FIRST, now=timezone.now())
     reminder.refresh_from_db()
@@ -559,7 +557,7 @@ class _BrokenBackend:
 
 @pytestmark_db
 def test_a_message_that_can_never_be_sent_stops_after_the_last_attempt(user, settings):
-    from protocols.reminders import MAX_SEND_ATTEMPTS
+    from protocols.reminders.sending import MAX_SEND_ATTEMPTS
 
     settings.EMAIL_BACKEND = f"{__name__}._BrokenBackend"
     reminder = make_due_reminder(user)

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from protocols.models import Reminder
-from protocols.reminders import reminder_send
+from protocols.reminders.sending import reminder_send
 from tests.protocols.reminder_helpers import make_due_reminder
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from protocols.models import Reminder
-from protocols.reminders import reminder_link_token
+from protocols.reminders.links import reminder_link_token
 from tests.protocols.reminder_helpers import make_due_reminder
 
 pytestmark = pytest.mark.django_db

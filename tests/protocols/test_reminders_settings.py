@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from protocols.models import Reminder
-from protocols.reminders import reminder_schedule_from_plan, reminder_send_at
+from protocols.reminders.services import reminder_schedule_from_plan
+from protocols.reminders.times import reminder_send_at
 from tests.protocols.reminder_helpers import make_plan
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_anonymous_goes_to_login(client):
 
 
 def test_next_reminder_is_one_query(user, reminder, django_assert_num_queries):
-    from protocols.reminders import next_reminder
+    from protocols.reminders.selectors import next_reminder
 
     with django_assert_num_queries(1):
         found = next_reminder(user)

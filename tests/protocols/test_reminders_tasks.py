@@ -8,8 +8,12 @@ from django.core.management import call_command
 
 from config.celery import app as celery_app
 from protocols.models import Reminder
-from protocols.reminders import reminders_enqueue
-from protocols.tasks import SEND_ERRORS, send_due_reminders, send_reminder
+from protocols.reminders.tasks import (
+    SEND_ERRORS,
+    reminders_enqueue,
+    send_due_reminders,
+    send_reminder,
+)
 from tests.protocols.reminder_helpers import make_due_reminder
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +41,7 @@ def test_the_sweep_task_counts_due_reminders(user, django_capture_on_commit_call
 
 def test_beat_runs_the_sweep_every_five_minutes(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["send-due-reminders"]
-    assert entry == {"task": "protocols.tasks.send_due_reminders", "schedule": 300.0}
+    assert entry == {"task": "protocols.reminders.tasks.send_due_reminders", "schedule": 300.0}
 
 
 def test_enqueueing_with_the_broker_down_logs_and_never_raises(caplog):

@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from protocols.reminders import due_reminders, reminder_send, reminders_sweep
+from protocols.reminders.selectors import due_reminders
+from protocols.reminders.sending import reminder_send
+from protocols.reminders.tasks import reminders_sweep
 
 
 class Command(BaseCommand):

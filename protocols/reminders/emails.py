@@ -10,9 +10,10 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from labs.analytes import ANALYTES
+from protocols.models import Reminder
 
-from .models import Reminder
-from .reminders import SNOOZE_WEEKS, local_today, reminder_link_token
+from .links import SNOOZE_WEEKS, reminder_link_token
+from .times import local_today
 
 
 def _absolute(path: str) -> str:

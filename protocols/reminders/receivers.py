@@ -3,13 +3,10 @@
 from django.dispatch import receiver
 
 from labs.signals import data_changed
+from protocols.signals import plan_created
 
-from .reminders import (
-    reminder_close_on_results,
-    reminder_enqueue_if_due,
-    reminder_schedule_from_plan,
-)
-from .signals import plan_created
+from .services import reminder_close_on_results, reminder_schedule_from_plan
+from .tasks import reminder_enqueue_if_due
 
 
 @receiver(plan_created, dispatch_uid="reminders-follow-plan")

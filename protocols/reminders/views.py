@@ -8,13 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from .reminders import (
-    ReminderLinkError,
-    reminder_from_link,
-    reminder_snooze,
-    reminder_unsubscribe,
-    snooze_weeks,
-)
+from .links import ReminderLinkError, reminder_from_link, snooze_weeks
+from .services import reminder_snooze, reminder_unsubscribe
 
 
 def _bad_link(request: HttpRequest, error: ReminderLinkError) -> HttpResponse:

@@ -1,0 +1,183 @@
+"""Writes: reminders follow plans, results and settings; snooze and unsubscribe."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from labs.models import Panel
+from protocols.models import Plan, Reminder, new_link_key
+
+from .times import reminder_send_at, reminder_snoozed_at, user_zone
+
+State = Reminder.State
+
+
+def _retest_of(plan: Plan) -> tuple[date | None, list[str], str]:
+    retest = (plan.data or {}).get("retest") or {}
+    due_on = plan.retest_due_on
+    if due_on is None and retest.get("due_on"):
+        due_on = date.fromisoformat(retest["due_on"])
+    if retest.get("overdue_since"):
+        # An overdue retest keeps its original date: a plan recomputed tomorrow must not
+        # look like a new retest (and re-send), and the email can say it is overdue.
+        due_on = date.fromisoformat(retest["overdue_since"])
+    return due_on, list(retest.get("tests") or []), str(retest.get("reason") or "")[:300]
+
+
+def _lock_open(user: User) -> Reminder | None:
+    # Lock the user row first: with no open reminder yet there is no row to lock, and two
+    # concurrent plans must not both insert (the partial unique constraint would reject one).
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    open_rows = Reminder.objects.select_for_update().filter(state__in=Reminder.OPEN_STATES)
+    return open_rows.filter(user=user).first()
+
+
+@transaction.atomic
+def reminder_schedule_from_plan(*, plan: Plan, now: datetime | None = None) -> Reminder | None:
+    """Create or move the user's one open reminder to the plan's retest date.
+
+    A life event brings the retest forward: the same reminder moves. New results that
+    answer it close it as done first, and a new reminder follows this plan.
+    A plan without a retest, or a person who turned reminders off, cancels it instead.
+    Returns the open reminder, or None.
+    """
+    user = User.objects.get(pk=plan.user_id)
+    now = now or timezone.now()
+    due_on, tests, reason = _retest_of(plan)
+    reminder = _lock_open(user)
+    if reminder is not None and _answering_panel(reminder) is not None:
+        # The plan comes from results that answer the open reminder: that one is done, the
+        # new retest gets a reminder of its own (a history of done reminders, not a move).
+        _set_state(reminder, State.DONE, now)
+        reminder = None
+    if due_on is None or not user.reminders_enabled:
+        if reminder is not None:
+            _set_state(reminder, State.CANCELLED, now)
+        return None
+    if reminder is not None and reminder.due_on == due_on:
+        # Same date: keep its state so a plan recomputed for another reason never re-sends.
+        Reminder.objects.filter(pk=reminder.pk).update(
+            plan=plan, tests=tests, reason=reason, updated_at=now
+        )
+        reminder.refresh_from_db()
+        return reminder
+    fields = {
+        "plan": plan,
+        "due_on": due_on,
+        "tests": tests,
+        "reason": reason,
+        "send_at": reminder_send_at(user=user, due_on=due_on, now=now),
+        "state": State.SCHEDULED,
+        "sent_at": None,
+        "followup_sent_at": None,
+        "attempts": 0,
+        "link_key": new_link_key(),
+        "enqueued_at": None,
+    }
+    if reminder is None:
+        return Reminder.objects.create(user=user, **fields)
+    for name, value in fields.items():
+        setattr(reminder, name, value)
+    reminder.save()
+    return reminder
+
+
+def _set_state(reminder: Reminder, state: str, now: datetime) -> None:
+    Reminder.objects.filter(pk=reminder.pk).update(state=state, updated_at=now)
+    reminder.state = state
+
+
+@transaction.atomic
+def reminder_sync_preferences(*, user: User, now: datetime | None = None) -> Reminder | None:
+    """Apply changed reminder settings: off cancels, on re-schedules, lead/zone move send_at."""
+    now = now or timezone.now()
+    reminder = _lock_open(user)
+    user.refresh_from_db()
+    if not user.reminders_enabled:
+        if reminder is not None:
+            _set_state(reminder, State.CANCELLED, now)
+        return None
+    if reminder is None:
+        plan = Plan.objects.filter(user=user).first()
+        return reminder_schedule_from_plan(plan=plan, now=now) if plan else None
+    if reminder.state == State.SCHEDULED:
+        reminder.send_at = reminder_send_at(user=user, due_on=reminder.due_on, now=now)
+        Reminder.objects.filter(pk=reminder.pk, state=State.SCHEDULED).update(
+            send_at=reminder.send_at, enqueued_at=None, updated_at=now
+        )
+    return reminder
+
+
+def _answering_panel(reminder: Reminder) -> Panel | None:
+    """The newest panel that answers this reminder's retest, or None.
+
+    Only results drawn on or after the reminder's creation, and entered after the plan that
+    set it, count: back-filling old panels answers nothing, and results the plan already saw
+    are what the reminder asks to retest.
+    """
+    set_by = reminder.plan.created_at if reminder.plan_id else reminder.created_at
+    since = reminder.created_at.astimezone(user_zone(reminder.user)).date()
+    panels = Panel.objects.filter(
+        user_id=reminder.user_id, drawn_on__gte=since, created_at__gt=set_by
+    )
+    if reminder.tests:  # a panel of other tests does not answer this retest
+        panels = panels.filter(results__analyte__in=reminder.tests).distinct()
+    return panels.order_by("-created_at").first()
+
+
+@transaction.atomic
+def reminder_close_on_results(*, user: User, now: datetime | None = None) -> Reminder | None:
+    """New results answer the retest: the open reminder is done.
+
+    Receivers run in either order: if the plan recomputed from the new results came first,
+    it already closed the answered reminder and opened the next one, which stays. If this
+    runs first and the latest plan already saw the results, that plan schedules the next.
+    Returns the reminder now open, or None.
+    """
+    now = now or timezone.now()
+    reminder = _lock_open(user)
+    if reminder is None:
+        return None
+    newest = _answering_panel(reminder)
+    if newest is None:
+        return reminder
+    _set_state(reminder, State.DONE, now)
+    plan = Plan.objects.filter(user=user).first()
+    if plan is not None and plan.created_at >= newest.created_at:
+        return reminder_schedule_from_plan(plan=plan, now=now)
+    return None
+
+
+def reminder_snooze(*, reminder: Reminder, weeks: int, now: datetime | None = None) -> bool:
+    """Move the next email `weeks` later (09:00 local). False if the link was used meanwhile."""
+    now = now or timezone.now()
+    send_at = reminder_snoozed_at(user=reminder.user, weeks=weeks, now=now)
+    updated = Reminder.objects.filter(
+        pk=reminder.pk, link_key=reminder.link_key, state__in=Reminder.OPEN_STATES
+    ).update(
+        state=State.SNOOZED,
+        send_at=send_at,
+        link_key=new_link_key(),
+        enqueued_at=None,
+        updated_at=now,
+    )
+    if updated:
+        reminder.state, reminder.send_at = State.SNOOZED, send_at
+    return updated == 1
+
+
+@transaction.atomic
+def reminder_unsubscribe(*, reminder: Reminder, now: datetime | None = None) -> bool:
+    """Cancel the reminder and turn retest emails off for its owner. False if used meanwhile."""
+    now = now or timezone.now()
+    updated = Reminder.objects.filter(
+        pk=reminder.pk, link_key=reminder.link_key, state__in=Reminder.OPEN_STATES
+    ).update(state=State.CANCELLED, link_key=new_link_key(), updated_at=now)
+    if updated:
+        User.objects.filter(pk=reminder.user_id).update(reminders_enabled=False)
+        reminder.state = State.CANCELLED
+    return updated == 1
