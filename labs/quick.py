@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from labs import services
 from labs.analytes import ANALYTES, Analyte
 from labs.forms import DateInput, ResultRowForm, check_not_future
-from labs.models import Panel
+from labs.models import Panel, Result
 from labs.units import units_for
 
 
@@ -31,7 +32,6 @@ class QuickResultForm(ResultRowForm):
         super().__init__(*args, **kwargs)
         self.user, self.today = user, today
         self.fields["analyte"].widget = forms.HiddenInput()
-        self.panel: Panel | None = None  # the panel of that date the result goes into
 
     @classmethod
     def blank(cls, *, user, analyte: str, today: date, unit: str | None = None) -> QuickResultForm:
@@ -57,45 +57,55 @@ class QuickResultForm(ResultRowForm):
     def clean_drawn_on(self) -> date:
         return check_not_future(self.cleaned_data["drawn_on"], self.today)
 
+    def duplicate_message(self, code: str, drawn_on: date) -> str:
+        return _("%(name)s is already recorded on %(date)s; edit that panel to change it.") % {
+            "name": ANALYTES[code].short_name,
+            "date": date_format(drawn_on),
+        }
+
     def clean(self):
         data = super().clean()
         code, drawn_on = data.get("analyte"), data.get("drawn_on")
         if self.errors or not code or not drawn_on:
             return data
+        # Checked again under the lock in result_quick_add; this answers the common case early.
+        if Result.objects.filter(user=self.user, drawn_on=drawn_on, analyte=code).exists():
+            self.add_error("drawn_on", self.duplicate_message(code, drawn_on))
+        return data
+
+
+class AlreadyRecorded(Exception):
+    """The date already has a result of that analyte (found under the person's lock)."""
+
+
+def result_quick_add(*, user, drawn_on: date, analyte: str, value: float, unit: str) -> Panel:
+    """Save one result: into the first panel of that date, or a new panel when there is none.
+
+    The person is locked while the panel is chosen and written (as an import does), so
+    concurrent quick adds make one panel and one result, never a duplicate or a 500.
+    Goes through panel_create / panel_update, so data_changed is sent once either way.
+    """
+    new = (analyte, value, unit)
+    with transaction.atomic():
+        services.lock_person(user)
         panels = list(
-            Panel.objects.filter(user=self.user, drawn_on=drawn_on)
+            Panel.objects.filter(user=user, drawn_on=drawn_on)
             .prefetch_related("results")
             .order_by("id")
         )
         # A panel holds one result per analyte, and a second panel of the same date would
         # split one blood draw in two: refuse a repeat, otherwise join the first panel.
-        if any(r.analyte == code for panel in panels for r in panel.results.all()):
-            self.add_error(
-                "drawn_on",
-                _("%(name)s is already recorded on %(date)s; edit that panel to change it.")
-                % {"name": ANALYTES[code].short_name, "date": date_format(drawn_on)},
-            )
-        else:
-            self.panel = panels[0] if panels else None
-        return data
-
-
-def result_quick_add(
-    *, user, drawn_on: date, analyte: str, value: float, unit: str, panel: Panel | None = None
-) -> Panel:
-    """Save one result: into `panel` (a panel of that date without the analyte) or alone.
-
-    Goes through panel_create / panel_update, so data_changed is sent once either way.
-    """
-    new = (analyte, value, unit)
-    if panel is None:
-        return services.panel_create(user=user, drawn_on=drawn_on, results=[new])
-    kept = [(r.analyte, r.value, r.unit) for r in panel.results.all()]
-    return services.panel_update(
-        panel=panel,
-        drawn_on=panel.drawn_on,
-        lab=panel.lab,
-        fasting=panel.fasting,
-        notes=panel.notes,
-        results=[*kept, new],
-    )
+        if any(r.analyte == analyte for panel in panels for r in panel.results.all()):
+            raise AlreadyRecorded(analyte)
+        if not panels:
+            return services.panel_create(user=user, drawn_on=drawn_on, results=[new])
+        panel = panels[0]
+        kept = [(r.analyte, r.value, r.unit) for r in panel.results.all()]
+        return services.panel_update(
+            panel=panel,
+            drawn_on=panel.drawn_on,
+            lab=panel.lab,
+            fasting=panel.fasting,
+            notes=panel.notes,
+            results=[*kept, new],
+        )

@@ -234,6 +234,16 @@ def _place(row: ImportRow, slots: list[tuple[Panel, set]], user) -> Panel:
     return panel
 
 
+def lock_person(user) -> None:
+    """Serialise this person's result writes until the transaction ends (call inside one).
+
+    A row lock on the person (PostgreSQL); SQLite takes its write lock at BEGIN already
+    (transaction_mode IMMEDIATE). Two requests that each look for "the panel of that date"
+    and create it when missing would otherwise both create one.
+    """
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+
+
 def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
     """Import parsed rows at once: rows already stored are skipped, the rest grouped by date.
 
@@ -243,7 +253,7 @@ def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
     with transaction.atomic():
         # One import per person at a time: a double-clicked confirm waits here, then finds
         # every row already stored instead of storing them twice.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        lock_person(user)
         duplicates, existing = _split_duplicates(user, rows)
         fresh = [row for row in rows if row.line not in duplicates]
         slots = _panels_by_date(user, {row.drawn_on for row in fresh}, existing)

@@ -40,7 +40,7 @@ from labs.forms import (
     rows_from_results,
 )
 from labs.models import LifeEvent, Panel, SymptomEntry
-from labs.quick import QuickResultForm, result_quick_add
+from labs.quick import AlreadyRecorded, QuickResultForm, result_quick_add
 
 PANELS_PER_PAGE = 20
 CATALOG_ORDER = {code: n for n, code in enumerate(ANALYTES)}
@@ -173,6 +173,12 @@ def _safe_next(request: HttpRequest, url: str) -> str:
     return url if url and allowed else reverse("dashboard:trends")
 
 
+def _quick_form_response(request: HttpRequest, form, next_url: str) -> HttpResponse:
+    # Status 200 with the errors; without JS the same form comes as a whole page.
+    template = "labs/quick_result.html#quick-form" if request.htmx else "labs/quick_result.html"
+    return render(request, template, {"form": form, "next_url": next_url})
+
+
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")
@@ -182,14 +188,16 @@ def quick_result(request: HttpRequest) -> HttpResponse:
     form = QuickResultForm(request.POST, user=request.user, today=today)
     next_url = _safe_next(request, request.POST.get("next", ""))
     if not form.is_valid():
-        # Status 200 with the errors; without JS the same form comes as a whole page.
-        template = "labs/quick_result.html#quick-form" if request.htmx else "labs/quick_result.html"
-        return render(request, template, {"form": form, "next_url": next_url})
+        return _quick_form_response(request, form, next_url)
     data = form.cleaned_data
-    result_quick_add(
-        user=request.user, drawn_on=data["drawn_on"], analyte=data["analyte"],
-        value=data["value"], unit=data["unit"], panel=form.panel,
-    )  # fmt: skip
+    try:
+        result_quick_add(
+            user=request.user, drawn_on=data["drawn_on"], analyte=data["analyte"],
+            value=data["value"], unit=data["unit"],
+        )  # fmt: skip
+    except AlreadyRecorded:  # a concurrent request saved it first
+        form.add_error("drawn_on", form.duplicate_message(data["analyte"], data["drawn_on"]))
+        return _quick_form_response(request, form, next_url)
     saved = _("Saved %(name)s %(value)g %(unit)s on %(date)s.") % {
         "name": ANALYTES[data["analyte"]].short_name,
         "value": data["value"],
