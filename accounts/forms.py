@@ -6,9 +6,12 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.contrib.auth.hashers import make_password
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from .models import User
+from .regions import region_defaults
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -71,12 +74,40 @@ class DeleteAccountForm(forms.Form):
 
 
 class SignupForm(allauth_forms.SignupForm):
-    """allauth's sign-up, with the same work for an email that already has an account.
+    """allauth's sign-up, with the same work for an email that already has an account, and the
+    person's country and time zone (pre-filled in the browser by static/js/signup.js).
 
     For a known email allauth only mails "you already have an account", skipping the password
     hash that a new account costs (~0.3 s), so the answer's timing told who uses a health app.
     Hashing the typed password (and dropping the hash) makes both paths do the expensive part.
     """
+
+    field_order = ["email", "password1", "password2", "country", "time_zone"]
+    # Country names sorted and translated in the page's language (django-countries).
+    country = CountryField(blank=True, blank_label=_("Choose…")).formfield(
+        label=_("Country or region"),
+        required=False,
+        help_text=_("Sets the units your lab reports in and whose upper limits apply."),
+        widget=forms.Select(attrs={"data-detect": "country"}),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=[("", _("Choose…"))] + TIME_ZONE_CHOICES,
+        required=False,
+        help_text=_("Reminders arrive at 09:00 in this zone."),
+        widget=forms.Select(attrs={"data-detect": "time-zone"}),
+    )
+
+    def custom_signup(self, request, user) -> None:
+        """The country's units and upper limits, the zone, the language the page was read in."""
+        defaults = region_defaults(self.cleaned_data.get("country") or "")
+        user.country = self.cleaned_data.get("country") or ""
+        user.time_zone = self.cleaned_data.get("time_zone") or "UTC"
+        user.vitd_unit = defaults.vitd_unit
+        user.mineral_unit = defaults.mineral_unit
+        user.language = translation.get_language() or ""
+        user.save(update_fields=["country", "time_zone", "vitd_unit", "mineral_unit", "language"])
+        super().custom_signup(request, user)
 
     def try_save(self, request):
         if self.account_already_exists:
