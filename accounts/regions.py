@@ -23,42 +23,11 @@ class RegionDefaults:
 # The US and the territories whose labs follow its conventions.
 CONVENTIONAL_UNIT_COUNTRIES = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM"})
 # EU and EEA members, Switzerland and the United Kingdom (EFSA's limits, or limits set from them).
-EFSA_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "IS",
-        "LI",
-        "NO",
-        "CH",
-        "GB",
-    ]
-)
+EFSA_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+    "CH", "GB",
+})  # fmt: skip
 
 
 def region_defaults(country: str) -> RegionDefaults:
