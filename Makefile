@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test venv var messages lint format clean
+.PHONY: run test venv var messages lint format clean bench
 
 venv: $(VENV)/.installed
 
@@ -42,6 +42,12 @@ format: venv
 test: venv var messages lint
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Real-server benchmark (not run in CI): seeds, serves with gunicorn, loads pages with wrk,
+# on SQLite then PostgreSQL (BENCH_POSTGRES_URL). Needs wrk (Debian package) and PostgreSQL.
+bench: venv var
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python tests/bench/bench_server.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
