@@ -122,6 +122,16 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite behind several web workers: readers never wait for a writer (WAL), a writer
+    # waits for another instead of failing at once (busy timeout), and every transaction
+    # takes the write lock at BEGIN (IMMEDIATE), so a read-then-write transaction never
+    # hits "database is locked" when its lock cannot be upgraded.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
