@@ -26,10 +26,19 @@ class PreferencesForm(forms.ModelForm):
             "vitd_unit",
             "mineral_unit",
             "rule_set",
+            "upper_limits",
             "reminders_enabled",
             "reminder_lead_days",
             "overdue_followup",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a post (an older form, a script), the authority stays what it was.
+        self.fields["upper_limits"].required = False
+
+    def clean_upper_limits(self) -> str:
+        return self.cleaned_data.get("upper_limits") or self.instance.upper_limits
 
 
 class DeleteAccountForm(forms.Form):

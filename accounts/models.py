@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from protocols.rules.limits import AUTHORITIES, DEFAULT_AUTHORITY
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -73,6 +75,15 @@ class User(AbstractUser):
         default=MineralUnit.MG_DL,
     )
     rule_set = models.CharField(max_length=16, choices=RuleSet, default=RuleSet.SEED)
+    # Whose tolerable upper intake levels flag doses and cap the within-limits set
+    # (CLINICAL.md §3). Sign-up sets it from the person's country; IOM until then.
+    upper_limits = models.CharField(
+        _("upper limits"),
+        max_length=8,
+        choices=list(AUTHORITIES.items()),
+        default=DEFAULT_AUTHORITY,
+        help_text=_("Whose safe upper limits your plan checks doses against."),
+    )
     reminders_enabled = models.BooleanField(_("email me when a retest is due"), default=True)
     reminder_lead_days = models.PositiveSmallIntegerField(
         _("remind me"), choices=LEAD_DAY_CHOICES, default=7

@@ -30,20 +30,25 @@ def refresh_on_profile_or_intake(sender, instance, raw=False, using="default", *
 
 
 def refresh_on_user_save(sender, instance, created, raw=False, **kwargs) -> None:
-    """A new rule set changes the plan. Saves that leave it alone (a login stamping
-    last_login, a new account with no plan yet) cost one indexed read and refresh nothing."""
+    """A new rule set or upper-limits authority changes the plan. Saves that leave both alone
+    (a login stamping last_login, a new account with no plan yet) cost one indexed read and
+    refresh nothing."""
     if created or raw:
         return
     update_fields = kwargs.get("update_fields")
-    if update_fields is not None and "rule_set" not in update_fields:
+    if update_fields is not None and not {"rule_set", "upper_limits"} & set(update_fields):
         return
     latest = (
         Plan.objects.filter(user=instance)
         .order_by("-created_at", "-id")
-        .values_list("rule_set", flat=True)
+        .values_list("rule_set", "inputs__limits")
         .first()
     )
-    if latest is not None and latest != instance.rule_set:
+    # Plans stored before the authority existed were made with the IOM's limits.
+    if latest is None:
+        return
+    rule_set, limits = latest
+    if (rule_set, limits or "iom") != (instance.rule_set, instance.upper_limits or "iom"):
         plan_refresh_on_commit(user_id=instance.pk, using=kwargs.get("using", "default"))
 
 

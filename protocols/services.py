@@ -129,6 +129,7 @@ def snapshot_for_user(user, *, as_of: date | None = None) -> Snapshot:
         goal=(profile.goal or None) if profile else None,
         life_events=tuple(events.values_list("kind", "occurred_on")),
         rules=user.rule_set or "seed",
+        limits=user.upper_limits or "iom",
     )
 
 
@@ -159,6 +160,7 @@ def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
         "goal": snapshot.goal,
         "life_events": [[kind, when.isoformat()] for kind, when in sorted(snapshot.life_events)],
         "rules": snapshot.rules,
+        "limits": snapshot.limits,
     }
 
 
@@ -220,6 +222,11 @@ def plan_refresh(user, *, as_of: date | None = None) -> Plan:
     return plan
 
 
+def _plan_authority(plan: Plan) -> str:
+    """Whose upper limits a stored plan used (plans from before the choice used the IOM's)."""
+    return (plan.data.get("upper_limits") or {}).get("authority") or "iom"
+
+
 def current_plan(user) -> Plan:
     """The person's latest plan, recomputed when there is none or the day moved on.
 
@@ -230,7 +237,8 @@ def current_plan(user) -> Plan:
     latest = Plan.objects.filter(user=user).order_by("-created_at", "-id").first()
     rules = RULE_SETS.get(user.rule_set)
     stale_rules = rules is not None and latest is not None and latest.rules_version != rules.version
-    if latest is None or latest.as_of < user_today(user) or stale_rules:
+    stale_limits = latest is not None and _plan_authority(latest) != (user.upper_limits or "iom")
+    if latest is None or latest.as_of < user_today(user) or stale_rules or stale_limits:
         return plan_refresh(user)
     return latest
 

@@ -20,8 +20,9 @@ from protocols.engine.doses import plan_lines, recommend
 from protocols.engine.kinds import MG_RBC, VITD
 from protocols.engine.plan import Plan
 from protocols.engine.retest import expected_at_retest, marker_statuses, phase_of, plan_retest
-from protocols.engine.snapshot import Snapshot, build_context
+from protocols.engine.snapshot import Context, Snapshot, build_context
 from protocols.engine.tiers import dosing_tier, magnesium_tier, responses_of
+from protocols.rules import AUTHORITIES
 
 # --- the entry point -----------------------------------------------------------------------
 
@@ -66,4 +67,12 @@ def compute_plan(snapshot: Snapshot) -> Plan:
         expected_at_retest=expected_at_retest(ctx, phase, d_tier, mg_tier),
         response=responses,
         alerts=sorted_alerts(alerts),
+        upper_limits=upper_limits_used(ctx),
     )
+
+
+def upper_limits_used(ctx: Context) -> dict[str, str]:
+    """Which authority's limits flagged the doses, so the plan can name it."""
+    authority = ctx.rules.authority
+    source = next(iter(ctx.rules.upper_limits.values())).source
+    return {"authority": authority, "label": AUTHORITIES[authority], "source": source}

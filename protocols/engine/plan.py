@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -171,6 +171,7 @@ class Plan:
     expected_at_retest: Mapping[str, tuple[float, float]]
     response: Mapping[str, Response]
     alerts: tuple[Alert, ...]
+    upper_limits: Mapping[str, str] = field(default_factory=dict)  # authority, label, source
     disclaimer: str = DISCLAIMER
 
     def line(self, nutrient: str) -> SupplementLine | None:
@@ -193,5 +194,6 @@ class Plan:
             "expected_at_retest": {c: json_range(r) for c, r in self.expected_at_retest.items()},
             "response": {code: r.to_dict() for code, r in self.response.items()},
             "alerts": [a.to_dict() for a in self.alerts],
+            "upper_limits": dict(self.upper_limits),
             "disclaimer": self.disclaimer,
         }

@@ -6,12 +6,24 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
-from protocols.rules import NUTRIENTS, PROFILE_FLAGS, RULE_SETS, SYMPTOMS, RuleSet, Tier
+from protocols.rules import (
+    AUTHORITIES,
+    NUTRIENTS,
+    PROFILE_FLAGS,
+    RULE_SETS,
+    SYMPTOMS,
+    RuleSet,
+    Tier,
+    rules_for,
+)
+
+Qualifier = Literal["", "<", ">"]
 
 
 class UnknownRuleSet(ValueError):
-    """The snapshot names a rule set that does not exist."""
+    """The snapshot names a rule set (or an upper-limits authority) that does not exist."""
 
 
 # --- input ---------------------------------------------------------------------------------
@@ -22,6 +34,9 @@ class Measurement:
     value: float  # in the canonical unit
     unit: str  # canonical unit, e.g. "ng/mL", "mg/dL", "pg/mL", "g/dL", "mL/min/1.73m2"
     drawn_on: date
+    # A censored result: "<" means the lab reported "below value" (under its detection
+    # limit), ">" "above value". "" is an exact value.
+    qualifier: Qualifier = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,7 @@ class Intake:  # a supplement currently taken, daily amount
     nutrient: str  # "vitamin_d3" | "magnesium" | "vitamin_k2_mk7" | "vitamin_b6_p5p" | "calcium"
     amount: float
     unit: str  # "IU" | "mg" | "mcg"
+    since: date | None = None  # when the person started this amount, if known
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,11 @@ class Snapshot:
     # code -> latest severity 0..3 in an earlier window (30-90 days before as_of): the
     # baseline that tells whether the deficiency symptoms are getting worse.
     previous_symptoms: Mapping[str, int] = field(default_factory=dict)
+    # Whose tolerable upper intake levels apply: "iom" (US) or "efsa" (EU), CLINICAL.md §3.
+    limits: str = "iom"
+    # nutrient -> share of planned doses actually taken (0..1), from the person's log.
+    # Reserved for issue #17: the engine does not read it yet.
+    adherence: Mapping[str, float] = field(default_factory=dict)
 
 
 # --- reading the snapshot ------------------------------------------------------------------
@@ -139,7 +160,10 @@ def severities(scores: Mapping[str, int]) -> dict[str, int]:
 
 
 def build_context(snapshot: Snapshot) -> Context:
-    rules = RULE_SETS.get(snapshot.rules)
+    if snapshot.limits not in AUTHORITIES:
+        known = sorted(AUTHORITIES)
+        raise UnknownRuleSet(f"unknown upper-limits authority {snapshot.limits!r}; known: {known}")
+    rules = rules_for(snapshot.rules, snapshot.limits)
     if rules is None:
         raise UnknownRuleSet(f"unknown rule set {snapshot.rules!r}; known: {sorted(RULE_SETS)}")
     readings: dict[str, Reading] = {}

@@ -27,7 +27,16 @@ from labs.symptoms import (
     VITAMIN_D_DEFICIENCY,
 )
 from protocols.rules.catalog import GOALS, NOT_APPLICABLE_FLAGS, PROFILE_FLAGS, SYMPTOMS
-from protocols.rules.limits import NUTRIENTS, UPPER_LIMITS
+from protocols.rules.limits import (
+    AUTHORITIES,
+    DEFAULT_AUTHORITY,
+    NUTRIENT_CATALOG,
+    NUTRIENTS,
+    UPPER_LIMITS,
+    UPPER_LIMITS_BY_AUTHORITY,
+    Authority,
+    upper_limit,
+)
 from protocols.rules.seed import (
     ALERT_RULES,
     D_MAINTENANCE,
@@ -37,6 +46,7 @@ from protocols.rules.seed import (
     SEED_RULES,
     SEED_TARGETS,
     SYMPTOM_WORSENING,
+    seed_rules,
 )
 from protocols.rules.sources import RULES_VERSION
 from protocols.rules.types import (
@@ -51,12 +61,24 @@ from protocols.rules.types import (
     UpperLimit,
     WorseningRule,
 )
-from protocols.rules.within_limits import WITHIN_LIMITS_RULES
+from protocols.rules.within_limits import WITHIN_LIMITS_RULES, within_limits_rules
 
-RULE_SETS: Mapping[str, RuleSet] = {
-    SEED_RULES.name: SEED_RULES,
-    WITHIN_LIMITS_RULES.name: WITHIN_LIMITS_RULES,
+# (rule set name, limits authority) -> the rule set; every combination is built once.
+RULE_SETS_BY_LIMITS: Mapping[tuple[str, str], RuleSet] = {
+    (rules.name, rules.authority): rules
+    for authority in AUTHORITIES
+    for rules in (seed_rules(authority), within_limits_rules(authority))
 }
+# name -> the set under the default (IOM) limits.
+RULE_SETS: Mapping[str, RuleSet] = {
+    name: rules for (name, authority), rules in RULE_SETS_BY_LIMITS.items() if authority == "iom"
+}
+
+
+def rules_for(name: str, authority: str = DEFAULT_AUTHORITY) -> RuleSet | None:
+    """The rule set ``name`` under ``authority``'s upper limits, or None if either is unknown."""
+    return RULE_SETS_BY_LIMITS.get((name, authority))
+
 
 DISCLAIMER = (
     "Educational information, not medical advice. Consult a clinician before starting, "
@@ -65,6 +87,16 @@ DISCLAIMER = (
 )
 
 __all__ = [
+    "AUTHORITIES",
+    "DEFAULT_AUTHORITY",
+    "NUTRIENT_CATALOG",
+    "RULE_SETS_BY_LIMITS",
+    "UPPER_LIMITS_BY_AUTHORITY",
+    "Authority",
+    "rules_for",
+    "seed_rules",
+    "upper_limit",
+    "within_limits_rules",
     "ALERT_RULES",
     "D_MAINTENANCE",
     "DISCLAIMER",

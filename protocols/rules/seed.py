@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from labs.symptoms import MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY
-from protocols.rules.limits import UPPER_LIMITS
+from protocols.rules.limits import UPPER_LIMITS, UPPER_LIMITS_BY_AUTHORITY, Authority
 from protocols.rules.sources import (
     C_CHOICES,
     C_LIMITS,
@@ -489,3 +489,10 @@ SEED_RULES = RuleSet(
     symptom_severity=2,  # moderate or worse counts as a symptom worth a warning
     symptom_worsening=SYMPTOM_WORSENING,
 )
+
+
+def seed_rules(authority: Authority) -> RuleSet:
+    """The seed set with ``authority``'s upper limits flagging its doses."""
+    return replace(
+        SEED_RULES, upper_limits=UPPER_LIMITS_BY_AUTHORITY[authority], authority=authority
+    )

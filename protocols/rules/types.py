@@ -144,3 +144,5 @@ class RuleSet:
     life_event_cap_months: int
     symptom_severity: int
     symptom_worsening: WorseningRule
+    # Whose upper limits flag the doses (and cap them, in the within-limits set).
+    authority: str = "iom"

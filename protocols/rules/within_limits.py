@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
-from protocols.rules.limits import UPPER_LIMITS
+from protocols.rules.limits import UPPER_LIMITS_BY_AUTHORITY, Authority
 from protocols.rules.seed import (
     D_MAINTENANCE,
     SEED_DOSES,
@@ -13,27 +14,30 @@ from protocols.rules.seed import (
     _vitd_excess_tiers,
 )
 from protocols.rules.sources import C_CHOICES, RULES_VERSION
-from protocols.rules.types import DoseRule, RuleSet, Tier
+from protocols.rules.types import DoseRule, RuleSet, Tier, UpperLimit
 
 # --- within-limits rule set --------------------------------------------------------------
 
 
-def _cap(dose: DoseRule | None) -> DoseRule | None:
-    """The same dose with both ends capped at the nutrient's upper limit."""
+Limits = Mapping[str, UpperLimit]
+
+
+def _cap(dose: DoseRule | None, limits: Limits) -> DoseRule | None:
+    """The same dose with both ends capped at the nutrient's upper limit (CLINICAL.md §3)."""
     if dose is None:
         return None
-    limit = UPPER_LIMITS[dose.nutrient].limit
+    limit = limits[dose.nutrient].limit
     if limit is None or dose.daily_max <= limit:
         return dose
     return replace(
         dose,
         daily_min=min(dose.daily_min, limit),
         daily_max=limit,
-        source=f"{dose.source}; capped at the UL ({C_CHOICES})",
+        source=f"{dose.source}; capped at the upper limit ({limits[dose.nutrient].source})",
     )
 
 
-def _within_limits_vitd_tiers() -> tuple[Tier, ...]:
+def _within_limits_vitd_tiers(limits: Limits) -> tuple[Tier, ...]:
     """25(OH)D bands aiming at 30-50 ng/mL (CLINICAL.md §5).
 
     The 30-35 and 35-40 bands of the seed fall inside this target, so they merge into
@@ -42,7 +46,7 @@ def _within_limits_vitd_tiers() -> tuple[Tier, ...]:
     """
     m, target = "vitd_25oh", (30.0, 50.0)
     return tuple(
-        replace(t, dose=_cap(t.dose))
+        replace(t, dose=_cap(t.dose, limits))
         for t in (
             Tier(
                 "d3.tier.severe",
@@ -82,12 +86,14 @@ def _within_limits_vitd_tiers() -> tuple[Tier, ...]:
     )
 
 
-def _within_limits() -> RuleSet:
+def within_limits_rules(authority: Authority) -> RuleSet:
+    """The within-limits set under ``authority``: no dose above that authority's limits."""
+    limits = UPPER_LIMITS_BY_AUTHORITY[authority]
     tiers = {
-        marker: tuple(replace(t, dose=_cap(t.dose)) for t in bands)
+        marker: tuple(replace(t, dose=_cap(t.dose, limits)) for t in bands)
         for marker, bands in SEED_RULES.tiers.items()
     }
-    tiers["vitd_25oh"] = _within_limits_vitd_tiers()
+    tiers["vitd_25oh"] = _within_limits_vitd_tiers(limits)
     return replace(
         SEED_RULES,
         name="within-limits",
@@ -95,8 +101,10 @@ def _within_limits() -> RuleSet:
         description="Same structure, every dose capped at its upper limit; 25(OH)D 30-50.",
         tiers=tiers,
         targets={**SEED_TARGETS, "vitd_25oh": (30, 50)},
-        doses={id_: _cap(d) for id_, d in SEED_DOSES.items()},
+        doses={id_: _cap(d, limits) for id_, d in SEED_DOSES.items()},  # type: ignore[misc]
+        upper_limits=limits,
+        authority=authority,
     )
 
 
-WITHIN_LIMITS_RULES = _within_limits()
+WITHIN_LIMITS_RULES = within_limits_rules("iom")

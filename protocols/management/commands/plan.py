@@ -23,7 +23,7 @@ from labs.units import UnknownAnalyte, UnknownUnit, get_analyte, to_canonical
 from protocols.engine import Intake, Measurement, Snapshot, UnknownRuleSet, compute_plan
 from protocols.forms import check_dose
 from protocols.models import GOAL_CHOICES, PROFILE_FLAG_CHOICES
-from protocols.rules import NUTRIENTS, RULE_SETS
+from protocols.rules import AUTHORITIES, DEFAULT_AUTHORITY, NUTRIENTS, RULE_SETS
 from protocols.selectors import PlanView, plan_view
 
 RESULT_RE = re.compile(r"^(?P<code>[^=]+)=(?P<value>[^:]+):(?P<unit>[^@]+)(?:@(?P<day>.+))?$")
@@ -140,6 +140,7 @@ def build_snapshot(options: dict) -> Snapshot:
         goal=_choice(options["goal"], [code for code, _label in GOAL_CHOICES], "--goal"),
         life_events=tuple(parse_event(t) for t in options["life_event"]),
         rules=_choice(options["rules"], list(RULE_SETS), "--rules") or "seed",
+        limits=_choice(options["limits"], list(AUTHORITIES), "--limits") or DEFAULT_AUTHORITY,
     )
 
 
@@ -204,6 +205,9 @@ class Command(BaseCommand):
         parser.add_argument("--life-event", action="append", default=[], metavar="KIND@DATE")
         parser.add_argument("--goal", metavar="GOAL")
         parser.add_argument("--rules", metavar="NAME", help="seed (default) or within-limits")
+        parser.add_argument(
+            "--limits", metavar="iom|efsa", help="whose upper limits apply (default: iom)"
+        )
         parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="default: today")
         parser.add_argument("--json", action="store_true", help="print the plan JSON")
 
