@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from labs.analytes import ANALYTES
 from protocols.models import Reminder
@@ -65,7 +66,13 @@ def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime)
 
 
 def reminder_email(*, reminder: Reminder, followup: bool, now: datetime) -> EmailMultiAlternatives:
-    """The reminder (or its overdue variant) as a text + HTML message, ready to send."""
+    """The reminder (or its overdue variant) as a text + HTML message, ready to send, in the
+    person's language (a worker has no request to take it from)."""
+    with translation.override(reminder.user.language or settings.LANGUAGE_CODE):
+        return _reminder_message(reminder=reminder, followup=followup, now=now)
+
+
+def _reminder_message(*, reminder: Reminder, followup: bool, now: datetime):
     context = reminder_email_context(reminder=reminder, followup=followup, now=now)
     name = "reminder-overdue" if context["overdue"] else "reminder"
     subject = render_to_string(f"emails/{name}-subject.txt", context)

@@ -31,13 +31,13 @@ def test_the_email_names_the_tests_the_reason_and_the_due_date(user, mailoutbox)
     reminder = _send(user, due_on=timezone.localdate() + timedelta(days=7))
     message = mailoutbox[0]
     assert message.to == [user.email]
-    assert message.subject == f"[Cofactor] Your retest is due on {reminder.due_on:%-d %B %Y}"
+    assert message.subject == f"[Cofactor] Your retest is due on {reminder.due_on:%-d %b %Y}"
     for part in (message.body, _html(message)):
         assert "25-hydroxyvitamin D" in part
         assert "Magnesium" in part or "magnesium" in part
         assert "correction: retest after the draw" in part
         assert "Not medical advice." in part
-        assert f"{reminder.due_on:%-d %B %Y}" in part
+        assert f"{reminder.due_on:%-d %b %Y}" in part
 
 
 def test_the_email_links_to_results_snooze_and_unsubscribe(user, mailoutbox, settings):
@@ -74,3 +74,26 @@ def test_the_follow_up_uses_the_overdue_wording(user, mailoutbox):
 def test_an_empty_test_list_still_says_what_to_do(user, mailoutbox):
     _send(user, tests=[])
     assert "the tests on your current plan" in mailoutbox[0].body
+
+
+@pytest.mark.usefixtures("compiled_translations")
+def test_the_email_is_in_the_persons_language_with_their_dates(user, mailoutbox):
+    user.language = "de"
+    user.save(update_fields=["language"])
+    reminder = _send(user, due_on=timezone.localdate() + timedelta(days=7))
+    message = mailoutbox[0]
+    german_date = f"{reminder.due_on.day}. "  # "8. Dez. 2026"
+    assert message.subject.startswith("[Cofactor] Ihre Kontrolluntersuchung ist am ")
+    assert german_date in message.subject
+    for part in (message.body, _html(message)):
+        assert "Keine medizinische Beratung." in part
+        assert "Bitten Sie das Labor um:" in part
+    assert '<html lang="de">' in _html(message)
+
+
+def test_the_email_language_does_not_leak_into_the_next_one(user, other_user, mailoutbox):
+    user.language = "de"
+    user.save(update_fields=["language"])
+    _send(user)
+    _send(other_user)
+    assert mailoutbox[1].subject.startswith("[Cofactor] Your retest is due on")
