@@ -4,6 +4,8 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from config.health import healthz
+
 # The admin's own login form knows neither two-factor nor allauth's rate limits: send it
 # through allauth's login (https://docs.allauth.org/en/latest/common/admin.html).
 admin.site.login = secure_admin_login(admin.site.login)
@@ -24,4 +26,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name none (error pages, downloads).
     path("favicon.ico", favicon),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -111,3 +111,35 @@ def test_another_persons_ids_give_404_on_every_view(client):
                 assert status in (404, 405), f"{method.upper()} {path} ({name}) gave {status}"
             checked += 1
     assert checked > 0 or not any("<" in r for _, r, _ in app_patterns())
+
+
+def every_named_pattern():
+    """(name, route) of every named URL pattern, allauth's and the admin's included."""
+    return [
+        (f"{ns}:{name}" if ns else name, route)
+        for ns, name, route, _pattern in walk(get_resolver().url_patterns)
+    ]
+
+
+@pytest.mark.django_db
+def test_every_response_to_the_owner_says_no_store(client):
+    """Every page, fragment and download a signed-in person gets (their own ids filled in)."""
+    owner = UserFactory(is_staff=True, is_superuser=True)
+    seed_everything(owner)
+    client.force_login(owner)
+    ids = sorted(owned_ids(owner))
+    checked = 0
+    for name, route in every_named_pattern():
+        if name == "account_logout":
+            continue  # a GET there is harmless, but it would end the walk's session
+        paths = [fill(route, pk) for pk in ids] if "<int:" in route else [fill(route, ids[0])]
+        for path in paths:
+            for method in ("get", "post"):
+                response = getattr(client, method)(path)
+                control = response.get("Cache-Control", "")
+                assert "no-store" in control and "private" in control, (
+                    f"{method.upper()} {path} ({name}) answered {response.status_code} "
+                    f"with Cache-Control {control!r}"
+                )
+                checked += 1
+    assert checked > 100
