@@ -114,8 +114,9 @@ class SignupForm(allauth_forms.SignupForm):
         user.time_zone = self.cleaned_data.get("time_zone") or "UTC"
         user.vitd_unit = defaults.vitd_unit
         user.mineral_unit = defaults.mineral_unit
+        user.upper_limits = defaults.upper_limits
         user.language = translation.get_language() or ""
-        user.save(update_fields=["country", "time_zone", "vitd_unit", "mineral_unit", "language"])
+        user.save()
         super().custom_signup(request, user)
 
     def try_save(self, request):

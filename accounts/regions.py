@@ -9,6 +9,8 @@ The date format follows the interface language (config/formats/).
 from dataclasses import dataclass
 from typing import Literal
 
+from protocols.rules.limits import Authority
+
 UnitSystem = Literal["si", "conventional"]
 
 
@@ -17,7 +19,7 @@ class RegionDefaults:
     units: UnitSystem
     vitd_unit: str
     mineral_unit: str
-    upper_limits: Literal["iom", "efsa"]
+    upper_limits: Authority
 
 
 # The US and the territories whose labs follow its conventions.

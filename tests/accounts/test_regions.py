@@ -43,16 +43,17 @@ def test_a_german_sign_up_gets_si_units_berlin_time_and_german(client):
     assert response.status_code == 302
     user = User.objects.get(email="neu@example.org")
     assert (user.country, user.time_zone, user.language) == ("DE", "Europe/Berlin", "de")
-    assert (user.vitd_unit, user.mineral_unit) == ("nmol/L", "mmol/L")
+    assert (user.vitd_unit, user.mineral_unit, user.upper_limits) == ("nmol/L", "mmol/L", "efsa")
 
 
 @pytest.mark.django_db
 def test_a_us_sign_up_keeps_conventional_units(client):
     _sign_up(client, country="US", time_zone="America/Chicago")
     user = User.objects.get(email="neu@example.org")
-    assert (user.vitd_unit, user.mineral_unit, user.time_zone) == (
+    assert (user.vitd_unit, user.mineral_unit, user.upper_limits, user.time_zone) == (
         "ng/mL",
         "mg/dL",
+        "iom",
         "America/Chicago",
     )
 

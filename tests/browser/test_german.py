@@ -60,7 +60,7 @@ def test_sign_up_is_german_and_prefilled_from_the_browser(de_page):
     sign_up(de_page, "neu@example.org")
     user = User.objects.get(email="neu@example.org")
     assert (user.country, user.time_zone, user.language) == ("DE", "Europe/Berlin", "de")
-    assert (user.vitd_unit, user.mineral_unit) == ("nmol/L", "mmol/L")
+    assert (user.vitd_unit, user.mineral_unit, user.upper_limits) == ("nmol/L", "mmol/L", "efsa")
     assert de_page.js_errors == []
 
 
