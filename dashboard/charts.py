@@ -339,13 +339,19 @@ def _escaped_lab(lab: str) -> str:
 
 
 def _burden_trace(burden: Sequence[tuple[dt.date, int]]) -> dict[str, Any]:
-    """Bars of the symptom burden per check-in date, in the lower panel."""
+    """The symptom burden per check-in date as a filled step line, in the lower panel.
+
+    A scatter trace rather than bars: the pages ship a scatter-only plotly.js bundle
+    (static/vendor/plotly-4.1.1-scatter), ~12 KB gzipped less than one with bars.
+    """
     return {
-        "type": "bar",
+        "type": "scatter",
         "name": _("Symptom burden"),
         "x": [on.isoformat() for on, _total in burden],
         "y": [total for _on, total in burden],
-        "marker": {"color": BURDEN_COLOR},
+        "mode": "lines",
+        "line": {"color": BURDEN_COLOR, "width": 1, "shape": "hv"},
+        "fill": "tozeroy",
         "hovertemplate": _("Symptom burden %{y}") + "<br>%{x|%d %b %Y}<extra></extra>",
         "xaxis": "x2",
         "yaxis": "y2",

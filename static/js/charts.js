@@ -4,19 +4,52 @@
  * (Django's json_script), named by the element's data-chart attribute. htmx.onLoad runs
  * for the first page load and for every fragment htmx swaps in, so a chart that arrives
  * with a tab switch is drawn too. No inline script: the Content-Security-Policy holds.
+ *
+ * plotly.js (~380 KB gzipped) is on the page only when the page has a chart; a page that
+ * may get one later (an empty trends page that refreshes when results arrive) names the
+ * bundle in this script's data-plotly attribute and it is loaded the first time a chart
+ * shows up.
  */
 (function () {
   "use strict";
 
   var CONFIG = { responsive: true, displayModeBar: false };
+  var self = document.currentScript;
+  var plotlySrc = self ? self.getAttribute("data-plotly") : null;
+  var waiting = null; // charts to draw once plotly.js has loaded
+
+  function withPlotly(then) {
+    if (window.Plotly) {
+      then();
+      return;
+    }
+    if (!plotlySrc) {
+      return;
+    }
+    if (waiting) {
+      waiting.push(then);
+      return;
+    }
+    waiting = [then];
+    var script = document.createElement("script");
+    script.src = plotlySrc;
+    script.onload = function () {
+      waiting.splice(0).forEach(function (draw) {
+        draw();
+      });
+    };
+    document.head.appendChild(script);
+  }
 
   function draw(element) {
     var source = document.getElementById(element.getAttribute("data-chart"));
-    if (!source || !window.Plotly) {
+    if (!source) {
       return;
     }
     var figure = JSON.parse(source.textContent);
-    window.Plotly.newPlot(element, figure.data, figure.layout, CONFIG);
+    withPlotly(function () {
+      window.Plotly.newPlot(element, figure.data, figure.layout, CONFIG);
+    });
   }
 
   htmx.onLoad(function (root) {

@@ -170,9 +170,10 @@ def test_plan_phases_are_annotated_and_events_before_the_range_are_left_out():
 def test_symptom_burden_is_a_second_panel_on_the_same_time_axis():
     burden = [(D(2025, 2, 1), 5), (D(2025, 5, 1), 2)]
     fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL", burden=burden)
-    bars = fig.data[1]
-    assert bars.type == "bar" and (bars.xaxis, bars.yaxis) == ("x2", "y2")
-    assert list(bars.x) == ["2025-02-01", "2025-05-01"] and list(bars.y) == [5, 2]
+    steps = fig.data[1]  # a filled step line: the bundle has the scatter trace only
+    assert steps.type == "scatter" and (steps.xaxis, steps.yaxis) == ("x2", "y2")
+    assert steps.fill == "tozeroy" and steps.line.shape == "hv"
+    assert list(steps.x) == ["2025-02-01", "2025-05-01"] and list(steps.y) == [5, 2]
     assert fig.layout.xaxis.matches == "x2"  # shared_xaxes
     assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]
 
@@ -259,3 +260,14 @@ def test_converter_gives_exactly_from_canonical(analyte, unit):
 def test_converter_rejects_a_unit_the_analyte_lacks():
     with pytest.raises(UnknownUnit):
         converter("vitd_25oh", "mmol/L")
+
+
+def test_every_chart_uses_only_the_trace_type_of_the_bundled_plotly():
+    """static/vendor/plotly-4.1.1-scatter holds plotly.js core + scatter only: a chart with
+    another trace type would stay blank in the browser."""
+    burden = [(D(2025, 2, 1), 5), (D(2025, 5, 1), 2)]
+    figures = [
+        marker_figure_dict(vitd_series(), analyte="vitd_25oh", unit="ng/mL", burden=burden),
+        sparkline_figure_dict(vitd_series(), analyte="vitd_25oh", unit="ng/mL"),
+    ]
+    assert {trace["type"] for figure in figures for trace in figure["data"]} == {"scatter"}

@@ -100,7 +100,7 @@ def test_dashboard_sparkline_plots_vitamin_d_in_the_preferred_unit(client, user)
     html = client.get(HOME).content.decode()
     figure = figure_from(html, "vitd-sparkline")
     assert figure["data"][0]["y"] == [from_canonical("vitd_25oh", 30, "nmol/L")]
-    assert "plotly-basic.min.js" in html and "js/charts.js" in html
+    assert "plotly-scatter.min.js" in html and "js/charts.js" in html
 
 
 def test_dashboard_shows_the_plan_at_a_glance_with_stop_alerts_first(client, user):
@@ -233,7 +233,7 @@ def test_trends_page_and_fragment_serve_the_same_chart(client, user):
     fragment = client.get(TRENDS + "?analyte=mg_rbc", **HX)
     assert page.status_code == fragment.status_code == 200
     page_html, fragment_html = page.content.decode(), fragment.content.decode()
-    assert "<html" in page_html and "plotly-basic.min.js" in page_html
+    assert "<html" in page_html and "plotly-scatter.min.js" in page_html
     assert "<html" not in fragment_html and "<script src" not in fragment_html
     assert 'id="trend-chart"' in fragment_html
     assert figure_from(page_html, "trend-figure") == figure_from(fragment_html, "trend-figure")
@@ -378,6 +378,14 @@ def test_empty_trends_page_links_to_entering_results(client_logged_in):
     html = client_logged_in.get(TRENDS).content.decode()
     assert 'data-testid="trends-empty"' in html
     assert "results-changed from:body" in html  # refreshes itself once results arrive
+
+
+def test_a_page_without_a_chart_loads_no_plotly(client_logged_in):
+    html = client_logged_in.get(TRENDS).content.decode()
+    assert '<script src="/static/vendor/plotly-4.1.1-scatter/plotly-scatter.min.js"' not in html
+    # …but names the bundle for charts.js, for the refresh that brings the first chart
+    assert 'data-plotly="/static/vendor/plotly-4.1.1-scatter/plotly-scatter.min.js"' in html
+    assert "plotly" not in client_logged_in.get(HOME).content.decode()
 
 
 def test_trends_never_shows_another_persons_data(client, user, other_user):
