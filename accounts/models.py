@@ -7,12 +7,29 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from labs.analytes import RULE_SET_LABELS, SEED_RULE_SET, UNIT_CHOICES
 from protocols.rules.limits import AUTHORITIES, DEFAULT_AUTHORITY
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+# The choices are the labs catalog's (labs.analytes): the badges and charts read the same table.
+RULE_SET_CHOICES = [(name, _(label)) for name, label in RULE_SET_LABELS.items()]
+_UNIT_CHOICE_OF = {code: choice for choice in UNIT_CHOICES for code in choice.analytes}
+
+
+def _unit_field(name: str) -> models.CharField:
+    """The CharField storing one of the person's unit settings (labs.analytes.UNIT_CHOICES)."""
+    choice = next(c for c in UNIT_CHOICES if c.field == name)
+    return models.CharField(
+        _(choice.label),
+        max_length=8,
+        choices=[(unit, unit) for unit in choice.units],
+        default=choice.units[0],
+    )
 
 
 class UserManager(BaseUserManager):
@@ -39,18 +56,6 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A person using Cofactor. Email is the login; preferences live here (one row, no join)."""
 
-    class VitaminDUnit(models.TextChoices):
-        NG_ML = "ng/mL", "ng/mL"
-        NMOL_L = "nmol/L", "nmol/L"
-
-    class MineralUnit(models.TextChoices):
-        MG_DL = "mg/dL", "mg/dL"
-        MMOL_L = "mmol/L", "mmol/L"
-
-    class RuleSet(models.TextChoices):
-        SEED = "seed", _("Seed protocol (the article's doses)")
-        WITHIN_LIMITS = "within-limits", _("Within upper limits (conservative)")
-
     LEAD_DAY_CHOICES = [(0, _("On the due date")), (3, _("3 days before")), (7, _("7 days before"))]
 
     username = None
@@ -65,16 +70,9 @@ class User(AbstractUser):
     )
     # Where the person lives: sets unit and upper-limit defaults at sign-up (accounts.regions).
     country = CountryField(_("country or region"), blank=True)
-    vitd_unit = models.CharField(
-        _("vitamin D unit"), max_length=8, choices=VitaminDUnit, default=VitaminDUnit.NG_ML
-    )
-    mineral_unit = models.CharField(
-        _("magnesium and calcium unit"),
-        max_length=8,
-        choices=MineralUnit,
-        default=MineralUnit.MG_DL,
-    )
-    rule_set = models.CharField(max_length=16, choices=RuleSet, default=RuleSet.SEED)
+    vitd_unit = _unit_field("vitd_unit")
+    mineral_unit = _unit_field("mineral_unit")
+    rule_set = models.CharField(max_length=16, choices=RULE_SET_CHOICES, default=SEED_RULE_SET)
     # Whose tolerable upper intake levels flag doses and cap the within-limits set
     # (CLINICAL.md §3). Sign-up sets it from the person's country; IOM until then.
     upper_limits = models.CharField(
@@ -107,8 +105,5 @@ class User(AbstractUser):
 
     def preferred_unit(self, analyte_code: str) -> str | None:
         """The unit this person reads the analyte in, or None for the catalog's canonical unit."""
-        if analyte_code in {"vitd_25oh"}:
-            return self.vitd_unit
-        if analyte_code in {"mg_rbc", "mg_serum", "ca_total", "ca_ionized"}:
-            return self.mineral_unit
-        return None
+        choice = _UNIT_CHOICE_OF.get(analyte_code)
+        return getattr(self, choice.field) if choice else None

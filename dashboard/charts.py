@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from plotly.subplots import make_subplots
 
-from labs.analytes import ANALYTES, status
+from labs.analytes import ANALYTES, status, target
 from labs.display import display_decimals
 from labs.units import from_canonical, normalize_unit, significant
+from protocols.rules import RULE_SETS, TIER_ALERTS, RuleSet
 
 from .selectors import Change, Point
 
@@ -68,29 +69,33 @@ class Threshold:
     source: str
 
 
-# PRODUCT.md §4.3, the safety rules the protocol engine also applies.
-STOP_THRESHOLDS: dict[str, tuple[Threshold, ...]] = {
-    "vitd_25oh": (
-        Threshold(
-            100.0, "stop", gettext_lazy("stop vitamin D"), "CLINICAL.md §5: stop above 100 ng/mL"
-        ),
-        Threshold(
-            150.0, "urgent", gettext_lazy("urgent"), "CLINICAL.md §1–§2: most toxicity cases > 150"
-        ),
-    ),
-    "ca_total": (
-        Threshold(
-            10.5, "stop", gettext_lazy("stop D and calcium"), "seed; CLINICAL.md §2 and §5: > 10.5"
-        ),
-    ),
-    "ca_ionized": (
-        Threshold(
-            5.3,
-            "stop",
-            gettext_lazy("stop D and calcium"),
-            "CLINICAL.md §2: ionized target 4.5–5.3",
-        ),
-    ),
+# What a stop line says, by the nutrients its alert stops (wording only: the values, levels
+# and sources come from the rule set).
+_STOP_LABELS = {
+    ("vitamin_d3",): gettext_lazy("stop vitamin D"),
+    ("vitamin_d3", "calcium"): gettext_lazy("stop D and calcium"),
+}
+
+
+def _stop_thresholds(rules: RuleSet) -> dict[str, tuple[Threshold, ...]]:
+    """The lower bound of every tier whose alert stops a supplement (rules.TIER_ALERTS)."""
+    lines: dict[str, tuple[Threshold, ...]] = {}
+    for marker, tiers in rules.tiers.items():
+        found = []
+        for tier in tiers:
+            if tier.id in TIER_ALERTS and tier.low is not None:
+                alert = rules.alerts[TIER_ALERTS[tier.id]]
+                label = gettext_lazy("urgent") if alert.level == "urgent" else None
+                label = label or _STOP_LABELS[alert.stops]
+                found.append(Threshold(float(tier.low), alert.level, label, tier.source))
+        if found:
+            lines[marker] = tuple(found)
+    return lines
+
+
+# rule set -> marker -> its stop lines (PRODUCT.md §4.3, the safety rules the engine applies).
+STOP_THRESHOLDS: dict[str, dict[str, tuple[Threshold, ...]]] = {
+    name: _stop_thresholds(rules) for name, rules in RULE_SETS.items()
 }
 
 
@@ -167,7 +172,7 @@ def _vline(on: dt.date, *, name: str) -> dict[str, Any]:
     }
 
 
-def visible_thresholds(analyte: str, values: Sequence[float]) -> list[Threshold]:
+def visible_thresholds(analyte: str, values: Sequence[float], *, rule_set: str) -> list[Threshold]:
     """The stop thresholds worth drawing: each one up to the first above every value.
 
     Drawing 150 ng/mL when every value sits near 40 would squash the points into the bottom
@@ -175,7 +180,7 @@ def visible_thresholds(analyte: str, values: Sequence[float]) -> list[Threshold]
     """
     highest = max(values, default=0.0)
     shown: list[Threshold] = []
-    for threshold in STOP_THRESHOLDS.get(analyte, ()):
+    for threshold in STOP_THRESHOLDS[rule_set].get(analyte, ()):
         shown.append(threshold)
         if threshold.value >= highest:
             break
@@ -256,19 +261,20 @@ def _event_marks(
 
 
 def _range_shapes(
-    analyte: str, unit: str, values: Sequence[float], decimals: int
+    analyte: str, unit: str, values: Sequence[float], decimals: int, rule_set: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Reference range and target as shaded bands, stop thresholds as labelled lines."""
+    """Reference range and the rule set's target as shaded bands, stop lines as lines."""
     entry = ANALYTES[analyte]
+    aim = target(analyte, rule_set)
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     if entry.reference is not None:
         low, high = (_convert(analyte, v, unit) for v in entry.reference)
         shapes.append(_band(low, high, color=REFERENCE_COLOR, opacity=0.07, name="reference"))
-    if entry.target is not None:
-        low, high = (_convert(analyte, v, unit) for v in entry.target)
+    if aim is not None:
+        low, high = (_convert(analyte, v, unit) for v in aim)
         shapes.append(_band(low, high, color=TARGET_COLOR, opacity=0.15, name="target"))
-    for threshold in visible_thresholds(analyte, values):
+    for threshold in visible_thresholds(analyte, values, rule_set=rule_set):
         y = _convert(analyte, threshold.value, unit)
         shapes.append(_hline(y, name=threshold.level))
         annotations.append(
@@ -290,13 +296,13 @@ def _range_shapes(
     return shapes, annotations
 
 
-def _status_index(analyte: str, canonical_value: float) -> int:
+def _status_index(analyte: str, canonical_value: float, rule_set: str) -> int:
     """Position of the value's status in STATUS_ORDER: the point's colour on the scale."""
-    return STATUS_ORDER.index(status(ANALYTES[analyte], canonical_value))
+    return STATUS_ORDER.index(status(ANALYTES[analyte], canonical_value, rule_set=rule_set))
 
 
 def _marker_trace(
-    series: Sequence[Point], *, analyte: str, unit: str, decimals: int
+    series: Sequence[Point], *, analyte: str, unit: str, decimals: int, rule_set: str
 ) -> dict[str, Any]:
     """The measured points: y in `unit`, colour by status, hover with value, unit, date, lab.
 
@@ -314,7 +320,7 @@ def _marker_trace(
         "line": {"color": "#adb5bd", "width": 1.5},
         "marker": {
             "size": 9,
-            "color": [_status_index(analyte, point.canonical_value) for point in series],
+            "color": [_status_index(analyte, point.canonical_value, rule_set) for point in series],
             "cmin": 0,
             "cmax": last,
             "colorscale": [[i / last, STATUS_COLORS[s]] for i, s in enumerate(STATUS_ORDER)],
@@ -418,6 +424,7 @@ def marker_figure_dict(
     *,
     analyte: str,
     unit: str,
+    rule_set: str,
     burden: Sequence[tuple[dt.date, int]] = (),
     supplement_changes: Sequence[Change] = (),
     phase_changes: Sequence[Change] = (),
@@ -441,11 +448,11 @@ def marker_figure_dict(
     """
     decimals = display_decimals(analyte, unit)
     with_burden = any(total for _on, total in burden)  # all-zero check-ins: no empty panel
-    data = [_marker_trace(series, analyte=analyte, unit=unit, decimals=decimals)]
+    data = [_marker_trace(series, analyte=analyte, unit=unit, decimals=decimals, rule_set=rule_set)]
     if with_burden:
         data.append(_burden_trace(burden))
     values = [point.canonical_value for point in series]
-    band_shapes, band_notes = _range_shapes(analyte, unit, values, decimals)
+    band_shapes, band_notes = _range_shapes(analyte, unit, values, decimals, rule_set)
     event_shapes, event_notes = _event_marks(
         supplement_changes,
         phase_changes,
@@ -459,21 +466,23 @@ def marker_figure_dict(
     return {"data": data, "layout": layout}
 
 
-def sparkline_figure(series: Sequence[Point], *, analyte: str, unit: str) -> go.Figure:
-    """`sparkline_figure_dict` as a plotly Figure."""
-    return _figure(sparkline_figure_dict(series, analyte=analyte, unit=unit))
+def sparkline_figure(series: Sequence[Point], **options: Any) -> go.Figure:
+    """`sparkline_figure_dict` as a plotly Figure (same arguments, same content)."""
+    return _figure(sparkline_figure_dict(series, **options))
 
 
-def sparkline_figure_dict(series: Sequence[Point], *, analyte: str, unit: str) -> dict[str, Any]:
+def sparkline_figure_dict(
+    series: Sequence[Point], *, analyte: str, unit: str, rule_set: str
+) -> dict[str, Any]:
     """A small chart of one marker for the dashboard: points and the target band only."""
     decimals = display_decimals(analyte, unit)
     layout = base_layout(height=160, compact=True)
     layout.update(xaxis={"type": "date", **_axis_style()}, yaxis=_axis_style())
-    target = ANALYTES[analyte].target
-    if target is not None:
-        low, high = (_convert(analyte, v, unit) for v in target)
+    aim = target(analyte, rule_set)
+    if aim is not None:
+        low, high = (_convert(analyte, v, unit) for v in aim)
         layout["shapes"] = [_band(low, high, color=TARGET_COLOR, opacity=0.15, name="target")]
-    trace = _marker_trace(series, analyte=analyte, unit=unit, decimals=decimals)
+    trace = _marker_trace(series, analyte=analyte, unit=unit, decimals=decimals, rule_set=rule_set)
     return {"data": [trace], "layout": layout}
 
 

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from labs.analytes import ANALYTES, status
+from labs.analytes import ANALYTES, SWITCHABLE_UNITS, status
 from labs.display import display_decimals, display_unit, format_value
 from labs.units import from_canonical
 from protocols.models import NUTRIENT_CHOICES
@@ -33,21 +33,14 @@ STATUS_LABELS = {
     "above_target": _("above target"),
     "high": _("high"),
 }
-# The units a person can switch between; other analytes are shown in their canonical unit.
-SWITCHABLE_UNITS = {
-    "vitd_25oh": ("ng/mL", "nmol/L"),
-    "mg_rbc": ("mg/dL", "mmol/L"),
-    "mg_serum": ("mg/dL", "mmol/L"),
-    "ca_total": ("mg/dL", "mmol/L"),
-    "ca_ionized": ("mg/dL", "mmol/L"),
-}
 TIMES_OF_DAY = {"morning": _("Morning"), "evening": _("Evening"), "bedtime": _("Bedtime")}
 ALERT_ORDER = ("stop", "urgent", "warning", "info")
 _NUTRIENTS = dict(NUTRIENT_CHOICES)
 
 
 def unit_options(analyte: str) -> tuple[str, ...]:
-    """The units the trends page offers for an analyte (empty: no toggle)."""
+    """The units the trends page offers for an analyte (empty: no toggle): the same units
+    the person's settings offer (labs.analytes.UNIT_CHOICES)."""
     return SWITCHABLE_UNITS.get(analyte, ())
 
 
@@ -68,9 +61,9 @@ class MarkerRow:
     on_track: bool | None = None  # the plan's verdict on the response to correction
 
 
-def _row(analyte: str, point: Point, unit: str) -> dict[str, Any]:
+def _row(analyte: str, point: Point, unit: str, rule_set: str) -> dict[str, Any]:
     entry = ANALYTES[analyte]
-    state = status(entry, point.canonical_value)
+    state = status(entry, point.canonical_value, rule_set=rule_set)
     return {
         "analyte": analyte,
         "name": entry.short_name,
@@ -104,7 +97,7 @@ def marker_rows(
             change = f"{delta:+,.{decimals}f}"
         rows.append(
             MarkerRow(
-                **_row(item.analyte, item.current, unit),
+                **_row(item.analyte, item.current, unit, user.rule_set),
                 change=change,
                 previous_on=item.previous.drawn_on if item.previous else None,
                 on_track=_on_track(response.get(item.analyte)),
@@ -119,7 +112,7 @@ def _on_track(verdict: Any) -> bool | None:
     return None
 
 
-def series_table(series: Sequence[Point], *, analyte: str, unit: str) -> SafeString:
+def series_table(series: Sequence[Point], *, analyte: str, unit: str, rule_set: str) -> SafeString:
     """The <tr>s of the trends table (date, value in `unit`, status, lab), newest first.
 
     Built here from the points rather than in a template loop over row objects: a history of
@@ -148,7 +141,7 @@ def series_table(series: Sequence[Point], *, analyte: str, unit: str) -> SafeStr
         "\n".join(
             f"<tr><td>{p.drawn_on.day} {months[p.drawn_on.month]} {p.drawn_on.year}</td>"
             f'<td class="text-nowrap">{convert(p.canonical_value):,.{decimals}f} {shown_unit}</td>'
-            f"<td>{badges.get(status(entry, p.canonical_value), '')}</td>"
+            f"<td>{badges.get(status(entry, p.canonical_value, rule_set=rule_set), '')}</td>"
             f"<td>{esc(p.lab or '—')}</td></tr>"
             for p in reversed(series)
         )

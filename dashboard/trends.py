@@ -103,7 +103,9 @@ def context(query, *, user) -> dict:
         "range_label": RANGE_LABELS[chosen.range_key],
         "refresh_url": chosen.url(),
         "points": len(series),
-        "table_body": summaries.series_table(series, analyte=analyte, unit=unit),
+        "table_body": summaries.series_table(
+            series, analyte=analyte, unit=unit, rule_set=user.rule_set
+        ),
         "fig_json": None,
         "quick_form": QuickResultForm.blank(user=user, analyte=analyte, today=today, unit=unit),
         **links(chosen, analytes),
@@ -113,6 +115,7 @@ def context(query, *, user) -> dict:
             series,
             analyte=analyte,
             unit=unit,
+            rule_set=user.rule_set,
             burden=selectors.symptom_burden(user=user, since=start),
             supplement_changes=selectors.supplement_changes(user=user),
             phase_changes=selectors.phase_changes(user=user),

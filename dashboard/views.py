@@ -41,7 +41,9 @@ def home(request):
             user=user, analyte=SPARKLINE_ANALYTE, limit=SPARKLINE_POINTS
         )
         unit = summaries.display_unit(user, SPARKLINE_ANALYTE)
-        fig = sparkline_figure_dict(series, analyte=SPARKLINE_ANALYTE, unit=unit)
+        fig = sparkline_figure_dict(
+            series, analyte=SPARKLINE_ANALYTE, unit=unit, rule_set=user.rule_set
+        )
         context.update(fig_json=fig, sparkline_unit=unit)
     return render(request, "dashboard/home.html", context)
 

@@ -5,6 +5,11 @@ source. Pure Python: no Django imports, so the protocol engine and the tests use
 it without a database.
 
 Ranges are ``(low, high)`` tuples, inclusive, in the analyte's canonical unit.
+
+What a person chooses about how their values are read lives here too, once: the rule set
+(whose target each badge and chart band shows) and the units they read a marker in. Labs is
+the lowest layer, so the accounts model, the protocol's rule sets (protocols.rules) and the
+dashboard all build on these tables rather than keeping copies.
 """
 
 from __future__ import annotations
@@ -38,10 +43,69 @@ class Analyte:
     # multiplication. Read-only by convention; hash=False keeps the dataclass hashable.
     units: dict[str, float] = field(hash=False)
     reference: tuple[float, float] | None  # what a lab typically prints
-    target: tuple[float, float] | None  # the seed protocol's target
     plausible: tuple[float, float]  # outside this a value is a typo, not a result
     aliases: tuple[str, ...]  # common names accepted by the CSV import
     decimals: int  # display precision in the canonical unit
+
+
+# --- what a person chooses --------------------------------------------------------------
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a label for translation without importing Django: makemessages finds the call,
+    and the page that shows the label translates it (e.g. the model's gettext_lazy choices)."""
+    return message
+
+
+# The rule sets a person can choose; protocols.rules builds one RuleSet under each name.
+SEED_RULE_SET = "seed"
+WITHIN_LIMITS_RULE_SET = "within-limits"
+RULE_SET_LABELS: dict[str, str] = {
+    SEED_RULE_SET: gettext_noop("Seed protocol (the article's doses)"),
+    WITHIN_LIMITS_RULE_SET: gettext_noop("Within upper limits (conservative)"),
+}
+
+# What each rule set aims a marker at, canonical unit, inclusive: the one table the plan's
+# targets, the badges and the chart bands read. Markers left out have no target: serum Mg
+# (the seed calls it unreliable for stores), 1,25(OH)2D, albumin, phosphate, creatinine,
+# eGFR (its KDIGO thresholds are safety rules in protocols.rules, not an aim).
+_SEED_TARGETS: dict[str, tuple[float, float]] = {
+    "vitd_25oh": (40.0, 60.0),
+    "mg_rbc": (5.5, 6.5),
+    "pth_intact": (15.0, 50.0),  # the seed's "optimal"
+    "ca_total": (9.0, 10.5),
+    "ca_ionized": (4.5, 5.3),
+}
+TARGETS: dict[str, dict[str, tuple[float, float]]] = {
+    SEED_RULE_SET: _SEED_TARGETS,
+    # CLINICAL.md §5: 25(OH)D 30-50 ng/mL when every dose stays within its upper limit.
+    WITHIN_LIMITS_RULE_SET: {**_SEED_TARGETS, "vitd_25oh": (30.0, 50.0)},
+}
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    """A unit setting of the person: which markers it covers and the units it offers."""
+
+    field: str  # the accounts.User field that stores it
+    label: str
+    units: tuple[str, ...]  # the first is the default
+    analytes: tuple[str, ...]
+
+
+UNIT_CHOICES: tuple[UnitChoice, ...] = (
+    UnitChoice("vitd_unit", gettext_noop("vitamin D unit"), ("ng/mL", "nmol/L"), ("vitd_25oh",)),
+    UnitChoice(
+        "mineral_unit",
+        gettext_noop("magnesium and calcium unit"),
+        ("mg/dL", "mmol/L"),
+        ("mg_rbc", "mg_serum", "ca_total", "ca_ionized"),
+    ),
+)
+# analyte -> the units a person can switch between; other analytes show in their canonical unit.
+SWITCHABLE_UNITS: dict[str, tuple[str, ...]] = {
+    code: choice.units for choice in UNIT_CHOICES for code in choice.analytes
+}
 
 
 ANALYTES: dict[str, Analyte] = {
@@ -57,7 +121,6 @@ ANALYTES: dict[str, Analyte] = {
             units={"ng/mL": 1.0, "nmol/L": 1 / 2.496},
             # Endocrine Society 2011 "sufficient" 30–100, the range most US labs print.
             reference=(30.0, 100.0),
-            target=(40.0, 60.0),
             # Toxicity cases are mostly > 150; 250 leaves room for them while a
             # nmol/L value typed as ng/mL (e.g. 400) is caught.
             plausible=(1.0, 250.0),
@@ -86,7 +149,6 @@ ANALYTES: dict[str, Analyte] = {
             units={"pg/mL": 1.0, "pmol/L": 1 / 2.400},
             # Not in CLINICAL.md: Mayo DHVD / Michigan Medicine, adults ≥ 16 y.
             reference=(18.0, 78.0),
-            target=None,
             # Pregnancy and granulomatous disease reach a few hundred pg/mL.
             plausible=(1.0, 500.0),
             aliases=(
@@ -110,7 +172,6 @@ ANALYTES: dict[str, Analyte] = {
             # Method-dependent (3.6–7.5 across labs); Baystate's 4.2–6.8 is the one
             # CLINICAL.md also gives in mmol/L.
             reference=(4.2, 6.8),
-            target=(5.5, 6.5),
             # Every lab range sits within 3.6–7.5; 1–15 catches a dropped or
             # doubled digit while keeping severe depletion and mmol/L typos apart.
             plausible=(1.0, 15.0),
@@ -136,7 +197,6 @@ ANALYTES: dict[str, Analyte] = {
             canonical_unit="mg/dL",
             units=dict(_MG_UNITS),
             reference=(1.8, 2.3),  # IOM (0.75–0.95 mmol/L)
-            target=None,  # the seed calls serum Mg unreliable for stores
             # Survivable extremes lie around 0.5 and 15–20 mg/dL.
             plausible=(0.5, 20.0),
             aliases=(
@@ -160,7 +220,6 @@ ANALYTES: dict[str, Analyte] = {
             canonical_unit="pg/mL",
             units={"pg/mL": 1.0, "ng/L": 1.0, "pmol/L": 9.425},
             reference=(15.0, 65.0),  # Mayo
-            target=(15.0, 50.0),  # seed "optimal"
             # Secondary hyperparathyroidism in kidney failure reaches 2,000+.
             plausible=(1.0, 3000.0),
             aliases=(
@@ -185,7 +244,6 @@ ANALYTES: dict[str, Analyte] = {
             # Low end: ARUP 8.6. High end: 10.2, the default lab upper limit that
             # CLINICAL.md §5 uses for the hypercalcemia warning (labs print 10.0–10.5).
             reference=(8.6, 10.2),
-            target=(9.0, 10.5),
             # Severe hypercalcemia is ≥ 14; 20 still admits it. A value in mmol/L
             # (≈ 2.4) typed as mg/dL falls below 3 and is caught.
             plausible=(3.0, 20.0),
@@ -209,7 +267,6 @@ ANALYTES: dict[str, Analyte] = {
             canonical_unit="mg/dL",
             units={"mg/dL": 1.0, "mmol/L": 1 / 0.2495},
             reference=(4.57, 5.43),  # Mayo
-            target=(4.5, 5.3),
             # ≈ 0.5–2.5 mmol/L; a mmol/L value (≈ 1.2) typed as mg/dL falls below 2.
             plausible=(2.0, 10.0),
             aliases=(
@@ -232,7 +289,6 @@ ANALYTES: dict[str, Analyte] = {
             canonical_unit="g/dL",
             units={"g/dL": 1.0, "g/L": 1 / 10},
             reference=(3.5, 5.0),  # Not in CLINICAL.md: Mayo ALB, ≥ 12 months
-            target=None,
             # A g/L value (≈ 40) typed as g/dL lands far above 7.
             plausible=(0.5, 7.0),
             aliases=("Albumin", "Albumin, serum", "Serum albumin", "Albumin, plasma", "ALB"),
@@ -246,7 +302,6 @@ ANALYTES: dict[str, Analyte] = {
             canonical_unit="mg/dL",
             units={"mg/dL": 1.0, "mmol/L": 1 / 0.3229},
             reference=(2.5, 4.5),  # Not in CLINICAL.md: Mayo PHOS, adults ≥ 18 y
-            target=None,
             plausible=(0.5, 15.0),
             aliases=(
                 "Phosphate",
@@ -271,7 +326,6 @@ ANALYTES: dict[str, Analyte] = {
             # Sex-specific (Mayo: men 0.74–1.35, women 0.59–1.04) and the catalog
             # knows no sex; kidney function is judged through eGFR instead.
             reference=None,
-            target=None,
             # Dialysis patients reach ~20; a µmol/L value (≈ 80) typed as mg/dL is caught.
             plausible=(0.1, 25.0),
             aliases=(
@@ -294,7 +348,6 @@ ANALYTES: dict[str, Analyte] = {
             # No two-sided range: the KDIGO thresholds (< 30, 30–44) live in the
             # protocol rules, where they drive the magnesium safety rules.
             reference=None,
-            target=None,
             plausible=(1.0, 200.0),
             aliases=(
                 "eGFR",
@@ -347,8 +400,13 @@ def find_analyte(text: str) -> Analyte | None:
     return _BY_NAME.get(key) if key else None
 
 
-def status(analyte: Analyte, canonical_value: float) -> str | None:
-    """Classify a value (in the canonical unit) for a badge.
+def target(code: str, rule_set: str) -> tuple[float, float] | None:
+    """The band the rule set aims a marker at (canonical unit), or None if it has none."""
+    return TARGETS[rule_set].get(code)
+
+
+def status(analyte: Analyte, canonical_value: float, *, rule_set: str) -> str | None:
+    """Classify a value (in the canonical unit) for a badge, against the rule set's target.
 
     The target is checked first, then the reference range:
 
@@ -362,11 +420,12 @@ def status(analyte: Analyte, canonical_value: float) -> str | None:
     A missing range never flags anything. Returns None when the analyte has neither
     a target nor a reference range (creatinine, eGFR): there is nothing to badge.
     """
-    if analyte.target is None and analyte.reference is None:
+    aim = target(analyte.code, rule_set)
+    if aim is None and analyte.reference is None:
         return None
     ref_low, ref_high = analyte.reference or (float("-inf"), float("inf"))
-    if analyte.target is not None:
-        low, high = analyte.target
+    if aim is not None:
+        low, high = aim
         if canonical_value < low:
             return LOW if canonical_value < ref_low else BELOW_TARGET
         if canonical_value > high:

@@ -1,10 +1,10 @@
 """How lab values are shown to a person: in their preferred unit, at a readable precision.
 
-Pure Python (the user is anything with `preferred_unit(code)`), shared by every page that
-shows a value: dashboard, trends, panel pages, the printable report.
+Pure Python (the user is anything with `preferred_unit(code)` and a `rule_set`), shared by
+every page that shows a value: dashboard, trends, panel pages, the printable report.
 """
 
-from labs.analytes import ANALYTES
+from labs.analytes import ANALYTES, status, target
 from labs.units import from_canonical
 
 # Decimals people read a value with in a non-canonical unit (nmol/L as whole numbers, …).
@@ -22,6 +22,16 @@ def display_decimals(analyte: str, unit: str) -> int:
 def display_unit(user, analyte: str) -> str:
     """The unit this person reads the analyte in (their setting, else the canonical unit)."""
     return user.preferred_unit(analyte) or ANALYTES[analyte].canonical_unit
+
+
+def target_for(user, analyte: str) -> tuple[float, float] | None:
+    """The band this person's rule set aims the analyte at (canonical unit), or None."""
+    return target(analyte, user.rule_set)
+
+
+def status_for(user, analyte: str, canonical_value: float) -> str | None:
+    """The badge of a canonical value, judged against this person's rule set."""
+    return status(ANALYTES[analyte], canonical_value, rule_set=user.rule_set)
 
 
 def format_value(analyte: str, canonical_value: float, unit: str) -> str:

@@ -17,7 +17,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from labs.analytes import ANALYTES, Analyte, status
+from labs.analytes import ANALYTES, Analyte
 from labs.importers import _implausible, is_ambiguous_comma
 from labs.models import LIFE_EVENT_CHOICES
 from labs.symptoms import SEVERITY_LABELS, SYMPTOMS
@@ -154,8 +154,7 @@ class ResultRowForm(forms.Form):
 @dataclass(frozen=True)
 class Preview:
     analyte: Analyte | None = None
-    canonical: float | None = None
-    status: str | None = None
+    canonical: float | None = None  # the badge is the person's: labs_tags.status_of
     error: str = ""
 
 
@@ -181,7 +180,7 @@ class ResultRow:
 
     @cached_property
     def preview(self) -> Preview | None:
-        """The value converted to the canonical unit with its badge, once the row is valid."""
+        """The value converted to the canonical unit, once the row is valid."""
         if self.is_blank:
             return None
         fields = {name: self.form[name].value() or "" for name in ("analyte", "value", "unit")}
@@ -189,7 +188,7 @@ class ResultRow:
         if check.is_valid():
             analyte = ANALYTES[fields["analyte"]]
             canonical = check.cleaned_data["canonical_value"]
-            return Preview(analyte, round(canonical, analyte.decimals), status(analyte, canonical))
+            return Preview(analyte, round(canonical, analyte.decimals))
         if fields["analyte"] and fields["value"] and fields["unit"]:
             errors = check.errors.get("value") or check.errors.get("unit") or []
             return Preview(error=errors[0]) if errors else None

@@ -9,7 +9,8 @@ from datetime import date
 from django.db.models import F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from labs.analytes import ANALYTES, Analyte, status
+from labs.analytes import ANALYTES, Analyte
+from labs.display import status_for
 from labs.exporters import ExportRow
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from labs.symptoms import SYMPTOMS, Symptom
@@ -69,7 +70,7 @@ def latest_values(*, user) -> list[LatestValue]:
     """The newest result of each analyte the person has, in catalog order (one query)."""
     newest = {result.analyte: result for result in newest_results(user=user, per_analyte=1)}
     return [
-        LatestValue(analyte, newest[code], status(analyte, newest[code].canonical_value))
+        LatestValue(analyte, newest[code], status_for(user, code, newest[code].canonical_value))
         for code, analyte in ANALYTES.items()
         if code in newest
     ]

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import RULE_SET_CHOICES
 from labs.units import get_analyte, to_canonical, units_for
 from protocols.engine import Intake, Measurement, Snapshot
 from protocols.models import (
@@ -123,10 +124,6 @@ WHAT_IF_INTAKES = (
     ("magnesium", "mg_mg", _("Magnesium you take (mg/day)")),
     ("vitamin_k2_mk7", "k2_mcg", _("Vitamin K2 you take (mcg/day)")),
 )
-RULE_SET_CHOICES = [
-    ("seed", _("Seed protocol (the article's doses)")),
-    ("within-limits", _("Within upper limits (conservative)")),
-]
 
 
 class WhatIfForm(forms.Form):

@@ -5,30 +5,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-PROFILE_FLAG_CHOICES = [
-    ("pregnant", _("Pregnant or breastfeeding")),
-    ("kidney_disease", _("Kidney disease")),
-    ("anticoagulant", _("Taking warfarin or another vitamin K antagonist")),
-    ("granulomatous_disease", _("Sarcoidosis or another granulomatous disease")),
-    ("kidney_stones", _("History of kidney stones")),
-    ("hypercalcemia_history", _("History of high blood calcium")),
-    ("mg_depleting_medication", _("Taking PPIs or diuretics")),
-    ("under_18", _("Under 18")),
-]
-GOAL_CHOICES = [
-    ("bone", _("Bone health")),
-    ("sleep", _("Sleep")),
-    ("energy", _("Energy")),
-    ("cognition", _("Focus and memory")),
-]
-NUTRIENT_CHOICES = [
-    ("vitamin_d3", _("Vitamin D3")),
-    ("magnesium", _("Magnesium (elemental)")),
-    ("vitamin_k2_mk7", _("Vitamin K2 (MK-7)")),
-    ("vitamin_b6_p5p", _("Vitamin B6 (P5P)")),
-    ("calcium", _("Calcium")),
-]
-DOSE_UNIT_CHOICES = [("IU", "IU"), ("mg", "mg"), ("mcg", "mcg")]
+from protocols.rules import GOALS, NUTRIENTS, PROFILE_FLAGS
+
+# Built from the rule catalog (protocols.rules): one list of flags, goals and nutrients.
+PROFILE_FLAG_CHOICES = [(code, _(label)) for code, label in PROFILE_FLAGS.items()]
+GOAL_CHOICES = [(code, _(label)) for code, label in GOALS.items()]
+NUTRIENT_CHOICES = [(code, _(label)) for code, (label, _unit, _limit) in NUTRIENTS.items()]
+DOSE_UNIT_CHOICES = [(unit, unit) for unit in dict.fromkeys(u for _l, u, _x in NUTRIENTS.values())]
 
 
 class HealthProfile(models.Model):

@@ -2,17 +2,22 @@
 
 from django import template
 
-from labs.analytes import ANALYTES, status
-from labs.display import display_unit, format_for, format_value, range_for
-from protocols.models import NUTRIENT_CHOICES
+from labs.analytes import ANALYTES
+from labs.display import display_unit, format_for, format_value, range_for, status_for, target_for
 
 register = template.Library()
 
 
 @register.filter
-def result_status(result) -> str | None:
-    """The badge status of a stored result (None when its analyte has no range)."""
-    return status(ANALYTES[result.analyte], result.canonical_value)
+def result_status(result, user) -> str | None:
+    """The badge status of a stored result for this person (None: its analyte has no range)."""
+    return status_for(user, result.analyte, result.canonical_value)
+
+
+@register.simple_tag
+def status_of(user, analyte: str, canonical_value) -> str | None:
+    """The badge status of a canonical value for this person (`{% status_of … as s %}`)."""
+    return status_for(user, analyte, canonical_value)
 
 
 @register.filter
@@ -35,11 +40,6 @@ def plain(number) -> str:
     return f"{float(number):.10g}"
 
 
-@register.filter
-def nutrient_label(code: str) -> str:
-    return str(dict(NUTRIENT_CHOICES).get(code, code))
-
-
 @register.simple_tag
 def value_for(user, analyte: str, canonical_value) -> str:
     """A stored canonical value in the person's preferred unit, with the unit."""
@@ -48,8 +48,8 @@ def value_for(user, analyte: str, canonical_value) -> str:
 
 @register.simple_tag
 def range_of(user, analyte: str, which: str = "target") -> str:
-    """The analyte's target (or "reference") range in the person's preferred unit, or ""."""
-    bounds = getattr(ANALYTES[analyte], which)
+    """The person's target (or the "reference") range in their preferred unit, or ""."""
+    bounds = target_for(user, analyte) if which == "target" else ANALYTES[analyte].reference
     return range_for(user, analyte, bounds) if bounds else ""
 
 

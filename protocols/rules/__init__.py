@@ -46,6 +46,7 @@ from protocols.rules.seed import (
     SEED_RULES,
     SEED_TARGETS,
     SYMPTOM_WORSENING,
+    TIER_ALERTS,
     seed_rules,
 )
 from protocols.rules.sources import RULES_VERSION
@@ -116,6 +117,7 @@ __all__ = [
     "SEED_TARGETS",
     "SYMPTOMS",
     "SYMPTOM_WORSENING",
+    "TIER_ALERTS",
     "UPPER_LIMITS",
     "VITAMIN_D_DEFICIENCY",
     "WITHIN_LIMITS_RULES",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from labs.analytes import gettext_noop
 from labs.symptoms import SYMPTOMS as _SYMPTOM_CATALOG
 
 # --- catalogs the web layer shows --------------------------------------------------------
@@ -15,22 +16,26 @@ SYMPTOMS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     for code, symptom in _SYMPTOM_CATALOG.items()
 }
 
+# The labels people pick from (the health-profile form, the CLI) and read back in the plan;
+# protocols.models builds its choices from these.
 PROFILE_FLAGS: Mapping[str, str] = {
-    "pregnant": "Pregnant or breastfeeding",
-    "kidney_disease": "Kidney disease",
-    "anticoagulant": "Takes an anticoagulant (warfarin / vitamin K antagonist)",
-    "granulomatous_disease": "Sarcoidosis or other granulomatous disease",
-    "kidney_stones": "History of kidney stones",
-    "hypercalcemia_history": "History of hypercalcemia",
-    "mg_depleting_medication": "Takes a magnesium-depleting medication (PPI, diuretic)",
-    "under_18": "Under 18 years old",
+    "pregnant": gettext_noop("Pregnant or breastfeeding"),
+    "kidney_disease": gettext_noop("Kidney disease"),
+    "anticoagulant": gettext_noop("Taking warfarin or another vitamin K antagonist"),
+    "granulomatous_disease": gettext_noop("Sarcoidosis or another granulomatous disease"),
+    "kidney_stones": gettext_noop("History of kidney stones"),
+    "hypercalcemia_history": gettext_noop("History of high blood calcium"),
+    "mg_depleting_medication": gettext_noop(
+        "Taking a magnesium-depleting medication (PPI, diuretic)"
+    ),
+    "under_18": gettext_noop("Under 18"),
 }
 
 GOALS: Mapping[str, str] = {
-    "bone": "Bone health",
-    "sleep": "Sleep",
-    "energy": "Energy",
-    "cognition": "Cognition",
+    "bone": gettext_noop("Bone health"),
+    "sleep": gettext_noop("Sleep"),
+    "energy": gettext_noop("Energy"),
+    "cognition": gettext_noop("Focus and memory"),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+from labs.analytes import gettext_noop
 from protocols.rules.sources import C_LIMITS
 from protocols.rules.types import UpperLimit
 
@@ -23,11 +24,11 @@ AUTHORITIES: Mapping[Authority, str] = {"iom": "US (IOM)", "efsa": "EU (EFSA)"}
 
 # code -> (label, unit): the supplemented nutrients, one owner for their names and units.
 NUTRIENT_CATALOG: Mapping[str, tuple[str, str]] = {
-    "vitamin_d3": ("Vitamin D3", "IU"),
-    "magnesium": ("Magnesium (supplemental)", "mg"),
-    "vitamin_k2_mk7": ("Vitamin K2 (MK-7)", "mcg"),
-    "vitamin_b6_p5p": ("Vitamin B6 (P5P)", "mg"),
-    "calcium": ("Calcium", "mg"),
+    "vitamin_d3": (gettext_noop("Vitamin D3"), "IU"),
+    "magnesium": (gettext_noop("Magnesium (elemental)"), "mg"),
+    "vitamin_k2_mk7": (gettext_noop("Vitamin K2 (MK-7)"), "mcg"),
+    "vitamin_b6_p5p": (gettext_noop("Vitamin B6 (P5P)"), "mg"),
+    "calcium": (gettext_noop("Calcium"), "mg"),
 }
 
 _NOTES = {
@@ -78,7 +79,8 @@ UPPER_LIMITS_BY_AUTHORITY: Mapping[Authority, Mapping[str, UpperLimit]] = {
 }
 UPPER_LIMITS = UPPER_LIMITS_BY_AUTHORITY[DEFAULT_AUTHORITY]
 
-# code -> (label, unit, IOM upper limit or None), for forms and the CLI.
+# code -> (label, unit, IOM upper limit or None): the one list of nutrients, for the models'
+# choices, forms, pages and the CLI.
 NUTRIENTS: Mapping[str, tuple[str, str, float | None]] = {
     code: (u.label, u.unit, u.limit) for code, u in UPPER_LIMITS.items()
 }

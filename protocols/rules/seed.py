@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from labs.analytes import SEED_RULE_SET, TARGETS
 from labs.symptoms import MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY
 from protocols.rules.limits import UPPER_LIMITS, UPPER_LIMITS_BY_AUTHORITY, Authority
 from protocols.rules.sources import (
@@ -254,14 +255,15 @@ def _other_tiers() -> Mapping[str, tuple[Tier, ...]]:
 # fmt: on
 
 
-SEED_TARGETS: Mapping[str, tuple[float | None, float | None]] = {
-    "vitd_25oh": (40, 60),
-    "mg_rbc": (5.5, 6.5),
+# The plan's target column: the labs catalog's targets (labs.analytes.TARGETS, the ones the
+# badges and chart bands show), plus the normal band of two markers with nothing to aim at.
+NORMAL_BANDS: Mapping[str, tuple[float | None, float | None]] = {
     "mg_serum": (1.8, 2.3),
-    "ca_total": (9.0, 10.5),
-    "ca_ionized": (4.5, 5.3),
-    "pth_intact": (15, 50),
     "egfr": (60, None),
+}
+SEED_TARGETS: Mapping[str, tuple[float | None, float | None]] = {
+    **TARGETS[SEED_RULE_SET],
+    **NORMAL_BANDS,
 }
 
 
@@ -334,6 +336,15 @@ ALERT_RULES: Mapping[str, AlertRule] = {
             note="PPIs and diuretics deplete magnesium: an increased-losses factor.",
         ),
     )
+}
+
+# The alert a value inside each toxic tier raises (protocols.engine.alerts): the charts draw
+# the tier's lower bound as a stop line at that alert's level.
+TIER_ALERTS: Mapping[str, str] = {
+    "d3.tier.toxicity": "safety.vitd_toxicity",
+    "d3.tier.severe_toxicity": "safety.vitd_toxicity.urgent",
+    "safety.hypercalcemia": "safety.hypercalcemia",
+    "safety.hypercalcemia.ionized": "safety.hypercalcemia",
 }
 
 RETEST_RULES: Mapping[str, RetestRule] = {
@@ -466,15 +477,15 @@ SYMPTOM_WORSENING = WorseningRule(
 
 def _seed_tiers() -> Mapping[str, tuple[Tier, ...]]:
     return {
-        "vitd_25oh": _vitd_tiers((40, 60)),
-        "mg_rbc": _mg_rbc_tiers((5.5, 6.5)),
+        "vitd_25oh": _vitd_tiers(TARGETS[SEED_RULE_SET]["vitd_25oh"]),
+        "mg_rbc": _mg_rbc_tiers(TARGETS[SEED_RULE_SET]["mg_rbc"]),
         **_other_tiers(),
     }
 
 
 SEED_RULES = RuleSet(
-    name="seed",
-    version=f"seed-{RULES_VERSION}",
+    name=SEED_RULE_SET,
+    version=f"{SEED_RULE_SET}-{RULES_VERSION}",
     description="The seed article's protocol; doses above the upper limits are flagged.",
     tiers=_seed_tiers(),
     targets=SEED_TARGETS,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from labs.analytes import TARGETS, WITHIN_LIMITS_RULE_SET
 from protocols.rules.limits import UPPER_LIMITS_BY_AUTHORITY, Authority
 from protocols.rules.seed import (
     D_MAINTENANCE,
+    NORMAL_BANDS,
     SEED_DOSES,
     SEED_RULES,
-    SEED_TARGETS,
     _vitd_excess_tiers,
 )
 from protocols.rules.sources import C_CHOICES, RULES_VERSION
@@ -44,7 +45,7 @@ def _within_limits_vitd_tiers(limits: Limits) -> tuple[Tier, ...]:
     'optimal'. The capped 4,000 IU dose has no published 12-week expectation; the expected
     range at retest is the set's own target band.
     """
-    m, target = "vitd_25oh", (30.0, 50.0)
+    m, target = "vitd_25oh", TARGETS[WITHIN_LIMITS_RULE_SET]["vitd_25oh"]
     return tuple(
         replace(t, dose=_cap(t.dose, limits))
         for t in (
@@ -64,7 +65,7 @@ def _within_limits_vitd_tiers(limits: Limits) -> tuple[Tier, ...]:
                 m,
                 "moderate",
                 20,
-                30,
+                target[0],
                 "low",
                 C_CHOICES,
                 dose=SEED_RULES.tiers[m][1].dose,
@@ -74,14 +75,14 @@ def _within_limits_vitd_tiers(limits: Limits) -> tuple[Tier, ...]:
                 "d3.tier.optimal",
                 m,
                 "optimal",
-                30,
-                50,
+                target[0],
+                target[1],
                 "adequate",
                 C_CHOICES,
                 closed="both",
                 dose=D_MAINTENANCE,
             ),
-            *_vitd_excess_tiers(50),
+            *_vitd_excess_tiers(target[1]),
         )
     )
 
@@ -96,11 +97,11 @@ def within_limits_rules(authority: Authority) -> RuleSet:
     tiers["vitd_25oh"] = _within_limits_vitd_tiers(limits)
     return replace(
         SEED_RULES,
-        name="within-limits",
-        version=f"within-limits-{RULES_VERSION}",
+        name=WITHIN_LIMITS_RULE_SET,
+        version=f"{WITHIN_LIMITS_RULE_SET}-{RULES_VERSION}",
         description="Same structure, every dose capped at its upper limit; 25(OH)D 30-50.",
         tiers=tiers,
-        targets={**SEED_TARGETS, "vitd_25oh": (30, 50)},
+        targets={**TARGETS[WITHIN_LIMITS_RULE_SET], **NORMAL_BANDS},
         doses={id_: _cap(d, limits) for id_, d in SEED_DOSES.items()},  # type: ignore[misc]
         upper_limits=limits,
         authority=authority,

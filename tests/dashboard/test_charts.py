@@ -19,10 +19,11 @@ from dashboard.charts import (
     visible_thresholds,
 )
 from dashboard.selectors import Change, Point
-from labs.analytes import ANALYTES, status
+from labs.analytes import ANALYTES, SEED_RULE_SET, WITHIN_LIMITS_RULE_SET, status, target
 from labs.units import UnknownUnit, from_canonical
 
 D = dt.date
+SEED = SEED_RULE_SET
 
 
 def vitd_series():
@@ -45,7 +46,7 @@ def annotations(fig, name):
 @pytest.mark.parametrize("unit", ["ng/mL", "nmol/L"])
 def test_plotted_values_are_the_canonical_values_in_the_chosen_unit(unit):
     series = vitd_series()
-    fig = marker_figure(series, analyte="vitd_25oh", unit=unit)
+    fig = marker_figure(series, analyte="vitd_25oh", unit=unit, rule_set=SEED)
     trace = fig.data[0]
     assert list(trace.y) == [from_canonical("vitd_25oh", p.canonical_value, unit) for p in series]
     assert list(trace.x) == [p.drawn_on.isoformat() for p in series]
@@ -53,7 +54,9 @@ def test_plotted_values_are_the_canonical_values_in_the_chosen_unit(unit):
 
 
 def test_nmol_values_are_two_point_496_times_ng():
-    fig = marker_figure([Point(D(2025, 1, 1), 40.0, "")], analyte="vitd_25oh", unit="nmol/L")
+    fig = marker_figure(
+        [Point(D(2025, 1, 1), 40.0, "")], analyte="vitd_25oh", unit="nmol/L", rule_set=SEED
+    )
     assert fig.data[0].y[0] == pytest.approx(99.84)
 
 
@@ -61,26 +64,31 @@ def test_nmol_values_are_two_point_496_times_ng():
     ("analyte", "unit"),
     [("vitd_25oh", "ng/mL"), ("vitd_25oh", "nmol/L"), ("mg_rbc", "mmol/L"), ("ca_total", "mmol/L")],
 )
-def test_target_and_reference_bands_sit_at_the_catalogs_numbers(analyte, unit):
-    entry = ANALYTES[analyte]
-    fig = marker_figure([Point(D(2025, 1, 1), entry.target[0], "")], analyte=analyte, unit=unit)
-    (target,) = shapes(fig, "target")
+@pytest.mark.parametrize("rule_set", [SEED_RULE_SET, WITHIN_LIMITS_RULE_SET])
+def test_target_and_reference_bands_sit_at_the_catalogs_numbers(analyte, unit, rule_set):
+    entry, aim = ANALYTES[analyte], target(analyte, rule_set)
+    fig = marker_figure(
+        [Point(D(2025, 1, 1), aim[0], "")], analyte=analyte, unit=unit, rule_set=rule_set
+    )
+    (band,) = shapes(fig, "target")
     (reference,) = shapes(fig, "reference")
-    assert (target.y0, target.y1) == tuple(from_canonical(analyte, v, unit) for v in entry.target)
+    assert (band.y0, band.y1) == tuple(from_canonical(analyte, v, unit) for v in aim)
     assert (reference.y0, reference.y1) == tuple(
         from_canonical(analyte, v, unit) for v in entry.reference
     )
-    assert target.yref == "y" and target.xref == "x domain"
+    assert band.yref == "y" and band.xref == "x domain"
 
 
 def test_a_marker_without_target_has_only_its_reference_band():
-    fig = marker_figure([Point(D(2025, 1, 1), 2.0, "")], analyte="mg_serum", unit="mg/dL")
+    fig = marker_figure(
+        [Point(D(2025, 1, 1), 2.0, "")], analyte="mg_serum", unit="mg/dL", rule_set=SEED
+    )
     assert shapes(fig, "target") == []
     assert [(s.y0, s.y1) for s in shapes(fig, "reference")] == [(1.8, 2.3)]
 
 
 def test_vitamin_d_stop_line_is_at_100_ng_ml_converted():
-    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="nmol/L")
+    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="nmol/L", rule_set=SEED)
     (line,) = shapes(fig, "stop")
     assert line.y0 == line.y1 == from_canonical("vitd_25oh", 100.0, "nmol/L") == 249.6
     assert shapes(fig, "urgent") == []  # every value is far below 100
@@ -88,7 +96,7 @@ def test_vitamin_d_stop_line_is_at_100_ng_ml_converted():
 
 def test_the_urgent_line_appears_once_a_value_passes_the_stop_line():
     series = [*vitd_series(), Point(D(2025, 12, 1), 120.0, "")]
-    fig = marker_figure(series, analyte="vitd_25oh", unit="ng/mL")
+    fig = marker_figure(series, analyte="vitd_25oh", unit="ng/mL", rule_set=SEED)
     assert [s.y0 for s in shapes(fig, "stop")] == [100.0]
     assert [s.y0 for s in shapes(fig, "urgent")] == [150.0]
 
@@ -103,22 +111,26 @@ def test_the_urgent_line_appears_once_a_value_passes_the_stop_line():
     ],
 )
 def test_calcium_stop_lines(analyte, unit, expected):
-    fig = marker_figure([Point(D(2025, 1, 1), 9.5, "")], analyte=analyte, unit=unit)
+    fig = marker_figure([Point(D(2025, 1, 1), 9.5, "")], analyte=analyte, unit=unit, rule_set=SEED)
     assert [s.y0 for s in shapes(fig, "stop")] == [expected]
 
 
-def test_threshold_table_matches_the_safety_rules():
-    values = {code: [t.value for t in rows] for code, rows in STOP_THRESHOLDS.items()}
+@pytest.mark.parametrize("rule_set", [SEED_RULE_SET, WITHIN_LIMITS_RULE_SET])
+def test_threshold_table_matches_the_safety_rules(rule_set):
+    lines = STOP_THRESHOLDS[rule_set]
+    values = {code: [t.value for t in rows] for code, rows in lines.items()}
     assert values == {"vitd_25oh": [100.0, 150.0], "ca_total": [10.5], "ca_ionized": [5.3]}
-    assert all(t.source for rows in STOP_THRESHOLDS.values() for t in rows)
-    assert visible_thresholds("mg_rbc", [5.0]) == []
+    assert all(t.source for rows in lines.values() for t in rows)
+    assert visible_thresholds("mg_rbc", [5.0], rule_set=rule_set) == []
 
 
 def test_points_are_coloured_by_status():
     series = vitd_series()
-    trace = marker_figure(series, analyte="vitd_25oh", unit="ng/mL").data[0]
+    trace = marker_figure(series, analyte="vitd_25oh", unit="ng/mL", rule_set=SEED).data[0]
     plotted = [STATUS_ORDER[i] for i in trace.marker.color]
-    assert plotted == [status(ANALYTES["vitd_25oh"], p.canonical_value) for p in series]
+    assert plotted == [
+        status(ANALYTES["vitd_25oh"], p.canonical_value, rule_set=SEED) for p in series
+    ]
     assert plotted == ["low", "below_target", "in_target", "above_target"]
     colours = dict(trace.marker.colorscale)
     assert colours[0.0] == "#dc3545" and colours[0.4] == "#198754"
@@ -126,7 +138,7 @@ def test_points_are_coloured_by_status():
 
 def test_hover_shows_value_unit_date_and_escaped_lab():
     series = [Point(D(2025, 1, 1), 40.0, "<b>Lab & Co</b>"), Point(D(2025, 2, 1), 41.0, "")]
-    trace = marker_figure(series, analyte="vitd_25oh", unit="nmol/L").data[0]
+    trace = marker_figure(series, analyte="vitd_25oh", unit="nmol/L", rule_set=SEED).data[0]
     assert "nmol/L" in trace.hovertemplate
     assert "%{x|" in trace.hovertemplate and "%{customdata}" in trace.hovertemplate
     assert list(trace.customdata) == ["&lt;b&gt;Lab &amp; Co&lt;/b&gt;", "—"]
@@ -139,7 +151,7 @@ def test_supplement_changes_are_annotated_at_their_dates():
         Change(D(2025, 8, 15), "Vitamin K2 (MK-7) 200 mcg"),
     ]
     fig = marker_figure(
-        vitd_series(), analyte="vitd_25oh", unit="ng/mL", supplement_changes=changes
+        vitd_series(), analyte="vitd_25oh", unit="ng/mL", rule_set=SEED, supplement_changes=changes
     )
     notes = annotations(fig, "supplement")
     assert [n.x for n in notes] == ["2025-03-01", "2025-08-15"]
@@ -152,6 +164,7 @@ def test_plan_phases_are_annotated_and_events_before_the_range_are_left_out():
         vitd_series(),
         analyte="vitd_25oh",
         unit="ng/mL",
+        rule_set=SEED,
         supplement_changes=[Change(D(2024, 1, 1), "old"), Change(D(2025, 6, 1), "new")],
         phase_changes=[Change(D(2025, 2, 1), "correction"), Change(D(2025, 9, 1), "maintenance")],
         start=D(2025, 1, 1),
@@ -169,7 +182,9 @@ def test_plan_phases_are_annotated_and_events_before_the_range_are_left_out():
 
 def test_symptom_burden_is_a_second_panel_on_the_same_time_axis():
     burden = [(D(2025, 2, 1), 5), (D(2025, 5, 1), 2)]
-    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL", burden=burden)
+    fig = marker_figure(
+        vitd_series(), analyte="vitd_25oh", unit="ng/mL", rule_set=SEED, burden=burden
+    )
     steps = fig.data[1]  # a filled step line: the bundle has the scatter trace only
     assert steps.type == "scatter" and (steps.xaxis, steps.yaxis) == ("x2", "y2")
     assert steps.fill == "tozeroy" and steps.line.shape == "hv"
@@ -180,12 +195,14 @@ def test_symptom_burden_is_a_second_panel_on_the_same_time_axis():
 
 @pytest.mark.parametrize("burden", [(), [(D(2025, 2, 1), 0), (D(2025, 3, 1), 0)]])
 def test_without_burden_there_is_one_panel(burden):
-    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL", burden=burden)
+    fig = marker_figure(
+        vitd_series(), analyte="vitd_25oh", unit="ng/mL", rule_set=SEED, burden=burden
+    )
     assert len(fig.data) == 1 and "yaxis2" not in fig.to_plotly_json()["layout"]
 
 
 def test_sparkline_has_the_points_and_the_target_band():
-    fig = sparkline_figure(vitd_series(), analyte="vitd_25oh", unit="nmol/L")
+    fig = sparkline_figure(vitd_series(), analyte="vitd_25oh", unit="nmol/L", rule_set=SEED)
     assert list(fig.data[0].y) == [
         from_canonical("vitd_25oh", p.canonical_value, "nmol/L") for p in vitd_series()
     ]
@@ -199,14 +216,15 @@ def test_sparkline_has_the_points_and_the_target_band():
             vitd_series(),
             analyte="vitd_25oh",
             unit="nmol/L",
+            rule_set=SEED,
             burden=[(D(2025, 2, 1), 3)],
             supplement_changes=[Change(D(2025, 3, 1), "Vitamin D3 5000 IU")],
             phase_changes=[Change(D(2025, 2, 1), "correction")],
             start=D(2025, 1, 1),
             end=D(2025, 12, 31),
         ),
-        marker_figure([], analyte="ca_total", unit="mmol/L"),
-        sparkline_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL"),
+        marker_figure([], analyte="ca_total", unit="mmol/L", rule_set=SEED),
+        sparkline_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL", rule_set=SEED),
     ],
     ids=["full", "empty", "sparkline"],
 )
@@ -220,7 +238,7 @@ def test_every_property_is_one_plotly_knows(fig):
 
 
 def test_figure_json_is_small_and_serialisable_for_json_script():
-    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL")
+    fig = marker_figure(vitd_series(), analyte="vitd_25oh", unit="ng/mL", rule_set=SEED)
     text = json.dumps(figure_json(fig), cls=DjangoJSONEncoder)
     assert json.loads(text)["data"][0]["y"] == [18.0, 33.5, 47.2, 65.0]
     assert len(text) < 8_000  # no default plotly template (~10 KB) in the page
@@ -229,6 +247,7 @@ def test_figure_json_is_small_and_serialisable_for_json_script():
 FULL_OPTIONS = {
     "analyte": "vitd_25oh",
     "unit": "nmol/L",
+    "rule_set": SEED,
     "burden": [(D(2025, 2, 1), 3)],
     "supplement_changes": [Change(D(2025, 3, 1), "Vitamin D3 5000 IU")],
     "phase_changes": [Change(D(2025, 2, 1), "correction")],
@@ -243,8 +262,10 @@ def test_the_dict_the_views_send_is_the_figure_the_tests_check():
     assert sent == figure_json(marker_figure(vitd_series(), **FULL_OPTIONS))
     rebuilt = go.Figure(sent).to_plotly_json()  # raises ValueError on an unknown property
     assert rebuilt["data"] == sent["data"]
-    small = sparkline_figure_dict(vitd_series(), analyte="vitd_25oh", unit="nmol/L")
-    assert small == figure_json(sparkline_figure(vitd_series(), analyte="vitd_25oh", unit="nmol/L"))
+    small = sparkline_figure_dict(vitd_series(), analyte="vitd_25oh", unit="nmol/L", rule_set=SEED)
+    assert small == figure_json(
+        sparkline_figure(vitd_series(), analyte="vitd_25oh", unit="nmol/L", rule_set=SEED)
+    )
 
 
 @pytest.mark.parametrize(
@@ -267,7 +288,9 @@ def test_every_chart_uses_only_the_trace_type_of_the_bundled_plotly():
     another trace type would stay blank in the browser."""
     burden = [(D(2025, 2, 1), 5), (D(2025, 5, 1), 2)]
     figures = [
-        marker_figure_dict(vitd_series(), analyte="vitd_25oh", unit="ng/mL", burden=burden),
-        sparkline_figure_dict(vitd_series(), analyte="vitd_25oh", unit="ng/mL"),
+        marker_figure_dict(
+            vitd_series(), analyte="vitd_25oh", unit="ng/mL", rule_set=SEED, burden=burden
+        ),
+        sparkline_figure_dict(vitd_series(), analyte="vitd_25oh", unit="ng/mL", rule_set=SEED),
     ]
     assert {trace["type"] for figure in figures for trace in figure["data"]} == {"scatter"}

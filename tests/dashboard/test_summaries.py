@@ -70,7 +70,7 @@ def test_the_trends_table_is_newest_first_in_the_unit_and_escapes():
         Point(D(2025, 3, 5), 45.0, ""),
         Point(D(2025, 4, 9), 1234.5, "Quest"),  # not plausible, but shows the thousands mark
     ]
-    html = series_table(series, analyte="vitd_25oh", unit="nmol/L")
+    html = series_table(series, analyte="vitd_25oh", unit="nmol/L", rule_set="seed")
     rows = html.split("\n")
     assert [row[: row.index("</td>")] for row in rows] == [
         "<tr><td>9 Apr 2025",

@@ -9,9 +9,13 @@ from labs.analytes import (
     HIGH,
     IN_TARGET,
     LOW,
+    SEED_RULE_SET,
+    TARGETS,
+    WITHIN_LIMITS_RULE_SET,
     by_loinc,
     find_analyte,
     status,
+    target,
 )
 
 EXPECTED_CODES = {
@@ -84,15 +88,20 @@ def test_primary_loinc_is_the_first_listed_mass_code():
 
 
 def test_seed_targets():
-    targets = {code: a.target for code, a in ANALYTES.items() if a.target}
-    assert targets == SEED_TARGETS
+    assert TARGETS[SEED_RULE_SET] == SEED_TARGETS
+    assert {code: target(code, SEED_RULE_SET) for code in SEED_TARGETS} == SEED_TARGETS
+
+
+def test_within_limits_aims_25ohd_at_30_to_50_and_the_rest_like_the_seed():
+    assert TARGETS[WITHIN_LIMITS_RULE_SET] == {**SEED_TARGETS, "vitd_25oh": (30, 50)}
 
 
 def test_ranges_are_ordered_and_inside_plausible_bounds():
     for analyte in ANALYTES.values():
         low, high = analyte.plausible
         assert 0 < low < high
-        for bounds in (analyte.reference, analyte.target):
+        aims = [TARGETS[rule_set].get(analyte.code) for rule_set in TARGETS]
+        for bounds in (analyte.reference, *aims):
             if bounds:
                 assert low < bounds[0] < bounds[1] < high, analyte.code
 
@@ -189,4 +198,12 @@ def test_find_analyte_never_guesses(text):
     ],
 )
 def test_status(code, value, expected):
-    assert status(ANALYTES[code], value) == expected
+    assert status(ANALYTES[code], value, rule_set=SEED_RULE_SET) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(25, LOW), (30, IN_TARGET), (35, IN_TARGET), (50, IN_TARGET), (55, ABOVE_TARGET)],
+)
+def test_within_limits_badges_25ohd_against_30_to_50(value, expected):
+    assert status(ANALYTES["vitd_25oh"], value, rule_set=WITHIN_LIMITS_RULE_SET) == expected
