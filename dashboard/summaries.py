@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from labs import analytes
 from labs.analytes import ANALYTES, SWITCHABLE_UNITS, status
 from labs.display import display_decimals, display_unit, format_value
 from labs.units import from_canonical
@@ -26,13 +27,7 @@ from protocols.models import NUTRIENT_CHOICES
 from .charts import PHASE_LABELS, converter
 from .selectors import Latest, Point
 
-STATUS_LABELS = {
-    "low": _("low"),
-    "below_target": _("below target"),
-    "in_target": _("in target"),
-    "above_target": _("above target"),
-    "high": _("high"),
-}
+STATUS_LABELS = {state: _(label) for state, label in analytes.STATUS_LABELS.items()}
 TIMES_OF_DAY = {"morning": _("Morning"), "evening": _("Evening"), "bedtime": _("Bedtime")}
 ALERT_ORDER = ("stop", "urgent", "warning", "info")
 _NUTRIENTS = dict(NUTRIENT_CHOICES)

@@ -17,6 +17,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+
+def gettext_noop(message: str) -> str:
+    """Mark a label for translation without importing Django: makemessages finds the call,
+    and the page that shows the label translates it (e.g. the model's gettext_lazy choices)."""
+    return message
+
+
 # Status values returned by `status()`, mildest last. Badges key on these strings.
 LOW = "low"
 BELOW_TARGET = "below_target"
@@ -24,6 +31,14 @@ IN_TARGET = "in_target"
 ABOVE_TARGET = "above_target"
 HIGH = "high"
 STATUSES = (LOW, BELOW_TARGET, IN_TARGET, ABOVE_TARGET, HIGH)
+# What a badge says (translated where it is shown: labs_tags.status_label, the dashboard).
+STATUS_LABELS = {
+    LOW: gettext_noop("low"),
+    BELOW_TARGET: gettext_noop("below target"),
+    IN_TARGET: gettext_noop("in target"),
+    ABOVE_TARGET: gettext_noop("above target"),
+    HIGH: gettext_noop("high"),
+}
 
 # Factors shared by analytes measured the same way (→ canonical by multiplication).
 _MG_UNITS = {"mg/dL": 1.0, "mmol/L": 1 / 0.4114, "mEq/L": 1 / 0.8229}  # Mg²⁺: valence 2
@@ -49,12 +64,6 @@ class Analyte:
 
 
 # --- what a person chooses --------------------------------------------------------------
-
-
-def gettext_noop(message: str) -> str:
-    """Mark a label for translation without importing Django: makemessages finds the call,
-    and the page that shows the label translates it (e.g. the model's gettext_lazy choices)."""
-    return message
 
 
 # The rule sets a person can choose; protocols.rules builds one RuleSet under each name.

@@ -1,8 +1,9 @@
 """Template filters for lab results: catalog look-ups the templates cannot do themselves."""
 
 from django import template
+from django.utils.translation import gettext
 
-from labs.analytes import ANALYTES
+from labs.analytes import ANALYTES, STATUS_LABELS
 from labs.display import display_unit, format_for, format_value, range_for, status_for, target_for
 
 register = template.Library()
@@ -12,6 +13,12 @@ register = template.Library()
 def result_status(result, user) -> str | None:
     """The badge status of a stored result for this person (None: its analyte has no range)."""
     return status_for(user, result.analyte, result.canonical_value)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """What a badge says, translated ("below_target" → "below target")."""
+    return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else ""
 
 
 @register.simple_tag
