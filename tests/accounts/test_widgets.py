@@ -42,7 +42,7 @@ def test_settings_page_shows_the_persons_zone_and_saves_another(client, user):
     client.force_login(user)
     html = client.get(reverse("accounts:preferences")).content.decode()
     select = re.search(r'<select[^>]*name="time_zone".*?</select>', html, re.S).group(0)
-    assert 'form-select' in select and 'id="id_time_zone"' in select
+    assert "form-select" in select and 'id="id_time_zone"' in select
     assert selected(select) == ["Asia/Kolkata"]
     form = PreferencesForm(instance=user)
     data = {name: form[name].value() for name in form.fields}
