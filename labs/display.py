@@ -1,27 +1,25 @@
-"""How lab values are shown to a person: in their preferred unit, at a readable precision.
+"""How numbers, lab values and dates are shown to a person: in their preferred unit, at a
+readable precision, written the way their language writes numbers and dates.
 
-Pure Python (the user is anything with `preferred_unit(code)` and a `rule_set`), shared by
-every page that shows a value: dashboard, trends, panel pages, the printable report.
+The one place for display formatting (the user is anything with `preferred_unit(code)` and a
+`rule_set`):
+dashboard, trends, panel pages, the report, the import preview, the plan presenter and the
+emails all call it. Numbers and dates follow the active language ("1,234.5" / "1.234,5",
+"1 Dec 2026" / "1. Dez. 2026"); stored values, exports and JSON stay canonical and ISO 8601.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import formats, timezone
 
 from labs.analytes import ANALYTES, status, target
 from labs.units import from_canonical
 
 # Decimals people read a value with in a non-canonical unit (nmol/L as whole numbers, …).
 _UNIT_DECIMALS = {"nmol/L": 0, "pmol/L": 0, "mmol/L": 2, "µmol/L": 0, "g/L": 0}
-
-
-def display_decimals(analyte: str, unit: str) -> int:
-    """How many decimals a value of this analyte is shown with in this unit."""
-    entry = ANALYTES[analyte]
-    if unit == entry.canonical_unit:
-        return entry.decimals
-    return _UNIT_DECIMALS.get(unit, entry.decimals)
-
-
-def display_unit(user, analyte: str) -> str:
-    """The unit this person reads the analyte in (their setting, else the canonical unit)."""
-    return user.preferred_unit(analyte) or ANALYTES[analyte].canonical_unit
+_DASH = "–"  # en dash between the ends of a range
 
 
 def target_for(user, analyte: str) -> tuple[float, float] | None:
@@ -34,10 +32,54 @@ def status_for(user, analyte: str, canonical_value: float) -> str | None:
     return status(ANALYTES[analyte], canonical_value, rule_set=user.rule_set)
 
 
+def display_decimals(analyte: str, unit: str) -> int:
+    """How many decimals a value of this analyte is shown with in this unit."""
+    entry = ANALYTES[analyte]
+    if unit == entry.canonical_unit:
+        return entry.decimals
+    return _UNIT_DECIMALS.get(unit, entry.decimals)
+
+
+def display_unit(user, analyte: str) -> str:
+    """The unit this person reads the analyte in (their setting, else the canonical unit)."""
+    preferred = user.preferred_unit(analyte) if user is not None else None
+    return preferred or ANALYTES[analyte].canonical_unit
+
+
+def format_decimal(number: float, decimals: int) -> str:
+    """A number with a fixed count of decimals, grouped, in the active language: "1,234.5"."""
+    return formats.number_format(round(float(number), decimals), decimals, force_grouping=True)
+
+
+def format_number(number: float | int | None, max_decimals: int = 2) -> str:
+    """A dose or amount without trailing zeros: 5000 → "5,000" ("5.000"), 4.2 → "4.2" ("4,2")."""
+    if number is None or number == "":
+        return ""
+    rounded = round(float(number), max_decimals)
+    decimals = next(d for d in range(max_decimals + 1) if round(rounded, d) == rounded)
+    return format_decimal(rounded, decimals)
+
+
+def format_plain(number: float | int | None) -> str:
+    """A number exactly as typed or stored, no grouping, the language's decimal mark: "45,5"."""
+    if number is None or number == "":
+        return ""
+    text = f"{float(number):.10g}"
+    return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+
+
+def format_amount_range(low: float | None, high: float | None, unit: str = "") -> str:
+    """ "5,000–7,000 IU", or one number when both ends agree."""
+    text = (
+        format_number(low) if low == high else f"{format_number(low)}{_DASH}{format_number(high)}"
+    )
+    return f"{text} {unit}".strip()
+
+
 def format_value(analyte: str, canonical_value: float, unit: str) -> str:
     """A value converted to `unit` with the decimals people read it with ("42.1", "105")."""
-    decimals = display_decimals(analyte, unit)
-    return f"{from_canonical(analyte, canonical_value, unit):,.{decimals}f}"
+    converted = from_canonical(analyte, canonical_value, unit)
+    return format_decimal(converted, display_decimals(analyte, unit))
 
 
 def format_for(user, analyte: str, canonical_value: float) -> str:
@@ -46,8 +88,29 @@ def format_for(user, analyte: str, canonical_value: float) -> str:
     return f"{format_value(analyte, canonical_value, unit)} {unit}"
 
 
-def range_for(user, analyte: str, bounds: tuple[float, float]) -> str:
+def range_for(user, analyte: str, bounds: tuple[float, float] | list[float]) -> str:
     """A (low, high) canonical range as this person reads it: "100–150 nmol/L"."""
     unit = display_unit(user, analyte)
     low, high = (format_value(analyte, bound, unit) for bound in bounds)
-    return f"{low}–{high} {unit}"
+    return f"{low} {unit}" if low == high else f"{low}{_DASH}{high} {unit}"
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.datetime.fromisoformat(value).date() if value else None
+    except ValueError:
+        return None
+
+
+def format_date(value: dt.date | str | None) -> str:
+    """A date (or an ISO date string from a stored plan) in the language's one format."""
+    day = _as_date(value)
+    return formats.date_format(day) if day else ""
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """A moment in the active time zone, in the language's one format: "1 Dec 2026, 18:41"."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formats.date_format(local, "DATETIME_FORMAT")

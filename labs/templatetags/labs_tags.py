@@ -4,7 +4,15 @@ from django import template
 from django.utils.translation import gettext
 
 from labs.analytes import ANALYTES, STATUS_LABELS
-from labs.display import display_unit, format_for, format_value, range_for, status_for, target_for
+from labs.display import (
+    display_unit,
+    format_for,
+    format_plain,
+    format_value,
+    range_for,
+    status_for,
+    target_for,
+)
 
 register = template.Library()
 
@@ -41,10 +49,8 @@ def canonical_unit(code: str) -> str:
 
 @register.filter
 def plain(number) -> str:
-    """A number without trailing zeros or exponent noise: 4.1 → "4.1", 40.0 → "40"."""
-    if number is None or number == "":
-        return ""
-    return f"{float(number):.10g}"
+    """A number without trailing zeros or exponent noise: 4.1 → "4.1" ("4,1"), 40.0 → "40"."""
+    return format_plain(number)
 
 
 @register.simple_tag

@@ -240,3 +240,17 @@ def test_a_bundle_with_a_bad_known_result_imports_nothing(client_logged_in):
 )
 def test_anonymous_visitors_go_to_login(client, url):
     assert client.get(url)["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.usefixtures("compiled_translations")
+def test_the_preview_shows_values_in_the_persons_units_and_language(client):
+    person = UserFactory(vitd_unit="nmol/L", mineral_unit="mmol/L", language="de")
+    client.force_login(person)
+    data = (
+        HEADER + "2026-06-10,vitd_25oh,18.2,ng/mL,,\r\n2026-06-10,mg_serum,1.9,mg/dL,,\r\n"
+    ).encode()
+    body = upload(client, data).content.decode()
+    assert "45 nmol/L" in body  # 18.2 ng/mL
+    assert "0,78 mmol/L" in body  # 1.9 mg/dL
+    assert "10. Juni 2026" in body
+    assert "18,2 ng/mL" in body  # as the file gave it, written the German way
