@@ -2,9 +2,8 @@
 readable precision, written the way their language writes numbers and dates.
 
 The one place for display formatting (the user is anything with `preferred_unit(code)` and a
-`rule_set`):
-dashboard, trends, panel pages, the report, the import preview, the plan presenter and the
-emails all call it. Numbers and dates follow the active language ("1,234.5" / "1.234,5",
+`rule_set`): dashboard, trends, panel pages, the report, the import preview, the plan presenter
+and the emails all call it. Numbers and dates follow the active language ("1,234.5" / "1.234,5",
 "1 Dec 2026" / "1. Dez. 2026"); stored values, exports and JSON stay canonical and ISO 8601.
 """
 
