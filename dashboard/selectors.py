@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -149,34 +148,9 @@ def latest_plan(*, user) -> Plan | None:
     return Plan.objects.filter(user=user).defer("inputs").order_by("-created_at", "-id").first()
 
 
-_UNREAD = object()  # next_retest's default: read the open reminder itself
-
-
 def open_reminder(*, user):
     """The person's open retest reminder (one query), or None."""
     return next_reminder(user)
-
-
-def next_retest(*, user, plan: Plan | None, reminder: Any = _UNREAD) -> dt.date | None:
-    """The date of the next retest: the open reminder's if there is one, else the latest
-    plan's retest date. Pass `reminder` when the caller has already read it (or None)."""
-    if reminder is _UNREAD:
-        reminder = open_reminder(user=user)
-    if reminder is not None:
-        return reminder.due_on
-    if plan is None:
-        return None
-    retest = plan.data.get("retest") or {}
-    if retest.get("overdue_since"):  # the date it was due, so the dashboard says "overdue"
-        return _iso_date(retest["overdue_since"])
-    return plan.retest_due_on or _iso_date(retest.get("due_on"))
-
-
-def _iso_date(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _nutrient_label(code: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape as _escape
 from typing import Any
 
@@ -22,15 +22,12 @@ from labs import analytes
 from labs.analytes import ANALYTES, SWITCHABLE_UNITS, status
 from labs.display import display_decimals, display_unit, format_value
 from labs.units import from_canonical
-from protocols.models import NUTRIENT_CHOICES
+from protocols.presenters import tier_words
 
-from .charts import PHASE_LABELS, converter
+from .charts import converter
 from .selectors import Latest, Point
 
 STATUS_LABELS = {state: _(label) for state, label in analytes.STATUS_LABELS.items()}
-TIMES_OF_DAY = {"morning": _("Morning"), "evening": _("Evening"), "bedtime": _("Bedtime")}
-ALERT_ORDER = ("stop", "urgent", "warning", "info")
-_NUTRIENTS = dict(NUTRIENT_CHOICES)
 
 
 def unit_options(analyte: str) -> tuple[str, ...]:
@@ -72,14 +69,21 @@ def _row(analyte: str, point: Point, unit: str, rule_set: str) -> dict[str, Any]
 
 
 def marker_rows(
-    latest: Sequence[Latest], *, user, response: Mapping[str, Any] | None = None
+    latest: Sequence[Latest],
+    *,
+    user,
+    response: Mapping[str, Any] | None = None,
+    plan_markers: Mapping[str, Any] | None = None,
 ) -> list[MarkerRow]:
     """Latest value of each marker with its status and the change since the draw before.
 
     `response` is the plan's "response" map (PRODUCT.md §4.6): where it judges a marker,
     the row says whether the change is on track for the expected 12-week target.
+    `plan_markers` is the plan's "markers" map: where the plan rests on the same draw, the
+    row names its state in the plan's words, so the dashboard and the plan never disagree.
     """
     response = response if isinstance(response, Mapping) else {}
+    plan_markers = plan_markers if isinstance(plan_markers, Mapping) else {}
     rows = []
     for item in latest:
         unit = display_unit(user, item.analyte)
@@ -90,9 +94,16 @@ def marker_rows(
                 from_canonical(item.analyte, item.previous.canonical_value, unit)
             )
             change = f"{delta:+,.{decimals}f}"
+        row = _row(item.analyte, item.current, unit, user.rule_set)
+        marker = plan_markers.get(item.analyte)
+        if (
+            isinstance(marker, Mapping)
+            and marker.get("drawn_on") == item.current.drawn_on.isoformat()
+        ):
+            row["status_label"] = tier_words(str(marker.get("tier", ""))) or row["status_label"]
         rows.append(
             MarkerRow(
-                **_row(item.analyte, item.current, unit, user.rule_set),
+                **row,
                 change=change,
                 previous_on=item.previous.drawn_on if item.previous else None,
                 on_track=_on_track(response.get(item.analyte)),
@@ -141,90 +152,3 @@ def series_table(series: Sequence[Point], *, analyte: str, unit: str, rule_set: 
             for p in reversed(series)
         )
     )
-
-
-@dataclass(frozen=True)
-class Dose:
-    nutrient: str
-    amount: str
-    unit: str
-    form: str
-    above_upper_limit: bool
-
-
-@dataclass(frozen=True)
-class PlanGlance:
-    """The plan in one look: its phase, today's doses by time of day, its open alerts."""
-
-    phase: str
-    phase_label: str
-    doses: list[tuple[str, list[Dose]]] = field(default_factory=list)
-    alerts: list[Mapping[str, Any]] = field(default_factory=list)
-
-    @property
-    def serious_alerts(self) -> list[Mapping[str, Any]]:
-        return [a for a in self.alerts if a.get("level") in {"stop", "urgent"}]
-
-    @property
-    def other_alerts(self) -> list[Mapping[str, Any]]:
-        return [a for a in self.alerts if a.get("level") not in {"stop", "urgent"}]
-
-
-def _amount(low: Any, high: Any) -> str:
-    if low is None or high is None or low == high:
-        value = high if low is None else low
-        return f"{value:,g}" if isinstance(value, int | float) else str(value or "")
-    return f"{low:,g}–{high:,g}"
-
-
-def plan_glance(data: Mapping[str, Any] | None, *, phase: str = "") -> PlanGlance | None:
-    """Read a stored plan's JSON (PRODUCT.md §4.6) defensively: a key it lacks is skipped."""
-    if not data:
-        return None
-    phase = data.get("phase") or phase
-    by_time: dict[str, list[Dose]] = {time: [] for time in TIMES_OF_DAY}
-    for line in data.get("supplements") or ():
-        for slot in line.get("schedule") or ():
-            time = slot.get("time")
-            if time not in by_time:
-                continue
-            by_time[time].append(
-                Dose(
-                    nutrient=str(_NUTRIENTS.get(line.get("nutrient"), line.get("nutrient"))),
-                    amount=_amount(slot.get("amount_min"), slot.get("amount_max")),
-                    unit=line.get("unit", ""),
-                    form=line.get("form", ""),
-                    above_upper_limit=bool(line.get("above_upper_limit")),
-                )
-            )
-    alerts = sorted(
-        (a for a in data.get("alerts") or () if a.get("level") in ALERT_ORDER),
-        key=lambda a: ALERT_ORDER.index(a["level"]),
-    )
-    return PlanGlance(
-        phase=phase,
-        phase_label=str(PHASE_LABELS.get(phase, phase)),
-        doses=[(str(TIMES_OF_DAY[t]), doses) for t, doses in by_time.items() if doses],
-        alerts=alerts,
-    )
-
-
-@dataclass(frozen=True)
-class Retest:
-    due_on: dt.date
-    days: int  # negative when overdue
-
-    @property
-    def overdue(self) -> bool:
-        return self.days < 0
-
-    @property
-    def overdue_days(self) -> int:
-        return max(0, -self.days)
-
-
-def retest_status(due_on: dt.date | None, *, today: dt.date) -> Retest | None:
-    """The retest date and how many days remain (negative: overdue)."""
-    if due_on is None:
-        return None
-    return Retest(due_on=due_on, days=(due_on - today).days)

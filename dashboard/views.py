@@ -3,6 +3,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
+from protocols.presenters import present_plan
+
 from . import selectors, summaries
 from . import trends as trends_page
 from .charts import sparkline_figure_dict
@@ -24,15 +26,22 @@ def home(request):
     plan = selectors.latest_plan(user=user)
     latest = selectors.latest_results(user=user)
     reminder = selectors.open_reminder(user=user)
+    pv = present_plan(
+        plan.data if plan else None,
+        today=today,
+        reminder_due_on=reminder.due_on if reminder else None,
+        stored_due_on=plan.retest_due_on if plan else None,
+    )
     context = {
         "markers": summaries.marker_rows(
-            latest, user=user, response=plan.data.get("response") if plan else None
+            latest,
+            user=user,
+            response=plan.data.get("response") if plan else None,
+            plan_markers=plan.data.get("markers") if plan else None,
         ),
         "plan": plan,
-        "glance": summaries.plan_glance(plan.data, phase=plan.phase) if plan else None,
-        "retest": summaries.retest_status(
-            selectors.next_retest(user=user, plan=plan, reminder=reminder), today=today
-        ),
+        "pv": pv if plan else None,
+        "retest": pv.retest,
         "next_reminder": reminder,
         "fig_json": None,
     }

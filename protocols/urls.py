@@ -8,6 +8,7 @@ urlpatterns = [
     path("plan.json", views.plan_json, name="plan-json"),
     path("plan/history/", views.plan_history, name="plan-history"),
     path("plan/<int:pk>/", views.plan_detail, name="plan-detail"),
+    path("plan/sources/", views.sources, name="sources"),
     path("plan/what-if/", views.what_if, name="what-if"),
     path("profile/", views.profile, name="profile"),
     path("supplements/", views.supplements, name="supplements"),

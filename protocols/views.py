@@ -11,20 +11,34 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from protocols import selectors, services
+from protocols import presenters, selectors, services
 from protocols.engine import compute_plan
 from protocols.forms import HealthProfileForm, SupplementIntakeForm, WhatIfForm
 from protocols.models import Plan, SupplementIntake
+from protocols.reminders import next_reminder
+from protocols.sources import APP_DOCS, AUTHORITIES, SEED_ARTICLES, SEED_PROTOCOL, STUDIES
 
 
 def _get_intake_for_user(request: HttpRequest, pk: int) -> SupplementIntake:
     return get_object_or_404(SupplementIntake, pk=pk, user=request.user)
 
 
+def present_for(user, plan: Plan) -> presenters.PlanPresentation:
+    """A person's plan as their pages show it: their today, and the open reminder's date."""
+    reminder = next_reminder(user)
+    return presenters.present_plan(
+        plan.data,
+        plan.inputs,
+        today=timezone.localdate(),
+        reminder_due_on=reminder.due_on if reminder else None,
+        stored_due_on=plan.retest_due_on,
+    )
+
+
 @login_required
 def plan(request: HttpRequest) -> HttpResponse:
     current = services.current_plan(request.user)
-    context = {"plan": current, "pv": selectors.plan_view(current.data, current.inputs)}
+    context = {"plan": current, "pv": present_for(request.user, current)}
     return render(request, "protocols/plan.html", context)
 
 
@@ -36,14 +50,23 @@ def plan_json(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def plan_history(request: HttpRequest) -> HttpResponse:
-    page, entries = selectors.plan_history(user=request.user, page_number=request.GET.get("page"))
+    page, pairs = selectors.plan_history(user=request.user, page_number=request.GET.get("page"))
+    entries = [
+        (
+            plan,
+            presenters.phase_label(plan.phase),
+            presenters.plan_changes(previous.data if previous else None, plan.data),
+        )
+        for plan, previous in pairs
+    ]
     return render(request, "protocols/plan_history.html", {"page": page, "entries": entries})
 
 
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stored = get_object_or_404(Plan, pk=pk, user=request.user)
-    context = {"plan": stored, "pv": selectors.plan_view(stored.data, stored.inputs)}
+    pv = presenters.present_plan(stored.data, stored.inputs)  # as it read the day it was made
+    context = {"plan": stored, "pv": pv}
     return render(request, "protocols/plan_detail.html", context)
 
 
@@ -102,8 +125,20 @@ def what_if(request: HttpRequest) -> HttpResponse:
     pv = None
     if form.is_bound and form.is_valid():
         snapshot = form.snapshot(as_of=timezone.localdate())
-        pv = selectors.plan_view(
+        pv = presenters.present_plan(
             compute_plan(snapshot).to_dict(), services.snapshot_to_dict(snapshot)
         )
     template = "protocols/what_if.html#result" if request.htmx else "protocols/what_if.html"
     return render(request, template, {"form": form, "pv": pv})
+
+
+def sources(request: HttpRequest) -> HttpResponse:
+    """Every reference the rules cite, in full, and what the app takes from each."""
+    groups = [
+        (_("The protocol"), [SEED_PROTOCOL]),
+        (_("The other seed articles"), list(SEED_ARTICLES)),
+        (_("Studies"), list(STUDIES)),
+        (_("Guidelines and intake limits"), list(AUTHORITIES)),
+        (_("Cofactor's own documents"), list(APP_DOCS)),
+    ]
+    return render(request, "protocols/sources.html", {"groups": groups})

@@ -11,6 +11,7 @@ from tests.factories import UserFactory
 PUBLIC = {
     "dashboard:landing",
     "protocols:what-if",
+    "protocols:sources",
     "reminders:snooze",
     "reminders:unsubscribe",
 }

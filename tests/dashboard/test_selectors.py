@@ -1,10 +1,8 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from dashboard import selectors
-from protocols.models import Reminder
 from tests.dashboard.factories import add_plan, add_result, add_supplement, add_symptoms
 
 pytestmark = pytest.mark.django_db
@@ -65,21 +63,3 @@ def test_phase_changes_keep_only_the_plans_that_changed_phase(user):
         "maintenance",
         "correction",
     ]
-
-
-def test_next_retest_is_the_open_reminders_date_else_the_plans(user):
-    plan = add_plan(user, retest=D(2030, 1, 1))
-    assert selectors.next_retest(user=user, plan=plan) == D(2030, 1, 1)
-    assert selectors.next_retest(user=user, plan=None) is None
-    Reminder.objects.create(
-        user=user, plan=plan, due_on=D(2030, 2, 1), send_at=timezone.now(), state="scheduled"
-    )
-    assert selectors.next_retest(user=user, plan=plan) == D(2030, 2, 1)
-
-
-def test_next_retest_reads_the_plan_json_when_the_column_is_empty(user):
-    plan = add_plan(user)
-    plan.data["retest"] = {"due_on": "2031-04-05"}
-    assert selectors.next_retest(user=user, plan=plan) == D(2031, 4, 5)
-    plan.data["retest"] = {"due_on": "not a date"}
-    assert selectors.next_retest(user=user, plan=plan) is None

@@ -7,11 +7,8 @@ from dashboard.selectors import Latest, Point
 from dashboard.summaries import (
     format_value,
     marker_rows,
-    plan_glance,
-    retest_status,
     series_table,
 )
-from tests.dashboard.factories import plan_data
 
 D = dt.date
 
@@ -86,51 +83,3 @@ def test_the_trends_table_is_newest_first_in_the_unit_and_escapes():
     assert "&lt;b&gt;x&lt;/b&gt;" in rows[2] and "<b>" not in html
     assert 'badge-status-in_target">in target<' in rows[1] and "<td>—</td>" in rows[1]
     assert 'badge-status-low">low<' in rows[2]  # 20 ng/mL, under the reference range
-
-
-def test_plan_glance_groups_doses_by_time_of_day_and_puts_stop_alerts_first():
-    glance = plan_glance(plan_data())
-    assert glance.phase == "correction" and str(glance.phase_label) == "correction"
-    assert [
-        (time, [(d.nutrient, d.amount, d.unit) for d in doses]) for time, doses in glance.doses
-    ] == [
-        (
-            "Morning",
-            [("Vitamin D3", "5,000–7,000", "IU"), ("Magnesium (elemental)", "200–300", "mg")],
-        ),
-        ("Evening", [("Magnesium (elemental)", "200–300", "mg")]),
-    ]
-    assert [a["level"] for a in glance.alerts] == ["stop", "warning"]
-    assert [a["message"] for a in glance.serious_alerts] == ["Stop vitamin D now."]
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        {},
-        {"phase": "hold"},
-        {"phase": "hold", "supplements": [{"nutrient": "magnesium"}], "alerts": [{"x": 1}]},
-        {"supplements": [{"schedule": [{"time": "noon", "amount_min": 1}]}], "alerts": None},
-    ],
-)
-def test_plan_glance_reads_incomplete_plans_without_failing(data):
-    glance = plan_glance(data, phase="maintenance")
-    assert glance is None or (glance.doses == [] and glance.alerts == [])
-
-
-def test_single_amount_is_shown_once():
-    data = plan_data(alerts=[])
-    data["supplements"][0]["schedule"] = [
-        {"time": "morning", "amount_min": 5000, "amount_max": 5000}
-    ]
-    morning = dict(plan_glance(data).doses)["Morning"]
-    assert morning[0].amount == "5,000"
-
-
-@pytest.mark.parametrize(("days", "overdue"), [(10, False), (0, False), (-4, True)])
-def test_retest_countdown(days, overdue):
-    today = D(2026, 3, 1)
-    retest = retest_status(today + dt.timedelta(days=days), today=today)
-    assert retest.days == days and retest.overdue is overdue
-    assert retest.overdue_days == max(0, -days)
-    assert retest_status(None, today=today) is None

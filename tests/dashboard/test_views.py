@@ -108,7 +108,7 @@ def test_dashboard_shows_the_plan_at_a_glance_with_stop_alerts_first(client, use
     client.force_login(user)
     html = client.get(HOME).content.decode()
     glance = re.search(r'data-testid="plan-glance".*?</section>', html, re.S).group(0)
-    assert "correction" in glance
+    assert "Correction" in glance
     assert "Morning" in glance and "Evening" in glance
     assert "5,000–7,000 IU" in glance and "200–300 mg" in glance
     assert "only under medical supervision" in glance
@@ -202,7 +202,7 @@ def test_the_newest_plan_is_the_one_shown(client, user):
     add_plan(user, data=plan_data(phase="maintenance", alerts=[]), phase="maintenance")
     client.force_login(user)
     html = client.get(HOME).content.decode()
-    assert re.search(r'data-testid="plan-phase">maintenance<', html)
+    assert re.search(r'data-testid="plan-phase">Maintenance<', html)
 
 
 def test_empty_dashboard_tells_what_to_do_next_and_loads_no_plotly(client_logged_in):

@@ -45,10 +45,16 @@ def page_facts(html: str) -> dict:
         time = slot or time
         if nutrient:
             routine.append((time, nutrient, amount))
-    retest = re.search(r"Due on <strong>([\d-]+)</strong>, at the latest ([\d-]+)", html)
+    retest = re.search(
+        r'Due on <strong data-testid="retest-date">([^<]+)</strong>\. At the latest ([^<.]+)\.',
+        html,
+    )
+    codes = list(dict.fromkeys(re.findall(r'data-code="(\w+)"', html)))
     return {
         "phase": re.search(r'data-testid="plan" data-phase="(\w+)"', html).group(1),
-        "alerts": re.findall(r'data-testid="alert" data-level="\w+" data-code="(\w+)"', html),
+        # alerts of one kind are merged on the page: each kind once, the halting ones first
+        "first_alert": codes[0] if codes else None,
+        "alerts": sorted(codes),
         "routine": sorted(routine),
         "retest": retest.groups() if retest else None,
     }
@@ -56,7 +62,7 @@ def page_facts(html: str) -> dict:
 
 def json_facts(plan: dict) -> dict:
     """The same facts read from the plan JSON, formatted the way the page prints them."""
-    from protocols.selectors import fmt_range
+    from protocols.presenters import fmt_date, fmt_range
 
     routine = [
         (
@@ -71,11 +77,13 @@ def json_facts(plan: dict) -> dict:
     halting = [a["code"] for a in plan["alerts"] if a["level"] in ("stop", "urgent")]
     others = [a["code"] for a in plan["alerts"] if a["level"] not in ("stop", "urgent")]
     retest = plan["retest"]
+    codes = list(dict.fromkeys(halting + others))
     return {
         "phase": plan["phase"],
-        "alerts": halting + others,
+        "first_alert": codes[0] if codes else None,
+        "alerts": sorted(codes),
         "routine": sorted(routine),
-        "retest": (retest["due_on"], retest["latest_on"]) if retest else None,
+        "retest": (fmt_date(retest["due_on"]), fmt_date(retest["latest_on"])) if retest else None,
     }
 
 
@@ -141,7 +149,7 @@ def test_page_json_and_cli_give_the_same_plan(client, user, case):
     assert facts == json_facts(from_json)
     assert facts["alerts"]  # the cases are chosen to raise alerts
     if case["rules"] == "within-limits":
-        assert facts["alerts"][0] == "hypercalcemia" and facts["routine"] == []
+        assert facts["first_alert"] == "hypercalcemia" and facts["routine"] == []
     else:
         assert facts["routine"]
 
@@ -198,7 +206,7 @@ def test_hypercalcemia_removes_d3_and_calcium_from_page_json_and_cli_alike(clien
             assert lines[nutrient]["rule"] == "safety.hypercalcemia"
     assert from_cli == from_json
     html = client.get(reverse("protocols:plan")).content.decode()
-    assert page_facts(html)["alerts"][0] == "hypercalcemia"
+    assert page_facts(html)["first_alert"] == "hypercalcemia"
     for nutrient in ("vitamin_d3", "calcium"):
         assert f'data-testid="dose" data-nutrient="{nutrient}"' not in html
     stopped = html[html.index('data-testid="stopped"') :]

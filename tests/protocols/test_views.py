@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from protocols.models import HealthProfile, Plan, SupplementIntake
-from protocols.selectors import plan_changes
+from protocols.presenters import fmt_date, plan_changes
 from protocols.services import plan_refresh, user_today
 from tests.protocols.test_services import add_panel
 
@@ -98,10 +98,13 @@ def test_stop_alert_comes_first_and_the_stopped_supplement_has_no_dose(client_lo
                         r'data-level="(\w+)" data-code="(\w+)"', html)  # fmt: skip
     assert alerts[0][2:] == ("stop", "hypercalcemia")
     assert "alert-danger" in alerts[0][0] and alerts[0][1] == "alert"
-    assert html.index('data-code="hypercalcemia"') < html.index('data-testid="phase"')
+    # the headline says what to do now: the stop itself, before everything else
+    assert "calcium" in section(html, "headline").lower()
+    assert html.index('data-code="hypercalcemia"') < html.index('data-testid="hold-advice"')
     assert 'data-testid="dose"' not in html  # the plan is on hold: nothing to take
     assert 'data-nutrient="vitamin_d3"' in section(html, "stopped")
-    assert "5,000 IU: stop" in html
+    advice = section(html, "hold-advice")
+    assert "you take 5,000 IU" in advice and "Stop it." in advice
 
 
 def test_plan_page_shows_routine_limits_retest_sources_and_rules_version(
@@ -112,12 +115,20 @@ def test_plan_page_shows_routine_limits_retest_sources_and_rules_version(
     assert routine.index('data-time="morning"') < routine.index('data-time="bedtime"')
     d3 = re.search(r'data-testid="dose" data-nutrient="vitamin_d3">(.*?)</li>', routine, re.S)
     assert "5,000–7,000 IU" in d3.group(1)
-    assert "above the upper limit — only under medical supervision" in d3.group(1)
     assert "D3 (cholecalciferol)" in d3.group(1) and "meal containing fat" in d3.group(1)
-    assert "<details" in html and "<code>d3.tier.moderate</code>" in html
-    assert "seed:002 §Best Forms to Use" in html
+    why = section(html, "why")
+    d3_line = why[why.index('data-nutrient="vitamin_d3"') :]
+    limit_note = d3_line[: d3_line.index("</span>")]
+    assert "Above the upper limit of 4,000 IU a day: only under medical supervision." in limit_note
+    # the rule id and the sources sit behind the "Why?" disclosure, linked to the Sources page
+    assert "<summary>Why?</summary>" in d3_line
+    assert '<code class="rule-id">d3.tier.moderate</code>' in html
+    assert f'{reverse("protocols:sources")}#seed-002">the protocol' in html
+    assert "“Best Forms to Use”" in html and "seed:002" not in html
     retest = stored_plan.data["retest"]
-    assert retest["due_on"] in html and "RBC Mg" in section(html, "retest")
+    assert fmt_date(retest["due_on"]) in section(html, "retest")
+    assert retest["due_on"] not in html  # one date format: "2 Dec 2026", never ISO
+    assert "RBC Mg" in section(html, "retest")
     assert "40–55 ng/mL" in section(html, "expected")
     assert stored_plan.rules_version in html
     plan_section = html[html.index('data-testid="plan"') :]
@@ -132,13 +143,15 @@ def test_plan_page_compares_what_you_take(client_logged_in, user, stored_plan):
     comparison = html[html.index('data-testid="comparison"') :]
 
     def row(nutrient: str) -> str:
-        return re.search(rf'<tr data-nutrient="{nutrient}">(.*?)</tr>', comparison, re.S).group(1)
+        return re.search(
+            rf'<li class="mb-1" data-nutrient="{nutrient}">(.*?)</li>', comparison, re.S
+        ).group(1)
 
     b6 = row("vitamin_b6_p5p")
     assert "150 mg" in b6 and "above the upper limit" in b6 and "50–100 mg" in b6
-    assert "reduce it" in b6
-    assert "5,000 IU" in row("vitamin_d3") and "keep it" in row("vitamin_d3")
-    assert "nothing" in row("magnesium") and "add it" in row("magnesium")
+    assert "Reduce it." in b6
+    assert "5,000 IU" in row("vitamin_d3") and "Keep it." in row("vitamin_d3")
+    assert "nothing" in row("magnesium") and "Add it." in row("magnesium")
 
 
 def test_plan_page_reads_a_constant_number_of_queries(
@@ -181,7 +194,7 @@ def test_history_lists_what_changed_between_plans(client_logged_in, user, stored
     entries = html.split('data-testid="history-entry"')[1:]
     assert len(entries) == 2
     newest, oldest = entries
-    assert "Phase: correction → maintenance" in newest
+    assert "Phase: Correction → Maintenance" in newest
     assert "Vitamin D3: 5,000–7,000 IU → 4,000–5,000 IU" in newest
     assert "Vitamin B6 (P5P): 50–100 mg → none" in newest
     assert "Retest:" in newest
@@ -367,7 +380,7 @@ def test_what_if_follows_flags_and_rule_set(client):
     html = client.get(reverse("protocols:what-if"), params).content.decode()
     assert 'data-code="kidney_function"' in html
     assert 'data-testid="dose" data-nutrient="magnesium"' not in html
-    assert "within-limits" in html
+    assert "within the upper limits" in html
 
 
 @pytest.mark.parametrize("model", ["healthprofile", "supplementintake", "plan", "reminder"])

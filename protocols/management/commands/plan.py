@@ -23,8 +23,8 @@ from labs.units import UnknownAnalyte, UnknownUnit, get_analyte, to_canonical
 from protocols.engine import Intake, Measurement, Snapshot, UnknownRuleSet, compute_plan
 from protocols.forms import check_dose
 from protocols.models import GOAL_CHOICES, PROFILE_FLAG_CHOICES
+from protocols.presenters import PlanPresentation, present_plan
 from protocols.rules import AUTHORITIES, DEFAULT_AUTHORITY, NUTRIENTS, RULE_SETS
-from protocols.selectors import PlanView, plan_view
 
 RESULT_RE = re.compile(r"^(?P<code>[^=]+)=(?P<value>[^:]+):(?P<unit>[^@]+)(?:@(?P<day>.+))?$")
 TAKING_RE = re.compile(r"^(?P<nutrient>[^=]+)=(?P<amount>[^:]+):(?P<unit>.+)$")
@@ -144,21 +144,26 @@ def build_snapshot(options: dict) -> Snapshot:
     )
 
 
-def render_text(pv: PlanView) -> str:
-    """The plan as plain text for a terminal."""
+def render_text(pv: PlanPresentation, disclaimer: str) -> str:
+    """The plan as plain text for a terminal (codes kept in brackets: this is a tool)."""
     out = [f"Plan as of {pv.as_of}: phase {pv.phase} ({pv.phase_label})", pv.phase_reason]
-    alerts = [*pv.halting_alerts, *pv.other_alerts]
+    alerts = [*pv.halting, *pv.warnings, *pv.notes]
     if alerts:
         out.append("\nAlerts:")
-        out += [f"  [{a['level'].upper()}] {a['code']}: {a['message']}" for a in alerts]
+        out += [f"  [{a.level.upper()}] {a.code}: {a.message}" for a in alerts]
     if pv.stopped:
         out.append("\nStop:")
-        out += [f"  {line.label}: {line.reason}" for line in pv.stopped]
+        out += [f"  {line.label}: {line.why.reason}" for line in pv.stopped]
     out.append("\nRoutine:")
+    limits = {line.nutrient: line for line in pv.lines if line.limit}
     for _time, label, doses in pv.routine:
         for dose in doses:
-            limit = " [above the upper limit - only under medical supervision]"
-            flag = limit if dose.above_upper_limit else ""
+            line = limits.get(dose.nutrient)
+            flag = (
+                f" [above the upper limit of {line.limit} - only under medical supervision]"
+                if line
+                else ""
+            )
             out.append(
                 f"  {label}: {dose.label} {dose.amount}{flag} ({dose.form}; {dose.take_with})"
             )
@@ -166,16 +171,18 @@ def render_text(pv: PlanView) -> str:
         out.append("  nothing recommended")
     if pv.lines:
         out.append("\nWhy:")
-        out += [f"  {line.label} [{line.rule}]: {line.reason}" for line in pv.lines]
+        out += [
+            f"  {line.label} [{', '.join(line.why.rules)}]: {line.why.reason}" for line in pv.lines
+        ]
     if pv.retest:
         out.append(
-            f"\nRetest: due {pv.retest['due_on']}, at the latest {pv.retest['latest_on']}; "
-            f"ask for {', '.join(pv.retest_tests)} ({pv.retest['reason']})"
+            f"\nRetest: due {pv.retest.due_text}, at the latest {pv.retest.latest_text}; "
+            f"ask for {', '.join(pv.retest.tests)} ({pv.retest.why.reason})"
         )
     if pv.expected:
         out.append("Expected at retest: " + "; ".join(f"{k} {v}" for k, v in pv.expected))
     out.append(f"\nRule set {pv.rule_set}, rules version {pv.rules_version}.")
-    out.append(pv.data.get("disclaimer", ""))
+    out.append(disclaimer)
     return "\n".join(out)
 
 
@@ -220,6 +227,6 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         else:
-            self.stdout.write(
-                render_text(plan_view(result.to_dict(), {"flags": sorted(snapshot.flags)}))
-            )
+            data = result.to_dict()
+            pv = present_plan(data, {"flags": sorted(snapshot.flags)})
+            self.stdout.write(render_text(pv, data.get("disclaimer", "")))

@@ -1,0 +1,720 @@
+"""A stored plan turned into what a person reads: the one presenter for every page and email.
+
+Everything here works on a plan's stored ``data`` (the engine's to_dict()) and ``inputs`` (the
+snapshot it came from), so a past plan reads exactly as it was made and nothing goes back to
+the database. The plan page, the dashboard, the report, the what-if page, the CLI and the
+reminder emails all read a plan through `present_plan`, so one state has one wording and the
+retest has one date everywhere.
+
+No raw code reaches a person: nutrient, analyte, symptom and flag codes become their labels
+(`humanize` also rewrites codes inside the engine's free-text reasons), tiers become words,
+and rule ids and sources stay behind the "Why?" disclosure, linked to the Sources page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from labs.analytes import ANALYTES
+from labs.symptoms import SYMPTOMS
+from protocols.models import NUTRIENT_CHOICES
+from protocols.rules import GOALS, NUTRIENT_CATALOG, PROFILE_FLAGS, upper_limit
+from protocols.sources import Citation, resolve
+
+Level = Literal["stop", "urgent", "warning", "info"]
+LEVELS = ("stop", "urgent", "warning", "info")  # most severe first
+HALTING = ("stop", "urgent")
+TIMES = ("morning", "evening", "bedtime")
+DATE_FORMAT = "j M Y"  # "2 Dec 2026": the one date format of plans, dashboard and report
+
+NUTRIENT_LABELS = dict(NUTRIENT_CHOICES)
+TIME_LABELS = {
+    "morning": gettext_lazy("Morning"),
+    "evening": gettext_lazy("Evening"),
+    "bedtime": gettext_lazy("Bedtime"),
+}
+PHASE_LABELS = {
+    "correction": gettext_lazy("Correction"),
+    "maintenance": gettext_lazy("Maintenance"),
+    "hold": gettext_lazy("On hold"),
+    "insufficient_data": gettext_lazy("Not enough data"),
+}
+RULE_SET_LABELS = {
+    "seed": gettext_lazy("the protocol as published"),
+    "within-limits": gettext_lazy("within the upper limits"),
+}
+# One word per tier, whichever page shows it; `tone` picks the badge colour.
+TIER_WORDS: dict[str, tuple[Any, str]] = {
+    "severe": (gettext_lazy("very low"), "danger"),
+    "moderate": (gettext_lazy("low"), "warning"),
+    "mild": (gettext_lazy("slightly low"), "warning"),
+    "low": (gettext_lazy("below target"), "warning"),
+    "low_normal": (gettext_lazy("low-normal"), "secondary"),
+    "optimal": (gettext_lazy("in target"), "success"),
+    "normal": (gettext_lazy("normal"), "success"),
+    "above_target": (gettext_lazy("above target"), "warning"),
+    "toxicity": (gettext_lazy("too high"), "danger"),
+    "severe_toxicity": (gettext_lazy("dangerously high"), "danger"),
+    "borderline": (gettext_lazy("top of the range"), "warning"),
+    "hypercalcemia": (gettext_lazy("too high"), "danger"),
+    "elevated": (gettext_lazy("raised"), "warning"),
+    "high": (gettext_lazy("high"), "warning"),
+    "g3a": (gettext_lazy("mildly reduced"), "secondary"),
+    "g3b": (gettext_lazy("moderately reduced"), "warning"),
+    "g4_g5": (gettext_lazy("severely reduced"), "danger"),
+}
+CAUSE_LABELS = {
+    "absorption": gettext_lazy("absorption: take vitamin D with a meal that contains fat"),
+    "adherence": gettext_lazy("adherence: doses missed or taken irregularly"),
+    "losses": gettext_lazy("losses: medication, alcohol, sweating or illness"),
+    "cofactors": gettext_lazy("cofactors: magnesium and K2 taken beside vitamin D"),
+}
+# Who to ask when the protocol does not apply as is, by the flag that put it on hold.
+ADVISERS = {
+    "pregnant": gettext_lazy("your obstetrician or midwife"),
+    "under_18": gettext_lazy("your paediatrician"),
+    "kidney_stones": gettext_lazy("the physician who treats your kidney stones"),
+    "kidney_disease": gettext_lazy("your kidney specialist"),
+    "hypercalcemia_history": gettext_lazy("the physician who treated your high calcium"),
+    "granulomatous_disease": gettext_lazy("the physician who treats your sarcoidosis"),
+}
+
+
+# --- words -------------------------------------------------------------------------------
+
+
+def fmt_number(x: float | int | None) -> str:
+    """5000 → '5,000'; 4.2 → '4.2'; None → ''."""
+    if x is None or isinstance(x, bool):
+        return ""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def fmt_range(low: float | None, high: float | None, unit: str = "") -> str:
+    """'5,000–7,000 IU', or one number when both ends agree."""
+    text = fmt_number(low) if low == high else f"{fmt_number(low)}–{fmt_number(high)}"
+    return f"{text} {unit}".strip()
+
+
+def _num(value: Any) -> float:
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def parse_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def fmt_date(value: Any) -> str:
+    """The one way a date reads: '2 Dec 2026'."""
+    day = parse_date(value)
+    return date_format(day, DATE_FORMAT) if day else ""
+
+
+def nutrient_label(code: str) -> str:
+    return str(NUTRIENT_LABELS.get(code, code))
+
+
+def analyte_label(code: str) -> str:
+    analyte = ANALYTES.get(code)
+    return analyte.short_name if analyte else code
+
+
+def symptom_label(code: str) -> str:
+    symptom = SYMPTOMS.get(code)
+    return symptom.label if symptom else code
+
+
+def flag_label(code: str) -> str:
+    return PROFILE_FLAGS.get(code, code)
+
+
+def tier_words(tier: str) -> str:
+    return str(TIER_WORDS.get(tier, (tier.replace("_", " "), ""))[0])
+
+
+def tier_tone(tier: str) -> str:
+    return TIER_WORDS.get(tier, ("", "secondary"))[1]
+
+
+def _code_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    labels.update({code: flag_label(code).lower() for code in PROFILE_FLAGS})
+    labels.update({code: symptom_label(code).lower() for code in SYMPTOMS})
+    labels.update({code: analyte_label(code) for code in ANALYTES})
+    labels.update({code: nutrient_label(code) for code in NUTRIENT_LABELS})
+    return labels
+
+
+_CODE_LABELS = _code_labels()
+_CODE_PATTERN = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _CODE_LABELS), key=len, reverse=True)) + r")\b"
+)
+
+
+def humanize(text: str) -> str:
+    """The engine's free text with every catalog code replaced by its label."""
+    return _CODE_PATTERN.sub(lambda m: _CODE_LABELS[m.group(1)], text or "")
+
+
+def _items(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings of a stored list, so an old or damaged plan still renders."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def citations(sources: list[str]) -> list[Citation]:
+    found: dict[tuple[str, str], Citation] = {}
+    for source in sources:
+        for citation in resolve(source):
+            found.setdefault((citation.reference.key, citation.section), citation)
+    return list(found.values())
+
+
+# --- the pieces of a plan ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Why:
+    """What sits behind a "Why?" disclosure: the reasoning, the rule and its sources."""
+
+    reason: str
+    rules: list[str]
+    sources: list[Citation]
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """One alert, or several of the same kind merged into one."""
+
+    level: Level
+    code: str
+    message: str
+    details: list[str]
+    why: Why
+
+    @property
+    def halting(self) -> bool:
+        return self.level in HALTING
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One supplement at one time of day."""
+
+    nutrient: str
+    label: str
+    amount: str
+    form: str
+    take_with: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """One supplement of the plan: its daily amount, the upper-limit note, and why."""
+
+    nutrient: str
+    label: str
+    daily: str
+    daily_min: float
+    daily_max: float
+    unit: str
+    stopped: bool
+    form: str
+    take_with: str
+    why: Why
+    limit: str = ""  # the upper limit, when the range reaches above it
+    always_above_limit: bool = False  # even the low end of the range is above it
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What the person takes against what the plan says, for one nutrient."""
+
+    nutrient: str
+    label: str
+    taking: str
+    taking_above_limit: bool
+    plan: str
+    advice: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    code: str
+    label: str
+    value: str
+    drawn_on: str
+    tier: str
+    state: str
+    tone: str
+    target: str
+
+
+@dataclass(frozen=True)
+class RetestView:
+    """The next retest, one date for every page: the day it is (or was) due."""
+
+    due_on: dt.date
+    latest_on: dt.date | None
+    days: int  # negative when overdue
+    tests: list[str]
+    why: Why
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, -self.days)
+
+    @property
+    def due_text(self) -> str:
+        return fmt_date(self.due_on)
+
+    @property
+    def latest_text(self) -> str:
+        return fmt_date(self.latest_on)
+
+
+@dataclass
+class PlanPresentation:
+    """Everything a page shows of one plan, already labelled, grouped and formatted."""
+
+    phase: str
+    phase_reason: str
+    as_of: str
+    rule_set: str
+    rules_version: str
+    halting: list[AlertView] = field(default_factory=list)
+    warnings: list[AlertView] = field(default_factory=list)
+    notes: list[AlertView] = field(default_factory=list)
+    routine: list[tuple[str, str, list[Dose]]] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    stopped: list[Line] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    retest: RetestView | None = None
+    expected: list[tuple[str, str]] = field(default_factory=list)
+    response: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    advisers: list[str] = field(default_factory=list)
+    goal: str = ""
+    limits_label: str = ""  # whose upper limits flag the doses: "US (IOM)" or "EU (EFSA)"
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.markers)
+
+    @property
+    def phase_label(self) -> str:
+        return str(PHASE_LABELS.get(self.phase, self.phase))
+
+    @property
+    def on_hold(self) -> bool:
+        return self.phase == "hold"
+
+    @property
+    def headline(self) -> str:
+        """What to do now, in one line; the template words it from this kind."""
+        if self.halting:
+            return "halt"
+        if self.on_hold:
+            return "hold"
+        if self.has_data and self.phase in ("correction", "maintenance"):
+            return self.phase
+        return "empty"
+
+    @property
+    def adviser(self) -> str:
+        return ", ".join(self.advisers) or str(gettext_lazy("your physician"))
+
+    def tier_of(self, code: str) -> Marker | None:
+        return next((m for m in self.markers if m.code == code), None)
+
+
+def _why(item: Mapping[str, Any]) -> Why:
+    return Why(
+        reason=humanize(str(item.get("reason") or "")),
+        rules=[str(item["rule"])] if item.get("rule") else [],
+        sources=citations([str(x) for x in item.get("sources") or []]),
+    )
+
+
+def _merge_whys(whys: list[Why]) -> Why:
+    reasons = list(dict.fromkeys(w.reason for w in whys if w.reason))
+    rules = list(dict.fromkeys(r for w in whys for r in w.rules))
+    sources = {(c.reference.key, c.section): c for w in whys for c in w.sources}
+    return Why("; ".join(reasons), rules, list(sources.values()))
+
+
+def _alert_groups(alerts: list[Mapping[str, Any]], lines: list[Line]) -> list[AlertView]:
+    """Alerts of one code merge into one, with each distinct message as a detail."""
+    within_reach = {line.nutrient for line in lines if line.limit and not line.always_above_limit}
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for alert in alerts:
+        if alert.get("code") == "above_upper_limit" and alert.get("nutrient") in within_reach:
+            continue  # the line itself says how to stay within the limit: no warning box
+        if alert.get("level") not in LEVELS:
+            continue
+        groups.setdefault((alert["level"], str(alert.get("code", ""))), []).append(alert)
+    views = []
+    for (level, code), members in groups.items():
+        messages = list(dict.fromkeys(humanize(a.get("message", "")) for a in members))
+        causes = [str(CAUSE_LABELS.get(c, c)) for a in members for c in a.get("causes") or []]
+        views.append(
+            AlertView(
+                level=level,  # type: ignore[arg-type]
+                code=code,
+                message=messages[0] if len(messages) == 1 else _group_title(code, messages),
+                details=(messages if len(messages) > 1 else []) + list(dict.fromkeys(causes)),
+                why=_merge_whys([_why(a) for a in members]),
+            )
+        )
+    return views
+
+
+def _group_title(code: str, messages: list[str]) -> str:
+    if code == "above_upper_limit":
+        return _("Some doses are above the upper limit: take them only under medical supervision.")
+    return messages[0]
+
+
+def _take_with(item: Mapping[str, Any]) -> str:
+    """The engine's magnesium advice names both the split and the single dose; keep the one
+    this schedule uses."""
+    text = humanize(item.get("take_with", ""))
+    if "split doses" in text and "single dose" in text:
+        split, _sep, single = text.partition(";")
+        return split.strip() if len(item.get("schedule", [])) > 1 else single.strip()
+    return text
+
+
+def _limit(authority: str, nutrient: str) -> tuple[str, float | None]:
+    """(unit, daily limit) under the authority the plan was made with."""
+    if nutrient not in NUTRIENT_CATALOG:
+        return "", None
+    limit = upper_limit(authority, nutrient)
+    return limit.unit, limit.limit
+
+
+def _line(item: Mapping[str, Any], authority: str) -> Line:
+    stopped = not item.get("daily_max")
+    unit = item.get("unit", "")
+    low, high = _num(item.get("daily_min")), _num(item.get("daily_max"))
+    limit_unit, limit = _limit(authority, str(item.get("nutrient", "")))
+    reaches_above = bool(item.get("above_upper_limit")) and limit is not None and unit == limit_unit
+    return Line(
+        nutrient=item.get("nutrient", ""),
+        label=nutrient_label(item.get("nutrient", "")),
+        daily="" if stopped else fmt_range(item.get("daily_min"), item.get("daily_max"), unit),
+        daily_min=low,
+        daily_max=high,
+        unit=unit,
+        stopped=stopped,
+        form=item.get("form", ""),
+        take_with=_take_with(item),
+        why=_why(item),
+        limit=fmt_range(limit, limit, unit) if reaches_above else "",
+        always_above_limit=reaches_above and limit is not None and low > limit,
+    )
+
+
+def _routine(supplements: list[Mapping[str, Any]]) -> list[tuple[str, str, list[Dose]]]:
+    by_time: dict[str, list[Dose]] = {t: [] for t in TIMES}
+    for item in supplements:
+        if not item.get("daily_max"):
+            continue  # a stopped supplement has no place in the routine
+        for slot in _items(item.get("schedule")):
+            if slot.get("time") not in by_time:
+                continue
+            by_time[slot["time"]].append(
+                Dose(
+                    nutrient=item.get("nutrient", ""),
+                    label=nutrient_label(item.get("nutrient", "")),
+                    amount=fmt_range(
+                        slot.get("amount_min"), slot.get("amount_max"), item.get("unit", "")
+                    ),
+                    form=item.get("form", ""),
+                    take_with=_take_with(item),
+                )
+            )
+    return [(t, str(TIME_LABELS.get(t, t)), doses) for t, doses in by_time.items() if doses]
+
+
+def _taken_amounts(inputs: Mapping[str, Any]) -> dict[str, tuple[float, str]]:
+    taken: dict[str, tuple[float, str]] = {}
+    for item in _items(inputs.get("taking")):
+        nutrient = item.get("nutrient", "")
+        amount, unit = taken.get(nutrient, (0.0, item.get("unit", "")))
+        taken[nutrient] = (amount + _num(item.get("amount")), unit)
+    return taken
+
+
+def _above_limit(nutrient: str, amount: float, unit: str, authority: str) -> bool:
+    limit_unit, limit = _limit(authority, nutrient)
+    return limit is not None and unit == limit_unit and amount > limit
+
+
+def _advice(line: Line | None, amount: float, unit: str, *, on_hold: bool) -> str:
+    if line is not None and line.stopped:
+        return _("Stop it.")
+    if line is None:
+        if on_hold:
+            return _("Pause it until you have talked to your physician.")
+        return _("Not part of this plan: ask your clinician whether you need it.")
+    if not amount:
+        return _("Add it.")
+    if unit != line.unit:
+        return _("Compare the label with the plan.")
+    if amount < line.daily_min:
+        return _("Increase it.")
+    if amount > line.daily_max:
+        return _("Reduce it.")
+    return _("Keep it.")
+
+
+def _comparisons(
+    lines: list[Line], inputs: Mapping[str, Any], *, on_hold: bool, authority: str
+) -> list[Comparison]:
+    taken = _taken_amounts(inputs)
+    by_nutrient = {line.nutrient: line for line in lines}
+    rows = []
+    for nutrient in [*by_nutrient, *(n for n in taken if n not in by_nutrient)]:
+        line = by_nutrient.get(nutrient)
+        amount, unit = taken.get(nutrient, (0.0, ""))
+        plan = _("none") if line is None or line.stopped else line.daily
+        rows.append(
+            Comparison(
+                nutrient=nutrient,
+                label=nutrient_label(nutrient),
+                taking=fmt_range(amount, amount, unit) if amount else _("nothing"),
+                taking_above_limit=_above_limit(nutrient, amount, unit, authority),
+                plan=plan,
+                advice=_advice(line, amount, unit, on_hold=on_hold),
+            )
+        )
+    return rows
+
+
+def _target(m: Mapping[str, Any]) -> str:
+    low, high = (m.get("target") or [None, None])[:2] if m.get("target") else (None, None)
+    unit = m.get("unit", "")
+    if low is not None and high is not None:
+        return fmt_range(low, high, unit)
+    if low is not None:
+        return f"≥ {fmt_number(low)} {unit}".strip()
+    return ""
+
+
+def _markers(data: Mapping[str, Any]) -> list[Marker]:
+    return [
+        Marker(
+            code=code,
+            label=analyte_label(code),
+            value=f"{fmt_number(m.get('value'))} {m.get('unit', '')}".strip(),
+            drawn_on=fmt_date(m.get("drawn_on")),
+            tier=m.get("tier", ""),
+            state=tier_words(m.get("tier", "")),
+            tone=tier_tone(m.get("tier", "")),
+            target=_target(m),
+        )
+        for code, m in sorted(_mapping(data.get("markers")).items())
+        if isinstance(m, Mapping)
+    ]
+
+
+def _expected(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for code, band in sorted(_mapping(data.get("expected_at_retest")).items()):
+        low, high = (list(band) + [None, None])[:2] if isinstance(band, list) else (None, None)
+        unit = ANALYTES[code].canonical_unit if code in ANALYTES else ""
+        rows.append((analyte_label(code), fmt_range(low, high, unit)))
+    return rows
+
+
+def _response(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": code,
+            "label": analyte_label(code),
+            "previous": fmt_number(r.get("previous")),
+            "current": fmt_number(r.get("current")),
+            "expected": fmt_range(*(r.get("expected") or [None, None])),
+            "on_track": r.get("on_track"),
+        }
+        for code, r in sorted(_mapping(data.get("response")).items())
+        if isinstance(r, Mapping)
+    ]
+
+
+def retest_view(
+    data: Mapping[str, Any] | None,
+    *,
+    today: dt.date,
+    reminder_due_on: dt.date | None = None,
+    stored_due_on: dt.date | None = None,
+) -> RetestView | None:
+    """The retest every page shows: the open reminder's date when there is one (it is what
+    the emails follow), else the day the plan's retest is or was due (`stored_due_on` is the
+    Plan row's column, for plans whose JSON lacks it)."""
+    retest = _mapping(_mapping(data).get("retest"))
+    due = (
+        reminder_due_on
+        or parse_date(retest.get("overdue_since"))
+        or stored_due_on
+        or parse_date(retest.get("due_on"))
+    )
+    if due is None:
+        return None
+    return RetestView(
+        due_on=due,
+        latest_on=parse_date(retest.get("latest_on")),
+        days=(due - today).days,
+        tests=[analyte_label(str(c)) for c in retest.get("tests") or []],
+        why=_why(retest),
+    )
+
+
+def _phase_reason(phase: str) -> str:
+    if phase == "hold":
+        return _(
+            "A safety rule halted the protocol, or it does not apply to you as it is: follow "
+            "the advice above and talk to your physician before taking these supplements."
+        )
+    if phase == "correction":
+        return _(
+            "At least one of 25(OH)D and RBC magnesium is below its target: correction doses "
+            "for 8–12 weeks, then a retest."
+        )
+    if phase == "maintenance":
+        return _("Your markers are at target: maintenance doses, with a retest every 6–12 months.")
+    return _("There is no 25(OH)D or magnesium result to plan from yet.")
+
+
+def present_plan(
+    data: Mapping[str, Any] | None,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    today: dt.date | None = None,
+    reminder_due_on: dt.date | None = None,
+    stored_due_on: dt.date | None = None,
+) -> PlanPresentation:
+    """The stored plan JSON (and the snapshot it came from) shaped for every page."""
+    data = data or {}
+    inputs = inputs or {}
+    phase = data.get("phase") if isinstance(data.get("phase"), str) else "insufficient_data"
+    supplements = _items(data.get("supplements"))
+    limits = _mapping(data.get("upper_limits"))
+    authority = str(limits.get("authority") or "iom")
+    lines = [_line(item, authority) for item in supplements]
+    alerts = _alert_groups(_items(data.get("alerts")), lines)
+    ordered = sorted(alerts, key=lambda a: LEVELS.index(a.level))
+    flags = [str(f) for f in inputs.get("flags") or []]
+    today = today or parse_date(data.get("as_of")) or dt.date.today()
+    return PlanPresentation(
+        phase=phase,
+        phase_reason=_phase_reason(phase),
+        as_of=fmt_date(data.get("as_of")),
+        rule_set=str(RULE_SET_LABELS.get(str(data.get("rule_set", "")), "")),
+        rules_version=str(data.get("rules_version", "")),
+        halting=[a for a in ordered if a.halting],
+        warnings=[a for a in ordered if a.level == "warning"],
+        notes=[a for a in ordered if a.level == "info"],
+        routine=_routine(supplements),
+        lines=[line for line in lines if not line.stopped],
+        stopped=[line for line in lines if line.stopped],
+        comparisons=_comparisons(lines, inputs, on_hold=phase == "hold", authority=authority),
+        limits_label=str(limits.get("label") or ""),
+        markers=_markers(data),
+        retest=retest_view(
+            data, today=today, reminder_due_on=reminder_due_on, stored_due_on=stored_due_on
+        ),
+        expected=_expected(data),
+        response=_response(data),
+        flags=[flag_label(f) for f in flags],
+        advisers=[str(ADVISERS[f]) for f in flags if f in ADVISERS],
+        goal=GOALS.get(str(inputs.get("goal") or ""), ""),
+    )
+
+
+# --- what changed between two plans -------------------------------------------------------
+
+
+def _doses(data: Mapping[str, Any]) -> dict[str, tuple[Any, Any, str]]:
+    return {
+        s["nutrient"]: (s.get("daily_min"), s.get("daily_max"), s.get("unit", ""))
+        for s in data.get("supplements", [])
+    }
+
+
+def _alert_keys(data: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
+    return {
+        (a.get("code", ""), a.get("nutrient") or a.get("marker") or ""): a
+        for a in data.get("alerts", [])
+    }
+
+
+def _dose_text(dose: tuple[Any, Any, str] | None) -> str:
+    if dose is None or not dose[1]:
+        return _("none")
+    return fmt_range(dose[0], dose[1], dose[2])
+
+
+def phase_label(phase: Any) -> str:
+    return str(PHASE_LABELS.get(phase, phase or "—"))
+
+
+def plan_changes(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> list[str]:
+    """What changed from one stored plan to the next, in plain words."""
+    if previous is None:
+        return [_("First plan.")]
+    changes = []
+    if previous.get("phase") != current.get("phase"):
+        changes.append(
+            _("Phase: %(old)s → %(new)s")
+            % {"old": phase_label(previous.get("phase")), "new": phase_label(current.get("phase"))}
+        )
+    old_doses, new_doses = _doses(previous), _doses(current)
+    for nutrient in dict.fromkeys([*old_doses, *new_doses]):
+        old, new = _dose_text(old_doses.get(nutrient)), _dose_text(new_doses.get(nutrient))
+        if old != new:
+            changes.append(f"{nutrient_label(nutrient)}: {old} → {new}")
+    old_due = (previous.get("retest") or {}).get("due_on")
+    new_due = (current.get("retest") or {}).get("due_on")
+    if old_due != new_due:
+        changes.append(
+            _("Retest: %(old)s → %(new)s")
+            % {"old": fmt_date(old_due) or "—", "new": fmt_date(new_due) or "—"}
+        )
+    old_alerts, new_alerts = _alert_keys(previous), _alert_keys(current)
+    for key in new_alerts.keys() - old_alerts.keys():
+        message = humanize(new_alerts[key].get("message", ""))
+        changes.append(_("Alert added: %(message)s") % {"message": message})
+    for key in old_alerts.keys() - new_alerts.keys():
+        message = humanize(old_alerts[key].get("message", ""))
+        changes.append(_("Alert removed: %(message)s") % {"message": message})
+    return changes or [_("Same plan, recomputed (rules or inputs changed without effect).")]
