@@ -15,7 +15,7 @@ from protocols import presenters, selectors, services
 from protocols.engine import compute_plan
 from protocols.forms import HealthProfileForm, SupplementIntakeForm, WhatIfForm
 from protocols.models import Plan, SupplementIntake
-from protocols.reminders import next_reminder
+from protocols.reminders.selectors import next_reminder
 from protocols.sources import APP_DOCS, AUTHORITIES, SEED_ARTICLES, SEED_PROTOCOL, STUDIES
 
 

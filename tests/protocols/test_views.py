@@ -198,7 +198,7 @@ def test_history_lists_what_changed_between_plans(client_logged_in, user, stored
     assert "Vitamin D3: 5,000–7,000 IU → 4,000–5,000 IU" in newest
     assert "Vitamin B6 (P5P): 50–100 mg → none" in newest
     assert "Retest:" in newest
-    assert "Alert added: " in newest and "anticoagulant" in newest
+    assert "Alert added: " in newest and "no vitamin K2 without your prescriber" in newest
     assert "First plan." in oldest
 
 
