@@ -132,7 +132,8 @@ def panel_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "labs/panel_confirm_delete.html", {"panel": panel})
 
 
-# htmx fragments of the entry form: one row, a unit <select>, a value preview.
+# htmx fragments of the entry form: one row, a unit <select>, a value preview. The last two
+# are POSTs: a query string with a lab value would land in every access log on the way.
 
 
 @login_required
@@ -141,25 +142,44 @@ def panel_row(request: HttpRequest) -> HttpResponse:
     return render(request, "labs/panel_form.html#result-row", {"row": blank_row()})
 
 
-def _row_key(request: HttpRequest) -> str:
-    key = request.GET.get("row", "")
+def _row_key(key: str) -> str:
     return key if key.isalnum() and len(key) <= 16 else uuid.uuid4().hex[:8]
 
 
+ROW_FIELDS = ("analyte", "value", "unit")
+
+
+def _posted_row(request: HttpRequest) -> tuple[str, dict[str, str]]:
+    """The key and fields of the row that asked for a fragment.
+
+    htmx posts the whole entry form (every row, in page order) plus `for_row`, the asking
+    row's key (hx-vals); each row has one field of each name, so the lists line up.
+    """
+    post = request.POST
+    key, keys = post.get("for_row", post.get("row", "")), post.getlist("row")
+    index = keys.index(key) if key in keys else 0
+    fields = {}
+    for name in ROW_FIELDS:
+        values = post.getlist(name)
+        fields[name] = values[index] if index < len(values) else ""
+    return _row_key(key), fields
+
+
 @login_required
-@require_GET
+@require_POST
 def panel_units(request: HttpRequest) -> HttpResponse:
     """The unit <select> for the chosen analyte; it loads the row's preview once swapped in."""
-    row = blank_row(request.user, request.GET.get("analyte", ""), key=_row_key(request))
+    key, fields = _posted_row(request)
+    row = blank_row(request.user, fields["analyte"], key=key)
     context = {"row": row, "refresh_preview": True}
     return render(request, "labs/panel_form.html#unit-select", context)
 
 
 @login_required
-@require_GET
+@require_POST
 def panel_preview(request: HttpRequest) -> HttpResponse:
-    fields = {name: request.GET.get(name, "") for name in ("analyte", "value", "unit")}
-    row = ResultRow(_row_key(request), ResultRowForm(fields))
+    key, fields = _posted_row(request)
+    row = ResultRow(key, ResultRowForm(fields))
     return render(request, "labs/panel_form.html#preview", {"row": row})
 
 

@@ -118,10 +118,14 @@ def supplement_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @vary_on_headers("HX-Request")
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def what_if(request: HttpRequest) -> HttpResponse:
-    """A plan from typed values, for anyone; nothing is stored."""
-    form = WhatIfForm(request.GET or None)
+    """A plan from typed values, for anyone; nothing is stored.
+
+    The values and flags come by POST: in a query string they would sit in access logs,
+    browser history and Referer headers.
+    """
+    form = WhatIfForm(request.POST or None)
     pv = None
     if form.is_bound and form.is_valid():
         snapshot = form.snapshot(as_of=timezone.localdate())

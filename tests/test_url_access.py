@@ -1,6 +1,9 @@
 """Walk every URL pattern so that no view escapes the login and ownership checks."""
 
 import datetime as dt
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -37,7 +40,6 @@ def app_patterns():
 
 def fill(route: str, pk: int) -> str:
     """Turn a route like 'labs/panels/<int:pk>/edit/' into a concrete path."""
-    import re
 
     def value(match):
         converter = match.group(1) or "str"
@@ -144,3 +146,64 @@ def test_every_response_to_the_owner_says_no_store(client):
                 )
                 checked += 1
     assert checked > 100
+
+
+# --- no health values in URLs ------------------------------------------------------------------
+
+URL_ATTRIBUTE = re.compile(r'\b(?:href|src|action|hx-get|hx-post|hx-push-url)="([^"]*)"')
+GET_FORM = re.compile(r"<form\b(?![^>]*method=\"post\")[^>]*>(.*?)</form>", re.S | re.I)
+FIELD_NAME = re.compile(r'\bname="([^"]+)"')
+
+
+def health_words() -> set[str]:
+    """Names that would put a lab value or a health flag into a URL."""
+    from labs.analytes import ANALYTES
+    from protocols.rules.catalog import PROFILE_FLAGS
+
+    return {"value", "values", "flags", "flag", *ANALYTES, *PROFILE_FLAGS} | {
+        f"{code}_unit" for code in ANALYTES
+    }
+
+
+HX_GET_TAG = re.compile(r"<[a-z]+\b[^>]*\bhx-get=[^>]*>", re.I)
+
+
+def urls_and_get_fields(html: str) -> tuple[list[str], set[str]]:
+    """The URLs in the page, and the names of fields a GET request would put in a URL:
+    fields of GET forms, elements that hx-get their own value, and anything hx-included."""
+    urls = [unescape(u) for u in URL_ATTRIBUTE.findall(html)]
+    fields = {name for form in GET_FORM.findall(html) for name in FIELD_NAME.findall(form)}
+    for tag in HX_GET_TAG.findall(html):
+        fields |= set(FIELD_NAME.findall(tag))
+        if "hx-include=" in tag:
+            fields.add("value")  # includes other fields: treat as carrying values
+    return urls, fields
+
+
+@pytest.mark.django_db
+def test_no_url_the_templates_build_carries_a_lab_value_or_a_flag(client):
+    owner = UserFactory()
+    seed_everything(owner)
+    client.force_login(owner)
+    ids = sorted(owned_ids(owner))
+    pages = {
+        fill(route, pk)
+        for name, route in every_named_pattern()
+        if name != "account_logout"
+        for pk in (ids if "<int:" in route else ids[:1])
+    }
+    what_if = {"vitd_25oh": "18", "vitd_25oh_unit": "ng/mL", "flags": ["pregnant"]}
+    bodies = [client.get(path).content.decode(errors="replace") for path in pages]
+    bodies.append(client.post("/plan/what-if/", what_if).content.decode())
+    bodies.append(client.post("/plan/what-if/", what_if, HTTP_HX_REQUEST="true").content.decode())
+    forbidden = health_words()
+    seen = 0
+    for html in bodies:
+        urls, get_fields = urls_and_get_fields(html)
+        assert not get_fields & forbidden, f"a GET form sends {get_fields & forbidden}"
+        for url in urls:
+            query = parse_qs(urlsplit(url).query)
+            assert not set(query) & forbidden, url
+            assert "pregnant" not in url, url
+            seen += 1
+    assert seen > 200

@@ -110,7 +110,7 @@ def test_the_add_row_fragment_is_one_row(client_logged_in):
 def test_the_unit_choices_follow_the_analyte_and_the_preferred_unit(client_logged_in, user):
     user.vitd_unit = "nmol/L"
     user.save()
-    html = client_logged_in.get(
+    html = client_logged_in.post(
         reverse("labs:panel-units"), {"analyte": "vitd_25oh", "row": "abc123"}
     ).content.decode()
     assert 'id="id_unit_abc123"' in html
@@ -121,16 +121,16 @@ def test_the_unit_choices_follow_the_analyte_and_the_preferred_unit(client_logge
 
 def test_the_preview_shows_the_converted_value_and_badge(client_logged_in):
     url = reverse("labs:panel-preview")
-    html = client_logged_in.get(
+    html = client_logged_in.post(
         url, {"analyte": "vitd_25oh", "value": "50", "unit": "nmol/L"}
     ).content.decode()
     assert "= 20.0 ng/mL" in html
     assert 'data-testid="status-low"' in html
-    html = client_logged_in.get(
+    html = client_logged_in.post(
         url, {"analyte": "vitd_25oh", "value": "400", "unit": "ng/mL"}
     ).content.decode()
     assert "did you mean nmol/L?" in html
-    assert client_logged_in.get(url, {"analyte": "vitd_25oh"}).content.strip() == b""
+    assert client_logged_in.post(url, {"analyte": "vitd_25oh"}).content.strip() == b""
 
 
 @pytest.mark.parametrize(
@@ -235,7 +235,7 @@ def test_tampered_rows_get_errors_not_a_crash(client_logged_in):
     )  # fmt: skip
     assert response.status_code == 200
     assert not Panel.objects.exists()
-    response = client_logged_in.get(
+    response = client_logged_in.post(
         reverse("labs:panel-preview"), {"analyte": "x" * 500, "value": "1e999", "row": "\x00"}
     )
     assert response.status_code == 200

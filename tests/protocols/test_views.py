@@ -334,7 +334,7 @@ def _row_counts() -> list[int]:
 
 def test_what_if_needs_no_login_and_stores_nothing(client):
     before = _row_counts()
-    response = client.get(reverse("protocols:what-if"), WHAT_IF)
+    response = client.post(reverse("protocols:what-if"), WHAT_IF)
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" in html and 'hx-trigger="input changed delay:400ms' in html
@@ -344,7 +344,7 @@ def test_what_if_needs_no_login_and_stores_nothing(client):
 
 
 def test_what_if_answers_htmx_with_the_plan_fragment(client):
-    response = client.get(reverse("protocols:what-if"), WHAT_IF, HTTP_HX_REQUEST="true")
+    response = client.post(reverse("protocols:what-if"), WHAT_IF, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200 and "HX-Request" in response["Vary"]
     assert "<html" not in html and html.strip().startswith('<div id="whatif-result"')
@@ -364,7 +364,7 @@ def test_what_if_answers_htmx_with_the_plan_fragment(client):
     ],
 )
 def test_what_if_shows_field_errors_in_the_fragment(client, params, field):
-    response = client.get(reverse("protocols:what-if"), params, HTTP_HX_REQUEST="true")
+    response = client.post(reverse("protocols:what-if"), params, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="what-if-errors"' in html and f'data-field="{field}"' in html
@@ -377,7 +377,7 @@ def test_what_if_without_values_invites_typing(client):
 
 def test_what_if_follows_flags_and_rule_set(client):
     params = {**WHAT_IF, "flags": ["kidney_disease"], "rules": "within-limits"}
-    html = client.get(reverse("protocols:what-if"), params).content.decode()
+    html = client.post(reverse("protocols:what-if"), params).content.decode()
     assert 'data-code="kidney_function"' in html
     assert 'data-testid="dose" data-nutrient="magnesium"' not in html
     assert "within the upper limits" in html
