@@ -139,7 +139,7 @@ def test_the_preview_shows_the_converted_value_and_badge(client_logged_in):
 def test_the_preview_badge_follows_the_persons_rule_set(client_logged_in, user, rule_set, badge):
     user.rule_set = rule_set
     user.save()
-    html = client_logged_in.get(
+    html = client_logged_in.post(
         reverse("labs:panel-preview"), {"analyte": "vitd_25oh", "value": "35", "unit": "ng/mL"}
     ).content.decode()
     assert f'data-testid="status-{badge}"' in html
