@@ -31,6 +31,7 @@ def home(request):
         today=today,
         reminder_due_on=reminder.due_on if reminder else None,
         stored_due_on=plan.retest_due_on if plan else None,
+        user=user,
     )
     context = {
         "markers": summaries.marker_rows(

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from labs.analytes import ANALYTES
+from labs.display import format_date, format_for, format_number, range_for
 from labs.symptoms import SYMPTOMS
 from protocols.models import NUTRIENT_CHOICES
 from protocols.rules import GOALS, NUTRIENT_CATALOG, PROFILE_FLAGS, upper_limit
@@ -33,7 +33,6 @@ Level = Literal["stop", "urgent", "warning", "info"]
 LEVELS = ("stop", "urgent", "warning", "info")  # most severe first
 HALTING = ("stop", "urgent")
 TIMES = ("morning", "evening", "bedtime")
-DATE_FORMAT = "j M Y"  # "2 Dec 2026": the one date format of plans, dashboard and report
 
 NUTRIENT_LABELS = dict(NUTRIENT_CHOICES)
 TIME_LABELS = {
@@ -91,18 +90,17 @@ ADVISERS = {
 # --- words -------------------------------------------------------------------------------
 
 
-def fmt_number(x: float | int | None) -> str:
-    """5000 → '5,000'; 4.2 → '4.2'; None → ''."""
+def fmt_number(x: Any) -> str:
+    """5000 → '5,000'; 4.2 → '4.2'; None → '' (labs.display, in the active language)."""
     if x is None or isinstance(x, bool):
         return ""
     try:
-        x = float(x)
-    except (TypeError, ValueError):
+        return format_number(float(x))
+    except (TypeError, ValueError, OverflowError):
         return str(x)
-    return f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
-def fmt_range(low: float | None, high: float | None, unit: str = "") -> str:
+def fmt_range(low: Any, high: Any, unit: str = "") -> str:
     """'5,000–7,000 IU', or one number when both ends agree."""
     text = fmt_number(low) if low == high else f"{fmt_number(low)}–{fmt_number(high)}"
     return f"{text} {unit}".strip()
@@ -125,9 +123,8 @@ def parse_date(value: Any) -> dt.date | None:
 
 
 def fmt_date(value: Any) -> str:
-    """The one way a date reads: '2 Dec 2026'."""
-    day = parse_date(value)
-    return date_format(day, DATE_FORMAT) if day else ""
+    """The one way a date reads, in the active language: '2 Dec 2026'."""
+    return format_date(parse_date(value))
 
 
 def nutrient_label(code: str) -> str:
@@ -530,21 +527,41 @@ def _target(m: Mapping[str, Any]) -> str:
     return ""
 
 
-def _markers(data: Mapping[str, Any]) -> list[Marker]:
-    return [
-        Marker(
-            code=code,
-            label=analyte_label(code),
-            value=f"{fmt_number(m.get('value'))} {m.get('unit', '')}".strip(),
-            drawn_on=fmt_date(m.get("drawn_on")),
-            tier=m.get("tier", ""),
-            state=tier_words(m.get("tier", "")),
-            tone=tier_tone(m.get("tier", "")),
-            target=_target(m),
+def _in_person_units(user, code: str, m: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(value, target) in the person's unit, when the stored value is in the canonical one."""
+    analyte = ANALYTES.get(code)
+    value = m.get("value")
+    if user is None or analyte is None or m.get("unit") != analyte.canonical_unit:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    band = m.get("target") if isinstance(m.get("target"), list) else []
+    both = len(band) == 2 and all(isinstance(x, int | float) for x in band)
+    return format_for(user, code, value), range_for(user, code, band) if both else _target(m)
+
+
+def _markers(data: Mapping[str, Any], user=None) -> list[Marker]:
+    rows = []
+    for code, m in sorted(_mapping(data.get("markers")).items()):
+        if not isinstance(m, Mapping):
+            continue
+        shown = _in_person_units(user, code, m) or (
+            f"{fmt_number(m.get('value'))} {m.get('unit', '')}".strip(),
+            _target(m),
         )
-        for code, m in sorted(_mapping(data.get("markers")).items())
-        if isinstance(m, Mapping)
-    ]
+        rows.append(
+            Marker(
+                code=code,
+                label=analyte_label(code),
+                value=shown[0],
+                drawn_on=fmt_date(m.get("drawn_on")),
+                tier=str(m.get("tier", "")),
+                state=tier_words(str(m.get("tier", ""))),
+                tone=tier_tone(str(m.get("tier", ""))),
+                target=shown[1],
+            )
+        )
+    return rows
 
 
 def _expected(data: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -622,6 +639,7 @@ def present_plan(
     today: dt.date | None = None,
     reminder_due_on: dt.date | None = None,
     stored_due_on: dt.date | None = None,
+    user=None,
 ) -> PlanPresentation:
     """The stored plan JSON (and the snapshot it came from) shaped for every page."""
     data = data or {}
@@ -649,7 +667,7 @@ def present_plan(
         stopped=[line for line in lines if line.stopped],
         comparisons=_comparisons(lines, inputs, on_hold=phase == "hold", authority=authority),
         limits_label=str(limits.get("label") or ""),
-        markers=_markers(data),
+        markers=_markers(data, user),
         retest=retest_view(
             data, today=today, reminder_due_on=reminder_due_on, stored_due_on=stored_due_on
         ),

@@ -32,6 +32,7 @@ def present_for(user, plan: Plan) -> presenters.PlanPresentation:
         today=timezone.localdate(),
         reminder_due_on=reminder.due_on if reminder else None,
         stored_due_on=plan.retest_due_on,
+        user=user,
     )
 
 
