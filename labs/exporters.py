@@ -16,7 +16,8 @@ from datetime import date
 from decimal import Decimal
 
 from labs.analytes import ANALYTES
-from labs.importers import CSV_COLUMNS, FORMULA_START
+from labs.csvsafe import guard
+from labs.importers import CSV_COLUMNS
 from labs.units import significant, to_ucum
 
 LOINC = "http://loinc.org"
@@ -45,26 +46,32 @@ def _number(value: float | Decimal) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def _cell(text: str) -> str:
-    """Keep spreadsheets from running a cell as a formula; the import strips the "'"."""
-    return f"'{text}" if text.startswith(FORMULA_START) else text
+def _writer(buffer: io.StringIO):
+    return csv.writer(buffer, lineterminator="\r\n")
+
+
+def _guarded(cells: Iterable) -> list[str]:
+    """Every cell through the formula guard (labs.csvsafe), whatever its column."""
+    return [guard(str(cell)) for cell in cells]
 
 
 def results_csv(rows: Iterable[ExportRow]) -> str:
     """The results as CSV, in the columns `labs.importers.parse_results_csv` reads."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = _writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow(
-            [
-                row.drawn_on.isoformat(),
-                row.analyte,
-                _number(row.value),
-                row.unit,
-                _cell(row.lab),
-                _cell(row.notes),
-            ]
+            _guarded(
+                [
+                    row.drawn_on.isoformat(),
+                    row.analyte,
+                    _number(row.value),
+                    row.unit,
+                    row.lab,
+                    row.notes,
+                ]
+            )
         )
     return buffer.getvalue()
 
@@ -72,11 +79,11 @@ def results_csv(rows: Iterable[ExportRow]) -> str:
 def symptoms_csv(entries: Iterable) -> str:
     """Symptom scores as CSV (date, symptom code, severity 0–3, note)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = _writer(buffer)
     writer.writerow(["date", "symptom", "severity", "note"])
     for entry in entries:
         writer.writerow(
-            [entry.recorded_on.isoformat(), entry.symptom, entry.severity, _cell(entry.note)]
+            _guarded([entry.recorded_on.isoformat(), entry.symptom, entry.severity, entry.note])
         )
     return buffer.getvalue()
 

@@ -56,6 +56,7 @@ from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from labs.analytes import Analyte, by_loinc, find_analyte
+from labs.csvsafe import unguard
 from labs.units import (
     UnknownUnit,
     from_canonical,
@@ -80,9 +81,6 @@ EARLIEST_DATE = date(1900, 1, 1)
 LOINC_SYSTEMS = {"http://loinc.org", "https://loinc.org", "urn:oid:2.16.840.1.113883.6.1"}
 # Statuses that mean "this is not a result" (retracted or never produced).
 _VOID_STATUSES = {"entered-in-error", "cancelled"}
-# Characters that make a spreadsheet treat a cell as a formula; the CSV export
-# prefixes them with "'" and the import strips that prefix again.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 T = TypeVar("T")
 
@@ -178,9 +176,7 @@ def _check_unit(analyte: Analyte, display: str) -> str:
 
 
 def _check_text(name: str, text: str, max_length: int) -> str:
-    text = text.strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
-        text = text[1:]
+    text = unguard(text.strip())  # the export's formula guard (labs.csvsafe)
     if len(text) > max_length:
         raise _Invalid(f"{name} is longer than {max_length} characters")
     return text
