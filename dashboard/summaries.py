@@ -22,7 +22,7 @@ from labs import analytes
 from labs.analytes import ANALYTES, SWITCHABLE_UNITS, status
 from labs.display import display_decimals, display_unit, format_value
 from labs.units import from_canonical
-from protocols.presenters import tier_words
+from protocols.presenters import tier_tone, tier_words
 
 from .charts import converter
 from .selectors import Latest, Point
@@ -51,6 +51,8 @@ class MarkerRow:
     change: str | None = None  # signed difference with the previous draw, in `unit`
     previous_on: dt.date | None = None
     on_track: bool | None = None  # the plan's verdict on the response to correction
+    plan_state: str = ""  # the plan's word for this draw ("very low"), when it rests on it
+    plan_tone: str = ""
 
 
 def _row(analyte: str, point: Point, unit: str, rule_set: str) -> dict[str, Any]:
@@ -100,7 +102,8 @@ def marker_rows(
             isinstance(marker, Mapping)
             and marker.get("drawn_on") == item.current.drawn_on.isoformat()
         ):
-            row["status_label"] = tier_words(str(marker.get("tier", ""))) or row["status_label"]
+            row["plan_state"] = tier_words(str(marker.get("tier", "")))
+            row["plan_tone"] = tier_tone(str(marker.get("tier", "")))
         rows.append(
             MarkerRow(
                 **row,

@@ -28,15 +28,22 @@ def test_person_with_a_panel_reads_alerts_and_routine(page):
     page.wait_for_url("**/plan/")
     plan = page.locator("[data-testid=plan]")
     assert plan.get_attribute("data-phase") == "correction"
-    codes = page.locator("[data-testid=alert]").evaluate_all("els => els.map(e => e.dataset.code)")
+    codes = page.locator("[data-code]").evaluate_all("els => els.map(e => e.dataset.code)")
     assert "above_upper_limit" in codes and "d_without_mg" in codes
+    assert "retest on" in page.locator("[data-testid=headline]").inner_text()
     morning = page.locator("[data-testid=dose][data-nutrient=vitamin_d3]")
     assert "5,000–7,000 IU" in morning.inner_text()
-    assert morning.locator("[data-testid=above-upper-limit]").is_visible()
+    d3 = page.locator("[data-testid=why] li[data-nutrient=vitamin_d3]")
+    assert d3.locator("[data-testid=above-upper-limit]").is_visible()
     assert page.locator("[data-testid=dose][data-nutrient=magnesium]").count() == 2  # split
-    why = page.locator("[data-testid=why] details[data-nutrient=magnesium]")
+    why = page.locator("[data-testid=why] li[data-nutrient=magnesium] details")
+    assert not why.locator("code").is_visible()  # the rule id waits behind "Why?"
     why.locator("summary").click()
-    assert why.locator("li").first.is_visible()  # its sources, once opened
+    assert why.locator("code").is_visible()
+    why.locator("a").first.click()  # a source opens the Sources page at its reference
+    page.wait_for_url("**/plan/sources/#seed-002")
+    assert page.locator("#seed-002").is_visible()
+    page.go_back()
     assert page.locator("[data-testid=plan] [data-testid=disclaimer]").is_visible()
     save_screenshot(page, "plan")
     assert page.js_errors == []

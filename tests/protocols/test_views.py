@@ -392,3 +392,17 @@ def test_admin_shows_a_plan_read_only(admin_client, stored_plan):
     response = admin_client.get(reverse("admin:protocols_plan_change", args=[stored_plan.pk]))
     assert response.status_code == 200
     assert admin_client.get(reverse("admin:protocols_plan_add")).status_code == 403
+
+
+def test_plan_and_dashboard_name_a_marker_and_the_retest_the_same_way(client_logged_in, user):
+    drawn = user_today(user) - timedelta(days=2)
+    add_panel(user, drawn, vitd_25oh=12, mg_rbc=4.2)  # 12 ng/mL: the plan's "severe" tier
+    plan = client_logged_in.get(reverse("protocols:plan")).content.decode()
+    home = client_logged_in.get(reverse("dashboard:home")).content.decode()
+    plan_row = re.search(r'data-marker="vitd_25oh">(.*?)</li>', plan, re.S).group(1)
+    home_row = re.search(r'data-analyte="vitd_25oh".*?</li>', home, re.S).group(0)
+    assert ">very low<" in plan_row and ">very low<" in home_row
+    plan_date = re.search(r'data-testid="retest-date">([^<]+)<', plan).group(1)
+    home_date = re.search(r'data-testid="retest-date">([^<]+)<', home).group(1)
+    assert plan_date == home_date
+    assert f"retest on {plan_date}" in section(plan, "headline")
