@@ -59,6 +59,9 @@ class Analyte:
     units: dict[str, float] = field(hash=False)
     reference: tuple[float, float] | None  # what a lab typically prints
     plausible: tuple[float, float]  # outside this a value is a typo, not a result
+    # Where nearly every real result lies; a value outside it that would lie inside in
+    # another unit makes the entry ask "did you mean …?" (labs.validation.check_usual_unit).
+    likely: tuple[float, float]
     aliases: tuple[str, ...]  # common names accepted by the CSV import
     decimals: int  # display precision in the canonical unit
 
@@ -133,6 +136,7 @@ ANALYTES: dict[str, Analyte] = {
             # Toxicity cases are mostly > 150; 250 leaves room for them while a
             # nmol/L value typed as ng/mL (e.g. 400) is caught.
             plausible=(1.0, 250.0),
+            likely=(4.0, 150.0),
             aliases=(
                 "25(OH)D",
                 "25-OH Vitamin D",
@@ -160,6 +164,7 @@ ANALYTES: dict[str, Analyte] = {
             reference=(18.0, 78.0),
             # Pregnancy and granulomatous disease reach a few hundred pg/mL.
             plausible=(1.0, 500.0),
+            likely=(5.0, 250.0),
             aliases=(
                 "1,25(OH)2D",
                 "1,25-dihydroxyvitamin D",
@@ -184,6 +189,7 @@ ANALYTES: dict[str, Analyte] = {
             # Every lab range sits within 3.6–7.5; 1–15 catches a dropped or
             # doubled digit while keeping severe depletion and mmol/L typos apart.
             plausible=(1.0, 15.0),
+            likely=(3.0, 9.0),
             aliases=(
                 "Magnesium, RBC",
                 "RBC Magnesium",
@@ -208,6 +214,7 @@ ANALYTES: dict[str, Analyte] = {
             reference=(1.8, 2.3),  # IOM (0.75–0.95 mmol/L)
             # Survivable extremes lie around 0.5 and 15–20 mg/dL.
             plausible=(0.5, 20.0),
+            likely=(1.0, 5.0),
             aliases=(
                 # A bare "Magnesium" on a lab report is the serum test.
                 "Magnesium",
@@ -231,6 +238,7 @@ ANALYTES: dict[str, Analyte] = {
             reference=(15.0, 65.0),  # Mayo
             # Secondary hyperparathyroidism in kidney failure reaches 2,000+.
             plausible=(1.0, 3000.0),
+            likely=(5.0, 1500.0),
             aliases=(
                 "PTH",
                 "Intact PTH",
@@ -256,6 +264,7 @@ ANALYTES: dict[str, Analyte] = {
             # Severe hypercalcemia is ≥ 14; 20 still admits it. A value in mmol/L
             # (≈ 2.4) typed as mg/dL falls below 3 and is caught.
             plausible=(3.0, 20.0),
+            likely=(6.0, 15.0),
             aliases=(
                 "Calcium",
                 "Ca",
@@ -278,6 +287,7 @@ ANALYTES: dict[str, Analyte] = {
             reference=(4.57, 5.43),  # Mayo
             # ≈ 0.5–2.5 mmol/L; a mmol/L value (≈ 1.2) typed as mg/dL falls below 2.
             plausible=(2.0, 10.0),
+            likely=(3.0, 7.0),
             aliases=(
                 "Ionized calcium",
                 "Ionised calcium",
@@ -300,6 +310,7 @@ ANALYTES: dict[str, Analyte] = {
             reference=(3.5, 5.0),  # Not in CLINICAL.md: Mayo ALB, ≥ 12 months
             # A g/L value (≈ 40) typed as g/dL lands far above 7.
             plausible=(0.5, 7.0),
+            likely=(1.5, 6.0),
             aliases=("Albumin", "Albumin, serum", "Serum albumin", "Albumin, plasma", "ALB"),
             decimals=1,
         ),
@@ -312,6 +323,7 @@ ANALYTES: dict[str, Analyte] = {
             units={"mg/dL": 1.0, "mmol/L": 1 / 0.3229},
             reference=(2.5, 4.5),  # Not in CLINICAL.md: Mayo PHOS, adults ≥ 18 y
             plausible=(0.5, 15.0),
+            likely=(1.5, 10.0),
             aliases=(
                 "Phosphate",
                 "Phosphorus",
@@ -337,6 +349,7 @@ ANALYTES: dict[str, Analyte] = {
             reference=None,
             # Dialysis patients reach ~20; a µmol/L value (≈ 80) typed as mg/dL is caught.
             plausible=(0.1, 25.0),
+            likely=(0.2, 15.0),
             aliases=(
                 "Creatinine",
                 "Creatinine, serum",
@@ -358,6 +371,7 @@ ANALYTES: dict[str, Analyte] = {
             # protocol rules, where they drive the magnesium safety rules.
             reference=None,
             plausible=(1.0, 200.0),
+            likely=(5.0, 150.0),
             aliases=(
                 "eGFR",
                 "GFR",

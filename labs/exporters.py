@@ -39,6 +39,7 @@ class ExportRow:
     canonical_value: float | Decimal
     lab: str = ""
     notes: str = ""
+    qualifier: str = ""  # "<" / ">": a censored result, value is the limit
 
 
 def _number(value: float | Decimal) -> str:
@@ -66,7 +67,7 @@ def results_csv(rows: Iterable[ExportRow]) -> str:
                 [
                     row.drawn_on.isoformat(),
                     row.analyte,
-                    _number(row.value),
+                    f"{row.qualifier}{_number(row.value)}",
                     row.unit,
                     row.lab,
                     row.notes,
@@ -114,12 +115,14 @@ def _observation(row: ExportRow) -> dict:
         },
         "effectiveDateTime": row.drawn_on.isoformat(),
         "valueQuantity": {
-            "value": significant(float(row.canonical_value)),
-            "unit": analyte.canonical_unit,
+            "value": significant(float(row.value)),
+            "unit": row.unit,
             "system": UCUM,
-            "code": to_ucum(analyte.canonical_unit),
+            "code": to_ucum(row.unit),
         },
     }
+    if row.qualifier:
+        observation["valueQuantity"]["comparator"] = row.qualifier
     if row.lab:
         observation["performer"] = [{"display": row.lab}]
     if row.notes:
@@ -130,8 +133,9 @@ def _observation(row: ExportRow) -> dict:
 def results_fhir_bundle(rows: Iterable[ExportRow]) -> dict:
     """A FHIR R4 Bundle (type "collection") of one Observation per result.
 
-    Values are in the canonical unit (the one every comparison uses) with its
-    UCUM code; ids are stable per result, so re-exporting yields the same ids.
+    Values are as entered, in the unit entered, with its UCUM code and a censored
+    result's comparator, so a round trip keeps both; ids are stable per result, so
+    re-exporting yields the same ids.
     """
     entries = [
         {"fullUrl": result_uuid(row.result_id), "resource": _observation(row)} for row in rows

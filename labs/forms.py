@@ -7,23 +7,30 @@ add and remove rows without renumbering anything.
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
 from django import forms
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from labs import selectors, validation
 from labs.analytes import ANALYTES, Analyte
-from labs.importers import _implausible, is_ambiguous_comma
+from labs.importers import ColumnMapping, mapping_problems
 from labs.models import LIFE_EVENT_CHOICES
 from labs.symptoms import SEVERITY_LABELS, SYMPTOMS
-from labs.units import to_canonical, units_for
+from labs.units import units_for
+from labs.validation import (
+    CSV_MAX_BYTES,  # noqa: F401 (the views read the limits from here)
+    CSV_MAX_ROWS,  # noqa: F401
+    FHIR_MAX_BYTES,  # noqa: F401
+    LabValueError,
+    UnusualUnit,
+)
 
-EARLIEST = date(1900, 1, 1)
 ALL_UNITS = list(dict.fromkeys(u for a in ANALYTES.values() for u in units_for(a.code)))
 ANALYTE_SELECT = [("", gettext_lazy("Choose…"))] + [
     (a.code, a.short_name) for a in ANALYTES.values()
@@ -31,45 +38,32 @@ ANALYTE_SELECT = [("", gettext_lazy("Choose…"))] + [
 FASTING_CHOICES = [("", gettext_lazy("Not recorded")), ("true", gettext_lazy("Yes")),
                    ("false", gettext_lazy("No"))]  # fmt: skip
 SEVERITY_SELECT = [("", "—")] + [(str(k), f"{k} {v}") for k, v in SEVERITY_LABELS.items()]
-CSV_MAX_BYTES = 2 * 1024 * 1024
-CSV_MAX_ROWS = 20_000
-FHIR_MAX_BYTES = 5 * 1024 * 1024
+
+
+def decimal_separator() -> str:
+    """The active locale's decimal separator: only shapes examples, both are accepted."""
+    return get_format("DECIMAL_SEPARATOR")
+
+
+def as_validation_error(exc: LabValueError) -> forms.ValidationError:
+    """A labs.validation error as a form error, its message translated."""
+    return forms.ValidationError(_(exc.template), code=exc.code, params=exc.params)
 
 
 def check_not_future(value: date, today: date) -> date:
-    if value > today:
-        raise forms.ValidationError(_("The date cannot be in the future."), code="future")
-    if value < EARLIEST:
-        raise forms.ValidationError(_("Enter a date after 1900."), code="too_early")
-    return value
+    """The draw-date window of labs.validation, as a form error."""
+    try:
+        return validation.check_drawn_on(value, today)
+    except LabValueError as exc:
+        raise as_validation_error(exc) from None
 
 
 def parse_number(text: str) -> float:
-    """A positive finite number; a single decimal comma ("12,5") is accepted."""
-    if is_ambiguous_comma(text):
-        raise forms.ValidationError(
-            _("“%(value)s” could be read two ways: type %(whole)s or %(decimal)s."),
-            code="ambiguous",
-            params={
-                "value": text.strip(),
-                "whole": text.strip().replace(",", ""),
-                "decimal": text.strip().replace(",", "."),
-            },
-        )
-    cleaned = text.strip().replace(",", ".", 1) if text.count(",") == 1 else text.strip()
+    """A positive finite number typed in a form (labs.validation.parse_positive)."""
     try:
-        number = float(cleaned)
-    except ValueError:
-        raise forms.ValidationError(
-            _("“%(value)s” is not a number. Type digits, like 32.5."),
-            code="not_a_number",
-            params={"value": text.strip()},
-        ) from None
-    if not math.isfinite(number):
-        raise forms.ValidationError(_("Enter an ordinary number, like 32.5."), code="not_finite")
-    if number <= 0:
-        raise forms.ValidationError(_("The value must be greater than 0."), code="not_positive")
-    return number
+        return validation.parse_positive(text, decimal_separator=decimal_separator())
+    except LabValueError as exc:
+        raise as_validation_error(exc) from None
 
 
 class DateInput(forms.DateInput):
@@ -107,13 +101,19 @@ class PanelForm(forms.Form):
 
 
 class ResultRowForm(forms.Form):
-    """One result row: analyte, value and unit, checked together for plausibility."""
+    """One result row: analyte, value ("45,5", "< 10") and unit, checked together.
+
+    The value is read by labs.validation.parse_lab_value; when it is plausible but
+    unusual in the unit chosen ("did you mean mmol/L?"), the row asks and `unit_ok`
+    ("the unit is right") lets the person keep it.
+    """
 
     analyte = forms.ChoiceField(
         choices=ANALYTE_SELECT, error_messages={"required": gettext_lazy("Choose an analyte.")}
     )
     value = forms.CharField(
-        max_length=32, error_messages={"required": gettext_lazy("Enter the value.")}
+        max_length=validation.MAX_VALUE_CHARS,
+        error_messages={"required": gettext_lazy("Enter the value.")},
     )
     unit = forms.ChoiceField(
         choices=[(u, u) for u in ALL_UNITS],
@@ -122,13 +122,25 @@ class ResultRowForm(forms.Form):
             "invalid_choice": gettext_lazy("Unknown unit “%(value)s”."),
         },
     )
+    unit_ok = forms.BooleanField(label=gettext_lazy("The unit is right"), required=False)
 
-    def clean_value(self) -> float:
-        return parse_number(self.cleaned_data["value"])
+    asks_unit = False  # set when the row asks "did you mean …?"
+
+    def clean_value(self) -> str:
+        """The number's form alone (digits, one separator); its meaning needs the analyte."""
+        text = self.cleaned_data["value"]
+        _qualifier, number = validation.split_qualifier(text)
+        try:
+            validation.parse_decimal(number, decimal_separator=decimal_separator())
+        except validation.AmbiguousNumber:
+            pass  # the analyte's plausible range may settle it, in clean()
+        except LabValueError as exc:
+            raise as_validation_error(exc) from None
+        return text
 
     def clean(self):
         data = super().clean()
-        code, value, unit = data.get("analyte"), data.get("value"), data.get("unit")
+        code, text, unit = data.get("analyte"), data.get("value"), data.get("unit")
         if not code or not unit:
             return data
         analyte = ANALYTES[code]
@@ -140,14 +152,26 @@ class ResultRowForm(forms.Form):
                 % {"unit": unit, "name": analyte.short_name, "accepted": accepted},
             )
             return data
-        if value is None:
+        if text is None:
             return data
-        canonical = to_canonical(code, value, unit)
-        low, high = analyte.plausible
-        if not low <= canonical <= high:
-            self.add_error("value", _implausible(analyte, value, unit))
-        else:
-            data["canonical_value"] = canonical
+        try:
+            reading = validation.parse_lab_value(
+                analyte,
+                text,
+                unit,
+                decimal_separator=decimal_separator(),
+                unit_confirmed=bool(data.get("unit_ok")),
+            )
+        except LabValueError as exc:
+            self.asks_unit = isinstance(exc, UnusualUnit)
+            self.add_error("value", as_validation_error(exc))
+            return data
+        data |= {
+            "value": reading.value,
+            "qualifier": reading.qualifier,
+            "canonical_value": reading.canonical_value,
+            "reading": reading,
+        }
         return data
 
 
@@ -156,6 +180,7 @@ class Preview:
     analyte: Analyte | None = None
     canonical: float | None = None  # the badge is the person's: labs_tags.status_of
     error: str = ""
+    qualifier: str = ""
 
 
 @dataclass
@@ -183,16 +208,23 @@ class ResultRow:
         """The value converted to the canonical unit, once the row is valid."""
         if self.is_blank:
             return None
-        fields = {name: self.form[name].value() or "" for name in ("analyte", "value", "unit")}
+        fields = {name: self.form[name].value() or "" for name in ROW_FIELDS}
         check = ResultRowForm(fields)
         if check.is_valid():
             analyte = ANALYTES[fields["analyte"]]
             canonical = check.cleaned_data["canonical_value"]
-            return Preview(analyte, round(canonical, analyte.decimals))
+            return Preview(
+                analyte,
+                round(canonical, analyte.decimals),
+                qualifier=check.cleaned_data["qualifier"],
+            )
         if fields["analyte"] and fields["value"] and fields["unit"]:
             errors = check.errors.get("value") or check.errors.get("unit") or []
             return Preview(error=errors[0]) if errors else None
         return None
+
+
+ROW_FIELDS = ("analyte", "value", "unit", "unit_ok")
 
 
 def new_row_key() -> str:
@@ -200,12 +232,13 @@ def new_row_key() -> str:
 
 
 def blank_row(user=None, analyte: str = "", key: str | None = None) -> ResultRow:
-    """An empty row; with an analyte, its unit starts at the person's preferred one."""
+    """An empty row; with an analyte, its unit starts at the person's usual one (the unit
+    they last entered it in, else their setting)."""
     unit = ""
     if analyte in ANALYTES:
-        preferred = user.preferred_unit(analyte) if user else None
+        usual = selectors.usual_unit(user=user, analyte=analyte) if user else None
         units = units_for(analyte)
-        unit = preferred if preferred in units else units[0]
+        unit = usual if usual in units else units[0]
     key = key or new_row_key()
     initial = {"analyte": analyte, "unit": unit}
     return ResultRow(key, ResultRowForm(initial=initial, auto_id=f"id_%s_{key}"))
@@ -224,7 +257,7 @@ class PanelEntry:
         if data is None:
             return []
         analytes, values, units = (data.getlist(n) for n in ("analyte", "value", "unit"))
-        keys = data.getlist("row")
+        keys, confirmed = data.getlist("row"), set(data.getlist("unit_ok"))
         count = max(len(analytes), len(values), len(units))
         rows = []
         for i in range(count):
@@ -233,6 +266,7 @@ class PanelEntry:
                 "analyte": analytes[i] if i < len(analytes) else "",
                 "value": values[i] if i < len(values) else "",
                 "unit": units[i] if i < len(units) else "",
+                "unit_ok": key in confirmed,
             }
             form = ResultRowForm(fields, auto_id=f"id_%s_{key}")
             rows.append(ResultRow(key, form))
@@ -268,13 +302,15 @@ class PanelEntry:
             first_row.setdefault(code, number)
         return ok
 
-    def results(self) -> list[tuple[str, float, str]]:
-        """(analyte, value, unit) of every filled row; call after is_valid()."""
-        return [
-            (r.form.cleaned_data["analyte"], r.form.cleaned_data["value"],
-             r.form.cleaned_data["unit"])
-            for r in self.filled()
-        ]  # fmt: skip
+    def results(self) -> list[tuple]:
+        """(analyte, value, unit) of every filled row, with a fourth item, the qualifier,
+        for a censored value ("< 10"); call after is_valid()."""
+        rows = []
+        for row in self.filled():
+            data = row.form.cleaned_data
+            entered = (data["analyte"], data["value"], data["unit"])
+            rows.append((*entered, data["qualifier"]) if data["qualifier"] else entered)
+        return rows
 
     def without(self, key: str) -> None:
         self.rows = [row for row in self.rows if row.key != key]
@@ -285,7 +321,8 @@ def rows_from_results(results) -> list[ResultRow]:
     rows = []
     for result in results:
         key = new_row_key()
-        initial = {"analyte": result.analyte, "value": f"{result.value:.10g}", "unit": result.unit}
+        value = f"{result.qualifier}{result.value:.10g}"
+        initial = {"analyte": result.analyte, "value": value, "unit": result.unit}
         rows.append(ResultRow(key, ResultRowForm(initial=initial, auto_id=f"id_%s_{key}")))
     return rows
 
@@ -360,3 +397,65 @@ class UploadForm(forms.Form):
                 code="too_large",
             )
         return upload.read()
+
+
+class ColumnMappingForm(forms.Form):
+    """The import's mapping step: which column of a foreign header holds what."""
+
+    date = forms.TypedChoiceField(label=gettext_lazy("Date drawn"), coerce=int)
+    analyte = forms.TypedChoiceField(
+        label=gettext_lazy("Analyte"), coerce=int, empty_value=None, required=False
+    )
+    value = forms.TypedChoiceField(
+        label=gettext_lazy("Value"), coerce=int, empty_value=None, required=False
+    )
+    unit = forms.TypedChoiceField(
+        label=gettext_lazy("Unit"), coerce=int, empty_value=None, required=False
+    )
+    lab = forms.TypedChoiceField(
+        label=gettext_lazy("Lab"), coerce=int, empty_value=None, required=False
+    )
+    notes = forms.TypedChoiceField(
+        label=gettext_lazy("Notes"), coerce=int, empty_value=None, required=False
+    )
+    date_order = forms.ChoiceField(
+        label=gettext_lazy("Dates like 03/04/2024 are"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("found from the file")),
+            ("dmy", gettext_lazy("day first (3 April)")),
+            ("mdy", gettext_lazy("month first (March 4)")),
+        ],
+    )
+
+    def __init__(self, *args, header: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.header = header
+        columns = [(i, f"{i + 1}: {name or '—'}") for i, name in enumerate(header)]
+        none = {
+            "analyte": gettext_lazy("— each analyte has its own column —"),
+            "value": gettext_lazy("— in the analytes' own columns —"),
+            "unit": gettext_lazy("— in the header, e.g. “(ng/mL)” —"),
+            "lab": gettext_lazy("— none —"),
+            "notes": gettext_lazy("— none —"),
+        }
+        self.fields["date"].choices = columns
+        for name, label in none.items():
+            self.fields[name].choices = [("", label), *columns]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    def mapping(self):
+        """The ColumnMapping chosen (call after is_valid())."""
+        return ColumnMapping(**self.cleaned_data)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            for problem in mapping_problems(self.mapping(), self.header):
+                self.add_error(None, problem)
+        return data
+
+    @classmethod
+    def initial_from(cls, mapping) -> dict:
+        return {k: ("" if v is None else v) for k, v in mapping.to_json().items()}

@@ -2,52 +2,66 @@
 
 Both parsers return every row they could read *and* every problem they found, so
 the preview can list each row's problem by its number; the import itself is
-all-or-nothing and belongs to the services layer.
+all-or-nothing and belongs to the services layer. Every value goes through
+`labs.validation` (numbers, plausibility, dates, text, size limits).
 
 CSV format
 ----------
-- UTF-8 text (a leading BOM, as Excel writes it, is fine), CRLF or LF line ends.
-- Separator ``,`` or ``;`` (or tab), detected from the header line. With ``;`` or
-  tab, a decimal comma is accepted in values ("12,5").
-- A header row is required. Column names are case-insensitive, in any order:
+- UTF-8 (with or without a BOM), UTF-16 (with its BOM) or Windows-1252 text, as Excel
+  saves it; CRLF or LF line ends.
+- Separator ``,``, ``;`` or tab, detected from the header line. Values may use a
+  decimal point or a decimal comma in any file ("12,5" is quoted in a comma file).
+  A censored value keeps its limit: "<10", "> 160".
+- A header row is required, at most CSV_MAX_COLUMNS columns. Our own columns
+  (case-insensitive, any order) are read directly:
 
   ========  ========  =====================================================
   column    required  content
   ========  ========  =====================================================
-  date      yes       date drawn, ``YYYY-MM-DD`` or ``YYYY/MM/DD``; not in
-                      the future (day-first dates are refused: ambiguous)
-  analyte   yes       catalog code (``vitd_25oh``), name, common name
-                      ("25-OH Vitamin D", "RBC Magnesium") or LOINC code
+  date      yes       date drawn: ``YYYY-MM-DD``, ``DD.MM.YYYY``, or
+                      ``DD/MM/YYYY`` / ``MM/DD/YYYY`` (the file's order is
+                      found from its dates, or asked when it cannot be);
+                      not in the future
+  analyte   yes       catalog code (``vitd_25oh``), name, common name in
+                      English, German, French, Spanish, Italian or Dutch
+                      ("25-OH-Vitamin D3", "Magnesium (Vollblut)") or LOINC
   value     yes       a number greater than 0, as printed by the lab
   unit      yes       a unit the analyte accepts ("ng/mL", "nmol/L", …)
   lab       no        laboratory name
   notes     no        free text
   ========  ========  =====================================================
 
-  Any other column is an error. Blank lines are skipped.
-- Errors name the file's line number (the header is line 1).
+- Any other header needs a ColumnMapping (the import's mapping step): which column
+  holds the date, analyte, value, unit, lab and notes. Without an analyte column each
+  column named after an analyte holds its values ("Vitamin D, 25-Hydroxy (ng/mL)");
+  without a unit column the unit is read from the header text in parentheses.
+  `guess_mapping` proposes one from the header's words.
+- Errors name the file's line number (the header is line 1), the value and what
+  would be accepted. Blank lines are skipped.
 - The same analyte twice on the same date is an error: a panel holds one result
   per analyte.
 
 FHIR
 ----
-A Bundle (any type) of Observation resources; other resources are ignored.
-Observations are matched by LOINC code only — unknown codes are listed in
+A Bundle (any type) of at most FHIR_MAX_ENTRIES entries; only Observation resources
+are read. Observations are matched by LOINC code only — unknown codes are listed in
 ``unknown`` and skipped, never guessed from display text. The date is
 effectiveDateTime, else effectivePeriod.start, else effectiveInstant, else issued;
-the value is valueQuantity, its unit read from the UCUM code (else the unit text).
-Observations without a numeric value are listed in ``skipped``. For FHIR, a
-``line`` is the 1-based entry number in the Bundle.
+the value is valueQuantity (its comparator ``<`` / ``>`` kept as the qualifier), its
+unit read from the UCUM code (else the unit text). Observations without a numeric
+value are listed in ``skipped``. For FHIR, a ``line`` is the 1-based entry number.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -55,15 +69,19 @@ from typing import Any, TypeVar
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
+from labs import validation
 from labs.analytes import Analyte, by_loinc, find_analyte
 from labs.csvsafe import unguard
-from labs.units import (
-    UnknownUnit,
-    from_canonical,
-    from_ucum,
-    normalize_unit,
-    to_canonical,
-    units_for,
+from labs.units import UnknownUnit, from_ucum, normalize_unit, units_for
+from labs.validation import (
+    CSV_MAX_COLUMNS,
+    CSV_MAX_ROWS,
+    EARLIEST_DATE,  # noqa: F401 (re-exported for older callers)
+    FHIR_MAX_BYTES,
+    FHIR_MAX_ENTRIES,
+    LAB_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    LabValueError,
 )
 
 CSV_COLUMNS = ("date", "analyte", "value", "unit", "lab", "notes")
@@ -73,10 +91,7 @@ CSV_TEMPLATE = (
     "2024-03-01,vitd_25oh,32.5,ng/mL,Example Lab,fasting\r\n"
     "2024-03-01,RBC Magnesium,4.8,mg/dL,Example Lab,\r\n"
 )
-LAB_MAX_LENGTH = 120  # Panel.lab holds 120 characters
-NOTES_MAX_LENGTH = 2000
-FHIR_MAX_BYTES = 5_000_000
-EARLIEST_DATE = date(1900, 1, 1)
+DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
 
 LOINC_SYSTEMS = {"http://loinc.org", "https://loinc.org", "urn:oid:2.16.840.1.113883.6.1"}
 # Statuses that mean "this is not a result" (retracted or never produced).
@@ -97,6 +112,14 @@ class ImportRow:
     canonical_value: float
     lab: str = ""
     notes: str = ""
+    qualifier: str = ""  # "<" / ">" for a censored result
+
+    def to_json(self) -> dict:
+        return asdict(self) | {"drawn_on": self.drawn_on.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ImportRow:
+        return cls(**(data | {"drawn_on": date.fromisoformat(data["drawn_on"])}))
 
 
 @dataclass(frozen=True)
@@ -105,15 +128,53 @@ class RowError:
     message: str
 
 
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column (0-based) holds what. No analyte column: one column per analyte,
+    named in the header; no unit column: the unit is in the header text "(ng/mL)"."""
+
+    date: int
+    analyte: int | None = None
+    value: int | None = None
+    unit: int | None = None
+    lab: int | None = None
+    notes: int | None = None
+    date_order: str = ""  # DAY_FIRST, MONTH_FIRST, or "" to decide from the file's dates
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ColumnMapping:
+        known = {k: data.get(k) for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+    @property
+    def wide(self) -> bool:
+        return self.analyte is None
+
+
 @dataclass
 class CsvParseResult:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     error: str | None = None  # a problem with the whole file; then there are no rows
+    warnings: list[RowError] = field(default_factory=list)  # read, but worth a second look
+    header: list[str] = field(default_factory=list)
+    signature: str = ""  # identifies the header, to remember its mapping
+    needs_mapping: bool = False  # the header is not ours: ask which column is what
+    guess: ColumnMapping | None = None  # the mapping proposed for that question
+    needs_date_order: bool = False  # only dates like 03/04/2024: ask day- or month-first
+    mapping: ColumnMapping | None = None  # the mapping the rows were read with
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.errors
+        return (
+            self.error is None
+            and not self.errors
+            and not self.needs_mapping
+            and not self.needs_date_order
+        )
 
 
 @dataclass
@@ -123,6 +184,7 @@ class FhirParseResult:
     skipped: list[str] = field(default_factory=list)  # known analyte, nothing to import
     errors: list[RowError] = field(default_factory=list)
     error: str | None = None
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -155,17 +217,12 @@ def _fmt(number: float) -> str:
 
 
 def _check_date(drawn_on: date, today: date) -> date:
-    if drawn_on > today:
-        raise _Invalid(f"date {drawn_on.isoformat()} is in the future")
-    if drawn_on < EARLIEST_DATE:
-        raise _Invalid(f"date {drawn_on.isoformat()} is before 1900")
-    return drawn_on
-
-
-def _check_value(value: float) -> float:
-    if value <= 0:
-        raise _Invalid(f"value must be greater than 0, not {_fmt(value)}")
-    return value
+    try:
+        return validation.check_drawn_on(drawn_on, today)
+    except validation.FutureDate:
+        raise _Invalid(f"date {drawn_on.isoformat()} is in the future") from None
+    except validation.AncientDate:
+        raise _Invalid(f"date {drawn_on.isoformat()} is before 1900") from None
 
 
 def _check_unit(analyte: Analyte, display: str) -> str:
@@ -177,57 +234,105 @@ def _check_unit(analyte: Analyte, display: str) -> str:
 
 def _check_text(name: str, text: str, max_length: int) -> str:
     text = unguard(text.strip())  # the export's formula guard (labs.csvsafe)
-    if len(text) > max_length:
-        raise _Invalid(f"{name} is longer than {max_length} characters")
+    try:
+        return validation.clean_text(text, max_length, name)
+    except LabValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
+_ACCEPTED_NUMBERS = (
+    'digits with one decimal point or comma, like 32.5 or 32,5, or a limit like "<10"'
+)
+
+
+def _value_problem(text: str, exc: LabValueError) -> str:
+    """A value error in the import's words: the line's value and what would be accepted."""
+    if isinstance(exc, validation.NotPositive):
+        return f"value must be greater than 0, not {exc.params['value']}"
+    if isinstance(exc, validation.AmbiguousNumber):
+        return f'value "{text}" is ambiguous: write {exc.params["whole"]} or {exc.readings[1]}'
+    if isinstance(exc, validation.NotANumber):
+        return f'value "{text}" is not a number; use {_ACCEPTED_NUMBERS}'
+    return str(exc)
+
+
+def _read_value(analyte: Analyte, text: str, unit: str) -> validation.LabValue:
+    try:
+        return validation.parse_lab_value(analyte, text, unit)
+    except LabValueError as exc:
+        raise _Invalid(_value_problem(text.strip(), exc)) from None
+
+
+def _check_number_form(text: str) -> str:
+    """The value's spelling alone, before its analyte and unit are known."""
+    text = text.strip()
+    if not text:
+        raise _Invalid("value is missing")
+    number = validation.split_qualifier(text)[1]
+    try:
+        validation.parse_decimal(number)
+    except validation.AmbiguousNumber:
+        pass  # settled (or asked) once the analyte is known
+    except LabValueError as exc:
+        raise _Invalid(_value_problem(text, exc)) from None
+    if number.startswith("-"):  # a sign is never part of a lab value; say why plainly
+        raise _Invalid(f"value must be greater than 0, not {number}")
     return text
 
 
-def _implausible(analyte: Analyte, value: float, unit: str) -> str:
-    """Explain an out-of-bounds value, suggesting a unit that would make it plausible."""
-    low, high = analyte.plausible
-    bounds = f"{_fmt(low)} and {_fmt(high)} {analyte.canonical_unit}"
-    if unit != analyte.canonical_unit:
-        in_unit = [_fmt(from_canonical(analyte.code, b, unit)) for b in (low, high)]
-        bounds = f"{in_unit[0]} and {in_unit[1]} {unit} ({bounds})"
-    message = f"{analyte.short_name} must be between {bounds}"
-    hints = [
-        other
-        for other in units_for(analyte.code)
-        if analyte.units[other] != analyte.units[unit]
-        and low <= to_canonical(analyte.code, value, other) <= high
-    ]
-    return f"{message} — did you mean {' or '.join(hints)}?" if hints else message
-
-
-def _make_row(
-    line: int, drawn_on: date, analyte: Analyte, value: float, unit: str, lab: str, notes: str
-) -> ImportRow:
-    """Build the row once every field is valid; the plausibility check needs them all."""
-    canonical = to_canonical(analyte.code, value, unit)
-    low, high = analyte.plausible
-    if not low <= canonical <= high:
-        raise _Invalid(_implausible(analyte, value, unit))
-    return ImportRow(line, drawn_on, analyte.code, value, unit, canonical, lab, notes)
+def _unusual(line: int, analyte: Analyte, reading: validation.LabValue) -> RowError | None:
+    try:
+        validation.check_usual_unit(analyte, reading.value, reading.unit)
+    except validation.UnusualUnit as exc:
+        return RowError(line, str(exc).split(" Tick ")[0])
+    return None
 
 
 # --- CSV --------------------------------------------------------------------
 
-_DATE_RE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
-_NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_ISO_DATE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")  # always day first
+_SLASHED_DATE = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})")  # day or month first
+_ACCEPTED_DATES = "YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY"
 
 
-def _parse_date(text: str, today: date) -> date:
+def _date_parts(text: str, order: str) -> tuple[int, int, int] | None:
+    if match := _ISO_DATE.fullmatch(text):
+        return int(match[1]), int(match[3]), int(match[4])
+    if match := _DOTTED_DATE.fullmatch(text):
+        return int(match[3]), int(match[2]), int(match[1])
+    if (match := _SLASHED_DATE.fullmatch(text)) and order:
+        first, second = int(match[1]), int(match[3])
+        day, month = (first, second) if order == DAY_FIRST else (second, first)
+        return int(match[4]), month, day
+    return None
+
+
+def _parse_date(text: str, today: date, order: str = "") -> date:
     text = text.strip()
     if not text:
         raise _Invalid("date is missing")
-    match = _DATE_RE.fullmatch(text)
-    if not match:
-        raise _Invalid(f'date "{text}" is not in YYYY-MM-DD form')
+    parts = _date_parts(text, order)
+    if parts is None:
+        raise _Invalid(f'date "{text}" is not a date; use {_ACCEPTED_DATES}')
     try:
-        drawn_on = date(int(match[1]), int(match[3]), int(match[4]))
+        drawn_on = date(*parts)
     except ValueError:
         raise _Invalid(f'date "{text}" does not exist') from None
     return _check_date(drawn_on, today)
+
+
+def date_order_of(texts: Sequence[str]) -> str | None:
+    """DAY_FIRST or MONTH_FIRST as the file's dates show it ("13/04" is day-first), ""
+    when it has no slashed dates, None when every one reads both ways."""
+    slashed = [m for t in texts if (m := _SLASHED_DATE.fullmatch(t.strip()))]
+    if not slashed:
+        return ""
+    if any(int(m[1]) > 12 for m in slashed):
+        return DAY_FIRST
+    if any(int(m[3]) > 12 for m in slashed):
+        return MONTH_FIRST
+    return None
 
 
 def _parse_analyte(text: str) -> Analyte:
@@ -235,32 +340,22 @@ def _parse_analyte(text: str) -> Analyte:
         raise _Invalid("analyte is missing")
     analyte = find_analyte(text)
     if analyte is None:
-        raise _Invalid(f'unknown analyte "{text.strip()}"')
+        raise _Invalid(
+            f'unknown analyte "{text.strip()}"; use a name such as 25(OH)D, Magnesium, PTH '
+            "or a LOINC code"
+        )
     return analyte
-
-
-# "1,050" is a thousands separator to some and a decimal comma to others: 1050 or 1.05.
-_AMBIGUOUS_COMMA = re.compile(r"[1-9]\d{0,2},\d{3}")
 
 
 def is_ambiguous_comma(text: str) -> bool:
     """True for values like "1,050" that read as 1050 or 1.05 depending on the reader."""
-    return bool(_AMBIGUOUS_COMMA.fullmatch(text.strip()))
-
-
-def _parse_value(text: str, decimal_comma: bool) -> float:
-    text = text.strip()
-    if not text:
-        raise _Invalid("value is missing")
-    if decimal_comma and is_ambiguous_comma(text):
-        raise _Invalid(
-            f'value "{text}" is ambiguous: write {text.replace(",", "")} or '
-            f"{text.replace(',', '.')}"
-        )
-    number = text.replace(",", ".", 1) if decimal_comma and text.count(",") == 1 else text
-    if not _NUMBER_RE.fullmatch(number):
-        raise _Invalid(f'value "{text}" is not a number')
-    return _check_value(float(number))
+    try:
+        validation.parse_decimal(text)
+    except validation.AmbiguousNumber:
+        return True
+    except LabValueError:
+        return False
+    return False
 
 
 def _parse_unit(analyte: Analyte, text: str) -> str:
@@ -277,17 +372,36 @@ def _parse_unit(analyte: Analyte, text: str) -> str:
 
 
 def _decode(data: bytes, max_bytes: int) -> str:
+    """Text in UTF-8 (BOM or not), UTF-16 (with a BOM) or else Windows-1252."""
     if len(data) > max_bytes:
         raise _FileError(f"The file is larger than the limit of {max_bytes:,} bytes.")
-    if b"\x00" in data:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _FileError("The file is not valid UTF-16 text.") from None
+    elif b"\x00" in data:
         raise _FileError("This is not a text file. Save the spreadsheet as CSV (UTF-8).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _FileError("The file is not UTF-8 text. Save it as CSV (UTF-8).") from None
+    else:
+        text = _decode_8bit(data)
+    if "\x00" in text:
+        raise _FileError("This is not a text file. Save the spreadsheet as CSV (UTF-8).")
     if not text.strip():
         raise _FileError("The file is empty.")
     return text
+
+
+def _decode_8bit(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise _FileError(
+            "The file is not text in UTF-8, UTF-16 or Windows-1252. Save it as CSV (UTF-8)."
+        ) from None
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -295,46 +409,243 @@ def _sniff_delimiter(text: str) -> str:
     return max((",", ";", "\t"), key=header.count)  # ties go to ","
 
 
+def header_signature(names: Sequence[str]) -> str:
+    """A stable id of a header (its names, case and spaces ignored), to remember a mapping."""
+    folded = "\x1f".join(" ".join(n.split()).casefold() for n in names)
+    return hashlib.sha256(folded.encode()).hexdigest()
+
+
 def _read_header(reader: Iterator[list[str]]) -> list[str]:
     names = next((cells for cells in reader if any(c.strip() for c in cells)), None)
     if names is None:
         raise _FileError("The file is empty.")
-    columns = [name.strip().casefold() for name in names]
-    while columns and not columns[-1]:  # trailing separators, as spreadsheets write them
-        columns.pop()
-    unknown = [c or "(blank)" for c in columns if c not in CSV_COLUMNS]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    # Bounded before any per-column work: a crafted header of 50,000 columns costs nothing.
+    if len(names) > CSV_MAX_COLUMNS:
+        raise _FileError(
+            f"The header has {len(names):,} columns; a results file has at most {CSV_MAX_COLUMNS}."
+        )
+    names = [name.strip() for name in names]
+    while names and not names[-1]:  # trailing separators, as spreadsheets write them
+        names.pop()
+    if any(_looks_like_data(name) for name in names):
+        raise _FileError(
+            "The first line looks like results, not a header. Add a header line, e.g. "
+            f"{','.join(CSV_COLUMNS)}."
+        )
+    return names
+
+
+def _looks_like_data(name: str) -> bool:
+    return bool(_ISO_DATE.fullmatch(name) or _DOTTED_DATE.fullmatch(name)
+                or _SLASHED_DATE.fullmatch(name))  # fmt: skip
+
+
+def _our_mapping(names: list[str]) -> ColumnMapping | None:
+    """The mapping of a header in our own columns; _FileError when it is ours but broken;
+    None when it is someone else's (then the person maps it)."""
+    columns = [name.casefold() for name in names]
+    if not all(c in CSV_COLUMNS or not c for c in columns):
+        return None
+    counts: dict[str, int] = {}
+    for column in columns:
+        counts[column] = counts.get(column, 0) + 1
     expected = f"The columns are {', '.join(CSV_COLUMNS)} (lab and notes optional)."
-    if unknown:
-        raise _FileError(f"Unknown column(s): {', '.join(unknown)}. {expected}")
+    if "" in counts:
+        raise _FileError(f"Unknown column(s): (blank). {expected}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in counts]
     if missing:
         raise _FileError(f"Missing column(s): {', '.join(missing)}. {expected}")
+    duplicated = sorted(c for c, n in counts.items() if n > 1)
     if duplicated:
         raise _FileError(f"Column(s) given twice: {', '.join(duplicated)}.")
+    return ColumnMapping(**{c: columns.index(c) for c in columns})
+
+
+# Header words of the lab portals people export from (EN, DE, FR, ES, IT, NL).
+_ROLE_WORDS = {
+    "date": (
+        "date", "datum", "fecha", "data", "date drawn", "collection date", "collected",
+        "date collected", "drawn", "sample date", "specimen date", "result date",
+        "entnahmedatum", "abnahmedatum", "befunddatum", "probenahme", "date de prélèvement",
+        "date du prélèvement", "fecha de extracción", "fecha de muestra", "data prelievo",
+        "data del prelievo", "afnamedatum", "datum afname",
+    ),
+    "analyte": (
+        "analyte", "parameter", "test", "test name", "name", "analysis", "component",
+        "marker", "observation", "untersuchung", "analyse", "laborwert", "paramètre",
+        "examen", "analyse", "prueba", "parámetro", "determinación", "esame", "parametro",
+        "analisi", "bepaling", "test naam", "onderzoek",
+    ),
+    "value": (
+        "value", "result", "ergebnis", "wert", "messwert", "befund", "résultat", "valeur",
+        "resultado", "valor", "risultato", "valore", "uitslag", "waarde", "resultaat",
+    ),
+    "unit": ("unit", "units", "einheit", "unité", "unidad", "unidades", "unità", "eenheid"),
+    "lab": ("lab", "laboratory", "labor", "laboratoire", "laboratorio", "laboratorium"),
+    "notes": (
+        "notes", "note", "comment", "comments", "bemerkung", "kommentar", "hinweis",
+        "remarque", "commentaire", "nota", "notas", "commento", "opmerking",
+    ),
+}  # fmt: skip
+_WORD_ROLE = {word: role for role, words in _ROLE_WORDS.items() for word in words}
+_UNIT_IN_HEADER = re.compile(r"^(?P<name>.*?)\s*[(\[](?P<unit>[^()\[\]]+)[)\]]\s*$")
+
+
+def _header_parts(name: str) -> tuple[str, str]:
+    """ "Vitamin D, 25-Hydroxy (ng/mL)" → ("Vitamin D, 25-Hydroxy", "ng/mL")."""
+    match = _UNIT_IN_HEADER.match(name)
+    return (match["name"], match["unit"].strip()) if match else (name, "")
+
+
+def header_unit(name: str) -> str:
+    """The unit written in a header ("Result (ng/mL)" → "ng/mL"), or ""."""
+    unit = _header_parts(name)[1]
+    try:
+        return normalize_unit(unit) if unit else ""
+    except UnknownUnit:
+        return ""
+
+
+def header_analyte(name: str) -> Analyte | None:
+    """The analyte a header names, with or without its unit ("Magnesium, RBC (mg/dL)")."""
+    return find_analyte(name) or find_analyte(_header_parts(name)[0])
+
+
+def guess_mapping(names: Sequence[str]) -> ColumnMapping:
+    """A mapping proposed from the header's words; the person checks it before it is used."""
+    roles: dict[str, int] = {}
+    for index, name in enumerate(names):
+        role = _WORD_ROLE.get(" ".join(_header_parts(name)[0].split()).casefold())
+        if role and role not in roles:
+            roles[role] = index
+    if "analyte" not in roles:
+        roles.pop("value", None)  # one column per analyte: the values are under their names
+    if "unit" not in roles and "value" in roles and not header_unit(names[roles["value"]]):
+        roles["unit"] = None  # unknown: the person picks
+    return ColumnMapping(date=roles.get("date", 0), **{
+        r: roles.get(r) for r in ("analyte", "value", "unit", "lab", "notes")
+    })  # fmt: skip
+
+
+def mapping_problems(mapping: ColumnMapping, names: Sequence[str]) -> list[str]:
+    """What is wrong with a mapping for this header, in words (empty when it can be used)."""
+    used = [i for i in (mapping.date, mapping.analyte, mapping.value, mapping.unit,
+                        mapping.lab, mapping.notes) if i is not None]  # fmt: skip
+    if any(not 0 <= i < len(names) for i in used):
+        return ["A chosen column is not in the file."]
+    if len(used) != len(set(used)):
+        return ["Each column can have one meaning only."]
+    if mapping.date_order not in ("", DAY_FIRST, MONTH_FIRST):
+        return ["Choose day-first or month-first dates."]
+    if mapping.wide:
+        if not _wide_columns(mapping, names):
+            return ["No column is named after an analyte; choose the analyte and value columns."]
+        return []
+    if mapping.value is None:
+        return ["Choose the value column."]
+    if mapping.unit is None and not header_unit(names[mapping.value]):
+        return ["Choose the unit column (the value column's header names no unit)."]
+    return []
+
+
+def _wide_columns(mapping: ColumnMapping, names: Sequence[str]) -> list[tuple[int, Analyte, str]]:
+    """(column, analyte, unit from the header or "") of every column named after an analyte."""
+    taken = {mapping.date, mapping.lab, mapping.notes}
+    columns = []
+    for index, name in enumerate(names):
+        if index not in taken and (analyte := header_analyte(name)):
+            columns.append((index, analyte, header_unit(name)))
     return columns
 
 
-def _row_cells(columns: list[str], cells: list[str]) -> dict[str, str]:
-    if any(c.strip() for c in cells[len(columns) :]):
-        raise _Invalid(f"has {len(cells)} values but the header has {len(columns)} columns")
-    padded = cells + [""] * (len(columns) - len(cells))
-    return {"lab": "", "notes": ""} | dict(zip(columns, padded, strict=False))
+@dataclass(frozen=True)
+class _Cell:
+    """One result's texts, from a long row (analyte per row) or a wide one (per column)."""
+
+    analyte: str
+    value: str
+    unit: str
 
 
-def _parse_csv_row(line: int, cells: dict[str, str], decimal_comma: bool, today: date):
-    """One data row → (ImportRow, []) or (None, problems)."""
+def _parse_result(line: int, cell: _Cell, analyte: Analyte | None, row) -> tuple:
+    """One result of a data row → (ImportRow or None, its problems).
+
+    `row` is (drawn_on, lab, notes), each None when that field had a problem (listed
+    once per line by the caller); then only this result's own fields are checked.
+    """
     problems: list[str] = []
-    drawn_on = _collect(problems, _parse_date, cells["date"], today)
-    analyte = _collect(problems, _parse_analyte, cells["analyte"])
-    value = _collect(problems, _parse_value, cells["value"], decimal_comma)
-    unit = _collect(problems, _parse_unit, analyte, cells["unit"]) if analyte else None
-    lab = _collect(problems, _check_text, "lab", cells["lab"], LAB_MAX_LENGTH)
-    notes = _collect(problems, _check_text, "notes", cells["notes"], NOTES_MAX_LENGTH)
-    if problems:
+    analyte = analyte or _collect(problems, _parse_analyte, cell.analyte)
+    text = _collect(problems, _check_number_form, cell.value)
+    unit = _collect(problems, _parse_unit, analyte, cell.unit) if analyte else None
+    if problems or None in row:
         return None, problems
-    row = _collect(problems, _make_row, line, drawn_on, analyte, value, unit, lab, notes)
-    return row, problems
+    reading = _collect(problems, _read_value, analyte, text, unit)
+    if reading is None:
+        return None, problems
+    drawn_on, lab, notes = row
+    return ImportRow(
+        line, drawn_on, analyte.code, reading.value, unit, reading.canonical_value,
+        lab, notes, reading.qualifier,
+    ), problems  # fmt: skip
+
+
+class _CsvReader:
+    """Reads a CSV's data rows with a mapping into a CsvParseResult (results bounded)."""
+
+    def __init__(self, result: CsvParseResult, mapping: ColumnMapping, today, max_rows):
+        self.result, self.mapping, self.names = result, mapping, result.header
+        self.today, self.max_rows = today, max_rows
+        self.wide = _wide_columns(mapping, self.names) if mapping.wide else None
+        self.seen: dict[tuple[date, str], int] = {}
+
+    def _cells(self, cells: list[str]) -> list[tuple[_Cell, Analyte | None]]:
+        def at(index: int | None) -> str:
+            return cells[index] if index is not None and index < len(cells) else ""
+
+        if self.wide is not None:
+            return [(_Cell(self.names[i], at(i), unit), analyte)
+                    for i, analyte, unit in self.wide if at(i).strip()]  # fmt: skip
+        mapping = self.mapping
+        unit = (
+            at(mapping.unit) if mapping.unit is not None else header_unit(self.names[mapping.value])
+        )
+        return [(_Cell(at(mapping.analyte), at(mapping.value), unit), None)]
+
+    def read(self, line: int, cells: list[str]) -> None:
+        if any(c.strip() for c in cells[len(self.names) :]):
+            problem = f"has {len(cells)} values but the header has {len(self.names)} columns"
+            self.result.errors.append(RowError(line, problem))
+            return
+        mapping, problems = self.mapping, []
+        at = dict(enumerate(cells)).get
+        drawn_on = _collect(problems, _parse_date, at(mapping.date, ""), self.today,
+                            mapping.date_order)  # fmt: skip
+        lab = _collect(problems, _check_text, "lab", at(mapping.lab, ""), LAB_MAX_LENGTH)
+        notes = _collect(problems, _check_text, "notes", at(mapping.notes, ""), NOTES_MAX_LENGTH)
+        row_fields = (drawn_on, lab, notes)
+        results = [_parse_result(line, cell, analyte, row_fields)
+                   for cell, analyte in self._cells(cells)]  # fmt: skip
+        listed = problems[:1] + [p for _row, own in results for p in own] + problems[1:]
+        self.result.errors.extend(RowError(line, p) for p in listed)
+        for row, _own in results:
+            if row:
+                self._add(row)
+
+    def _add(self, row: ImportRow) -> None:
+        if conflict := _duplicate(row, self.seen):
+            self.result.errors.append(RowError(row.line, conflict))
+            return
+        if len(self.result.rows) >= self.max_rows:
+            raise _FileError(
+                f"The file has more than {self.max_rows:,} results, the limit. Split it."
+            )
+        self.result.rows.append(row)
+        if warning := _unusual(row.line, find_analyte(row.analyte), _as_reading(row)):
+            self.result.warnings.append(warning)
+
+
+def _as_reading(row: ImportRow) -> validation.LabValue:
+    return validation.LabValue(row.value, row.unit, row.canonical_value, row.qualifier)
 
 
 def _duplicate(row: ImportRow, seen: dict[tuple[date, str], int]) -> str | None:
@@ -349,29 +660,54 @@ def _duplicate(row: ImportRow, seen: dict[tuple[date, str], int]) -> str | None:
 def parse_results_csv(
     data: bytes,
     *,
+    mapping: ColumnMapping | None = None,
     max_bytes: int = 2_000_000,
-    max_rows: int = 20_000,
+    max_rows: int = CSV_MAX_ROWS,
     today: date | None = None,
 ) -> CsvParseResult:
     """Parse an uploaded results CSV (format in the module docstring).
 
-    `today` is the user's local date, for the "not in the future" check.
+    `today` is the user's local date, for the "not in the future" check. A header that
+    is not ours needs `mapping`; without one the result asks for it (`needs_mapping`).
     """
+    reader = None
     try:
         text = _decode(data, max_bytes)
         delimiter = _sniff_delimiter(text)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        columns = _read_header(reader)
-        return _parse_csv_body(reader, columns, delimiter != ",", max_rows, today or date.today())
+        names = _read_header(reader)
+        result = CsvParseResult(header=names, signature=header_signature(names))
+        mapping = mapping or _our_mapping(names)
+        if mapping is None or mapping_problems(mapping, names):
+            result.needs_mapping, result.guess = True, mapping or guess_mapping(names)
+            return result
+        return _parse_csv_body(result, reader, mapping, max_rows, today or date.today())
     except csv.Error as exc:
-        return CsvParseResult(error=f"Line {reader.line_num}: the file is not valid CSV ({exc}).")
+        line = reader.line_num if reader else 1
+        return CsvParseResult(error=f"Line {line}: the file is not valid CSV ({exc}).")
     except _FileError as exc:
         return CsvParseResult(error=str(exc))
 
 
-def _parse_csv_body(reader, columns, decimal_comma, max_rows, today) -> CsvParseResult:
-    result = CsvParseResult()
-    seen: dict[tuple[date, str], int] = {}
+def _parse_csv_body(result, reader, mapping, max_rows, today) -> CsvParseResult:
+    lines = [(reader.line_num, cells) for cells in _bounded(reader, max_rows)]
+    if not lines:
+        raise _FileError("The file has a header but no results.")
+    if not mapping.date_order:
+        at = mapping.date
+        order = date_order_of([cells[at] for _line, cells in lines if at < len(cells)])
+        if order is None:
+            result.needs_date_order, result.mapping = True, mapping
+            return result
+        mapping = ColumnMapping(**(mapping.to_json() | {"date_order": order}))
+    result.mapping = mapping
+    rows = _CsvReader(result, mapping, today, max_rows)
+    for line, cells in lines:
+        rows.read(line, cells)
+    return result
+
+
+def _bounded(reader, max_rows: int) -> Iterator[list[str]]:
     count = 0
     for cells in reader:
         if not any(c.strip() for c in cells):
@@ -379,29 +715,23 @@ def _parse_csv_body(reader, columns, decimal_comma, max_rows, today) -> CsvParse
         count += 1
         if count > max_rows:
             raise _FileError(f"The file has more than {max_rows:,} rows, the limit. Split it.")
-        line = reader.line_num
-        try:
-            row, problems = _parse_csv_row(line, _row_cells(columns, cells), decimal_comma, today)
-        except _Invalid as exc:
-            row, problems = None, [str(exc)]
-        if row and (conflict := _duplicate(row, seen)):
-            row, problems = None, [conflict]
-        result.errors.extend(RowError(line, p) for p in problems)
-        if row:
-            result.rows.append(row)
-    if count == 0:
-        raise _FileError("The file has a header but no results.")
-    return result
+        yield cells
 
 
 # --- FHIR -------------------------------------------------------------------
 
 
-def _load_bundle(data: bytes, max_bytes: int) -> Bundle:
+def _load_bundle(data: bytes, max_bytes: int) -> tuple[Bundle, list[int]]:
+    """The Bundle with only its Observation entries, and each one's entry number.
+
+    Entries are counted (FHIR_MAX_ENTRIES) before any is validated, and only
+    Observations are validated at all: a crafted 5 MB Bundle costs little.
+    """
     if len(data) > max_bytes:
         raise _FileError(f"The file is larger than the limit of {max_bytes:,} bytes.")
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        # Decimals keep 1e400 finite-looking until labs.validation refuses it by name.
+        document = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError:
         raise _FileError("The file is not UTF-8 text.") from None
     except json.JSONDecodeError as exc:
@@ -411,12 +741,35 @@ def _load_bundle(data: bytes, max_bytes: int) -> Bundle:
     kind = document.get("resourceType") if isinstance(document, dict) else None
     if kind != "Bundle":
         raise _FileError(f'Expected a FHIR Bundle, found resourceType "{kind}".')
+    document, numbers = _observation_entries(document)
     try:
-        return Bundle.model_validate(document)
+        return Bundle.model_validate(document), numbers
     except ValidationError as exc:
         raise _FileError(f"The Bundle is not valid FHIR R4: {_first_problem(exc)}") from None
     except RecursionError:
         raise _FileError("The Bundle is nested too deeply to be a lab report.") from None
+
+
+def _observation_entries(document: dict) -> tuple[dict, list[int]]:
+    entries = document.get("entry")
+    if not isinstance(entries, list):
+        return document, []
+    if len(entries) > FHIR_MAX_ENTRIES:
+        raise _FileError(
+            f"The Bundle has {len(entries):,} entries; the limit is {FHIR_MAX_ENTRIES:,}. "
+            "Export a shorter period."
+        )
+    kept = [
+        (number, entry)
+        for number, entry in enumerate(entries, start=1)
+        if isinstance(entry, dict)
+        and isinstance(entry.get("resource"), dict)
+        and entry["resource"].get("resourceType") == "Observation"
+    ]
+    trimmed = {k: v for k, v in document.items() if k != "entry"}
+    if kept:
+        trimmed["entry"] = [entry for _number, entry in kept]
+    return trimmed, [number for number, _entry in kept]
 
 
 def _first_problem(exc: ValidationError) -> str:
@@ -488,17 +841,31 @@ def _note_text(observation: Any) -> str:
     return "\n".join(n.text for n in observation.note or [] if n.text)
 
 
+def _quantity_value(analyte: Analyte, quantity: Any, unit: str) -> validation.LabValue:
+    try:
+        return validation.check_number(analyte, quantity.value, unit, quantity.comparator or "")
+    except validation.NotPositive as exc:
+        raise _Invalid(f"value must be greater than 0, not {exc.params['value']}") from None
+    except validation.NotANumber:
+        raise _Invalid(f"value {quantity.value} is not an ordinary number") from None
+    except LabValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
 def _observation_row(number: int, observation: Any, analyte: Analyte, today: date):
     problems: list[str] = []
     quantity = observation.valueQuantity
     drawn_on = _collect(problems, _observation_date, observation, today)
     unit = _collect(problems, _quantity_unit, analyte, quantity)
-    value = _collect(problems, _check_value, float(quantity.value))
     lab = _collect(problems, _check_text, "lab", _performer(observation), LAB_MAX_LENGTH)
     notes = _collect(problems, _check_text, "notes", _note_text(observation), NOTES_MAX_LENGTH)
+    reading = _collect(problems, _quantity_value, analyte, quantity, unit) if unit else None
     if problems:
         return None, problems
-    row = _collect(problems, _make_row, number, drawn_on, analyte, value, unit, lab, notes)
+    row = ImportRow(
+        number, drawn_on, analyte.code, reading.value, unit, reading.canonical_value,
+        lab, notes, reading.qualifier,
+    )  # fmt: skip
     return row, problems
 
 
@@ -508,8 +875,11 @@ def _skip_reason(observation: Any) -> str | None:
     quantity = observation.valueQuantity
     if quantity is None or quantity.value is None:
         return "no numeric value"
-    if quantity.comparator:
-        return f"value is a limit ({quantity.comparator}{quantity.value}), not a result"
+    if quantity.comparator and quantity.comparator not in validation.QUALIFIERS:
+        return (
+            f"value is a limit ({quantity.comparator}{quantity.value}); only < and > limits "
+            "are kept"
+        )
     return None
 
 
@@ -558,14 +928,14 @@ def parse_fhir_bundle(
 ) -> FhirParseResult:
     """Parse a FHIR R4 Bundle of Observations (rules in the module docstring)."""
     try:
-        bundle = _load_bundle(data, max_bytes)
+        bundle, numbers = _load_bundle(data, max_bytes)
     except _FileError as exc:
         return FhirParseResult(error=str(exc))
     reader = _FhirReader(today or date.today())
     observations = [
         (number, entry.resource)
-        for number, entry in enumerate(bundle.entry or [], start=1)
-        if entry.resource is not None and entry.resource.get_resource_type() == "Observation"
+        for number, entry in zip(numbers, bundle.entry or [], strict=True)
+        if entry.resource is not None
     ]
     if not observations:
         return FhirParseResult(error="The Bundle contains no Observation resources.")

@@ -5,11 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from .analytes import ANALYTES
 from .symptoms import LIFE_EVENTS, SEVERITY_LABELS, SYMPTOMS
+from .validation import GREATER, LESS
 
 ANALYTE_CHOICES = [(a.code, a.name) for a in ANALYTES.values()]
 SYMPTOM_CHOICES = [(s.code, s.label) for s in SYMPTOMS.values()]
 SEVERITY_CHOICES = list(SEVERITY_LABELS.items())
 LIFE_EVENT_CHOICES = list(LIFE_EVENTS.items())
+QUALIFIER_CHOICES = [(LESS, _("below (<)")), (GREATER, _("above (>)"))]
 
 
 class Panel(models.Model):
@@ -52,6 +54,11 @@ class Result(models.Model):
     value = models.FloatField(_("value as entered"))
     unit = models.CharField(_("unit as entered"), max_length=24)
     canonical_value = models.FloatField()
+    # A censored result: the lab printed "< 10" (below what it can measure) or "> 160";
+    # value is then the limit. Blank for an ordinary result.
+    qualifier = models.CharField(
+        _("qualifier"), max_length=1, choices=QUALIFIER_CHOICES, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["analyte"]
@@ -64,10 +71,13 @@ class Result(models.Model):
             models.CheckConstraint(
                 condition=Q(canonical_value__gt=0), name="result_canonical_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(qualifier__in=["", LESS, GREATER]), name="result_qualifier_known"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.analyte} {self.value} {self.unit}"
+        return f"{self.analyte} {self.qualifier}{self.value} {self.unit}"
 
 
 class SymptomEntry(models.Model):
@@ -113,3 +123,22 @@ class LifeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.occurred_on}"
+
+
+class ImportMapping(models.Model):
+    """Which column of a foreign CSV header is what, remembered per person and header."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_mappings"
+    )
+    signature = models.CharField(max_length=64)  # labs.importers.header_signature
+    mapping = models.JSONField()  # labs.importers.ColumnMapping.to_json()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "signature"], name="import_mapping_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"mapping {self.signature[:8]}"

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from labs import services
+from labs import selectors, services
 from labs.analytes import ANALYTES, Analyte
 from labs.forms import DateInput, ResultRowForm, check_not_future
 from labs.models import Panel, Result
@@ -36,10 +36,10 @@ class QuickResultForm(ResultRowForm):
     @classmethod
     def blank(cls, *, user, analyte: str, today: date, unit: str | None = None) -> QuickResultForm:
         """An unbound form for the analyte, dated today, in `unit` (the unit the chart shows)
-        or else the person's preferred unit."""
+        or else the person's usual unit (the one they last entered it in, else their setting)."""
         units = units_for(analyte)
-        preferred = user.preferred_unit(analyte)
-        unit = unit if unit in units else preferred if preferred in units else units[0]
+        usual = selectors.usual_unit(user=user, analyte=analyte)
+        unit = unit if unit in units else usual if usual in units else units[0]
         initial = {"analyte": analyte, "unit": unit, "drawn_on": today}
         return cls(initial=initial, user=user, today=today)
 
@@ -78,14 +78,16 @@ class AlreadyRecorded(Exception):
     """The date already has a result of that analyte (found under the person's lock)."""
 
 
-def result_quick_add(*, user, drawn_on: date, analyte: str, value: float, unit: str) -> Panel:
+def result_quick_add(
+    *, user, drawn_on: date, analyte: str, value: float, unit: str, qualifier: str = ""
+) -> Panel:
     """Save one result: into the first panel of that date, or a new panel when there is none.
 
     The person is locked while the panel is chosen and written (as an import does), so
     concurrent quick adds make one panel and one result, never a duplicate or a 500.
     Goes through panel_create / panel_update, so data_changed is sent once either way.
     """
-    new = (analyte, value, unit)
+    new = (analyte, value, unit, qualifier)
     with transaction.atomic():
         services.lock_person(user)
         panels = list(
@@ -100,7 +102,7 @@ def result_quick_add(*, user, drawn_on: date, analyte: str, value: float, unit: 
         if not panels:
             return services.panel_create(user=user, drawn_on=drawn_on, results=[new])
         panel = panels[0]
-        kept = [(r.analyte, r.value, r.unit) for r in panel.results.all()]
+        kept = [(r.analyte, r.value, r.unit, r.qualifier) for r in panel.results.all()]
         return services.panel_update(
             panel=panel,
             drawn_on=panel.drawn_on,

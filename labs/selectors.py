@@ -12,7 +12,8 @@ from django.db.models.functions import RowNumber
 from labs.analytes import ANALYTES, Analyte
 from labs.display import status_for
 from labs.exporters import ExportRow
-from labs.models import LifeEvent, Panel, Result, SymptomEntry
+from labs.importers import ColumnMapping
+from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomEntry
 from labs.symptoms import SYMPTOMS, Symptom
 from protocols.models import HealthProfile, Plan, SupplementIntake
 
@@ -38,6 +39,23 @@ def result_series(*, user, analyte: str) -> QuerySet[Result]:
     return Result.objects.filter(user=user, analyte=analyte).order_by("drawn_on", "id")
 
 
+def usual_unit(*, user, analyte: str) -> str | None:
+    """The unit the person last entered this analyte in, else their setting (or None)."""
+    last = (
+        Result.objects.filter(user=user, analyte=analyte)
+        .order_by("-drawn_on", "-id")
+        .values_list("unit", flat=True)
+        .first()
+    )
+    return last or user.preferred_unit(analyte)
+
+
+def import_mapping(*, user, signature: str) -> ColumnMapping | None:
+    """The column mapping this person chose for a CSV header, if they did."""
+    stored = ImportMapping.objects.filter(user=user, signature=signature).first()
+    return ColumnMapping.from_json(stored.mapping) if stored else None
+
+
 def results_for_export(*, user) -> list[ExportRow]:
     """Every result as the exporters want it, oldest first, with its panel's lab and notes."""
     rows = (
@@ -45,7 +63,7 @@ def results_for_export(*, user) -> list[ExportRow]:
         .order_by("drawn_on", "panel_id", "analyte")
         .values_list(
             "id", "drawn_on", "analyte", "value", "unit", "canonical_value",
-            "panel__lab", "panel__notes",
+            "panel__lab", "panel__notes", "qualifier",
         )
     )  # fmt: skip
     return [ExportRow(*row) for row in rows]
@@ -124,7 +142,7 @@ def account_export(*, user) -> dict:
     panels = []
     for panel in panel_list(user=user).order_by("drawn_on", "id"):
         results = [
-            {"analyte": r.analyte, "value": r.value, "unit": r.unit,
+            {"analyte": r.analyte, "value": r.value, "unit": r.unit, "qualifier": r.qualifier,
              "canonical_value": r.canonical_value,
              "canonical_unit": ANALYTES[r.analyte].canonical_unit}
             for r in panel.results.all()

@@ -16,14 +16,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from labs.analytes import ANALYTES
-from labs.importers import ImportRow
-from labs.models import LifeEvent, Panel, Result, SymptomEntry
+from labs.importers import ColumnMapping, ImportRow
+from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomEntry
 from labs.signals import data_changed
 from labs.symptoms import LIFE_EVENTS, SYMPTOMS
 from labs.units import get_analyte, to_canonical
 
-# (analyte code, value as entered, unit as entered)
-ResultInput = tuple[str, float, str]
+# (analyte code, value as entered, unit as entered[, qualifier "<" / ">" / ""])
+ResultInput = tuple[str, float, str] | tuple[str, float, str, str]
 
 IMPORT_BATCH_SIZE = 1000
 
@@ -34,12 +34,12 @@ class ImportOutcome(NamedTuple):
 
 
 def _check_one_per_analyte(results: Sequence[ResultInput]) -> None:
-    codes = [code for code, _value, _unit in results]
+    codes = [row[0] for row in results]
     if len(codes) != len(set(codes)):
         raise ValueError("a panel holds one result per analyte")
 
 
-def _result(panel: Panel, code: str, value: float, unit: str) -> Result:
+def _result(panel: Panel, code: str, value: float, unit: str, qualifier: str = "") -> Result:
     """A Result with its canonical value and the panel's user and date copied in."""
     get_analyte(code)  # UnknownAnalyte before anything is written
     return Result(
@@ -50,6 +50,7 @@ def _result(panel: Panel, code: str, value: float, unit: str) -> Result:
         value=float(value),
         unit=unit,
         canonical_value=to_canonical(code, value, unit),
+        qualifier=qualifier,
     )
 
 
@@ -103,14 +104,16 @@ def panel_update(
         panel.drawn_on, panel.lab, panel.fasting, panel.notes = drawn_on, lab, fasting, notes
         panel.save()
         existing = {r.analyte: r for r in panel.results.all()}
-        wanted = {code: _result(panel, code, value, unit) for code, value, unit in results}
+        wanted = {row[0]: _result(panel, *row) for row in results}
         panel.results.exclude(analyte__in=wanted).delete()
         kept = []
         for code, new in wanted.items():
             if code in existing:
                 new.pk = existing[code].pk
                 kept.append(new)
-        Result.objects.bulk_update(kept, ["value", "unit", "canonical_value", "drawn_on", "user"])
+        Result.objects.bulk_update(
+            kept, ["value", "unit", "qualifier", "canonical_value", "drawn_on", "user"]
+        )
         Result.objects.bulk_create([r for code, r in wanted.items() if code not in existing])
     _changed(panel.user, "results")
     return panel
@@ -270,6 +273,7 @@ def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
                     value=row.value,
                     unit=row.unit,
                     canonical_value=row.canonical_value,
+                    qualifier=row.qualifier,
                 )
                 for row, panel in placed
             ],
@@ -278,3 +282,10 @@ def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
     if fresh:
         _changed(user, "results")
     return ImportOutcome(created=len(fresh), skipped_duplicates=len(duplicates))
+
+
+def import_mapping_save(*, user, signature: str, mapping: ColumnMapping) -> None:
+    """Remember the mapping of a CSV header, so the next export of that portal just reads."""
+    ImportMapping.objects.update_or_create(
+        user=user, signature=signature, defaults={"mapping": mapping.to_json()}
+    )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +22,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from labs import exporters, importers, selectors, services
+from labs import exporters, importers, selectors, services, stash
 from labs.analytes import ANALYTES
 from labs.forms import (
     CSV_MAX_BYTES,
     CSV_MAX_ROWS,
     FHIR_MAX_BYTES,
+    ColumnMappingForm,
     LifeEventForm,
     PanelEntry,
     ResultRow,
@@ -213,14 +212,14 @@ def quick_result(request: HttpRequest) -> HttpResponse:
     try:
         result_quick_add(
             user=request.user, drawn_on=data["drawn_on"], analyte=data["analyte"],
-            value=data["value"], unit=data["unit"],
+            value=data["value"], unit=data["unit"], qualifier=data["qualifier"],
         )  # fmt: skip
     except AlreadyRecorded:  # a concurrent request saved it first
         form.add_error("drawn_on", form.duplicate_message(data["analyte"], data["drawn_on"]))
         return _quick_form_response(request, form, next_url)
-    saved = _("Saved %(name)s %(value)g %(unit)s on %(date)s.") % {
+    saved = _("Saved %(name)s %(value)s %(unit)s on %(date)s.") % {
         "name": ANALYTES[data["analyte"]].short_name,
-        "value": data["value"],
+        "value": f"{data['qualifier']}{data['value']:g}",
         "unit": data["unit"],
         "date": date_format(data["drawn_on"]),
     }
@@ -303,14 +302,10 @@ class ImportKind:
     confirm_url: str
     max_bytes: int
 
-    @property
-    def session_key(self) -> str:
-        return f"labs-import-{self.name}"
-
-    def parse(self, data: bytes, today):
+    def parse(self, data: bytes, today, mapping=None):
         if self.name == "csv":
             return importers.parse_results_csv(
-                data, max_bytes=self.max_bytes, max_rows=CSV_MAX_ROWS, today=today
+                data, mapping=mapping, max_bytes=self.max_bytes, max_rows=CSV_MAX_ROWS, today=today
             )
         return importers.parse_fhir_bundle(data, max_bytes=self.max_bytes, today=today)
 
@@ -320,22 +315,38 @@ FHIR_IMPORT = ImportKind("fhir", "labs:import-fhir", "labs:import-fhir-confirm",
 PREVIEW_ROWS_SHOWN = 200
 
 
-def _stash(request: HttpRequest, kind: ImportKind, data: bytes) -> str:
-    """Keep the uploaded bytes server-side (compressed, in the session) until confirmed.
+def _parse_upload(request: HttpRequest, kind: ImportKind, data: bytes, mapping=None):
+    """Parse an upload; a foreign CSV header is read with the mapping given or remembered."""
+    parsed = kind.parse(data, timezone.localdate(), mapping)
+    if kind.name == "csv" and parsed.needs_mapping and mapping is None:
+        remembered = selectors.import_mapping(user=request.user, signature=parsed.signature)
+        if remembered is not None:
+            parsed = kind.parse(data, timezone.localdate(), remembered)
+    return parsed
 
-    The confirm step re-parses these bytes: parsed rows are never taken back from the browser.
-    """
-    token = uuid.uuid4().hex
-    packed = base64.b64encode(zlib.compress(data)).decode("ascii")
-    request.session[kind.session_key] = {"token": token, "data": packed}
-    return token
+
+def _preview(request: HttpRequest, kind: ImportKind, parsed, data: bytes) -> dict[str, Any]:
+    """The preview's context: the mapping step, or the rows to import (stashed, parsed once)."""
+    context: dict[str, Any] = {"parsed": parsed}
+    if kind.name == "csv" and (parsed.needs_mapping or parsed.needs_date_order):
+        guess = parsed.mapping if parsed.needs_date_order else parsed.guess
+        context["mapping_form"] = ColumnMappingForm(
+            header=parsed.header, initial=ColumnMappingForm.initial_from(guess)
+        )
+        context["mapping_token"] = stash.stash_upload(request.session, kind.name, data)
+    elif parsed.ok and parsed.rows:
+        duplicates = services.import_duplicates(user=request.user, rows=parsed.rows)
+        context |= {
+            "token": stash.stash_rows(request.session, kind.name, parsed.rows),
+            "new_rows": [r for r in parsed.rows if r.line not in duplicates],
+            "duplicates": len(duplicates),
+            "shown": PREVIEW_ROWS_SHOWN,
+        }
+    return context
 
 
-def _unstash(request: HttpRequest, kind: ImportKind, token: str) -> bytes | None:
-    stored = request.session.get(kind.session_key)
-    if not stored or stored.get("token") != token:
-        return None
-    return zlib.decompress(base64.b64decode(stored["data"]), bufsize=kind.max_bytes)
+def _refused(parsed) -> bool:
+    return bool(parsed is not None and (parsed.error or parsed.errors))
 
 
 def _import_page(request: HttpRequest, kind: ImportKind) -> HttpResponse:
@@ -343,30 +354,41 @@ def _import_page(request: HttpRequest, kind: ImportKind) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "kind": kind}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"]
-        parsed = kind.parse(data, timezone.localdate())
-        context["parsed"] = parsed
-        if parsed.ok and parsed.rows:
-            duplicates = services.import_duplicates(user=request.user, rows=parsed.rows)
-            context |= {
-                "token": _stash(request, kind, data),
-                "new_rows": [r for r in parsed.rows if r.line not in duplicates],
-                "duplicates": len(duplicates),
-                "shown": PREVIEW_ROWS_SHOWN,
-            }
-    return render(request, "labs/import.html", context)
+        context |= _preview(request, kind, _parse_upload(request, kind, data), data)
+    status = 400 if _refused(context.get("parsed")) or form.errors else 200
+    return render(request, "labs/import.html", context, status=status)
+
+
+def _import_mapped(request: HttpRequest, kind: ImportKind) -> HttpResponse:
+    """The mapping step's answer: read the waiting upload with it, remember it, preview."""
+    data = stash.unstash_upload(request.session, kind.name, request.POST.get("mapping_token", ""))
+    if data is None:
+        messages.error(request, _("That upload has expired. Upload it again."))
+        return redirect(kind.url)
+    header = kind.parse(data, timezone.localdate()).header
+    mapping_form = ColumnMappingForm(request.POST, header=header)
+    context: dict[str, Any] = {"form": UploadForm(max_bytes=kind.max_bytes), "kind": kind}
+    if not mapping_form.is_valid():
+        token = stash.stash_upload(request.session, kind.name, data)
+        parsed = importers.CsvParseResult(header=header, needs_mapping=True)
+        context |= {"parsed": parsed, "mapping_form": mapping_form, "mapping_token": token}
+        return render(request, "labs/import.html", context, status=400)
+    parsed = _parse_upload(request, kind, data, mapping_form.mapping())
+    if parsed.mapping is not None:
+        services.import_mapping_save(
+            user=request.user, signature=parsed.signature, mapping=parsed.mapping
+        )
+    context |= _preview(request, kind, parsed, data)
+    return render(request, "labs/import.html", context, status=400 if _refused(parsed) else 200)
 
 
 def _import_confirm(request: HttpRequest, kind: ImportKind) -> HttpResponse:
-    data = _unstash(request, kind, request.POST.get("token", ""))
-    if data is None:
+    rows = stash.unstash_rows(request.session, kind.name, request.POST.get("token", ""))
+    if rows is None:
         messages.error(request, _("That upload has expired or was already imported. Upload again."))
         return redirect(kind.url)
-    parsed = kind.parse(data, timezone.localdate())
-    if not parsed.ok or not parsed.rows:
-        messages.error(request, _("The file has problems; nothing was imported."))
-        return redirect(kind.url)
-    outcome = services.results_import(user=request.user, rows=parsed.rows)
-    del request.session[kind.session_key]
+    outcome = services.results_import(user=request.user, rows=rows)
+    stash.clear(request.session, kind.name)
     messages.success(
         request,
         _("Imported %(created)d results; skipped %(skipped)d already stored.")
@@ -377,6 +399,8 @@ def _import_confirm(request: HttpRequest, kind: ImportKind) -> HttpResponse:
 
 @login_required
 def import_csv(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "mapping_token" in request.POST:
+        return _import_mapped(request, CSV_IMPORT)
     return _import_page(request, CSV_IMPORT)
 
 

@@ -9,7 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RULE_SET_CHOICES
-from labs.units import get_analyte, to_canonical, units_for
+from labs import validation
+from labs.display import format_value
+from labs.forms import as_validation_error, decimal_separator
+from labs.units import get_analyte, units_for
 from protocols.engine import Intake, Measurement, Snapshot
 from protocols.models import (
     GOAL_CHOICES,
@@ -144,21 +147,23 @@ class WhatIfForm(forms.Form):
         super().__init__(*args, **kwargs)
         for code in WHAT_IF_MARKERS:
             analyte = get_analyte(code)
-            self.fields[code] = forms.FloatField(
+            # Text, not a number input: labs.validation reads "45,5" as 45.5 in any locale.
+            self.fields[code] = forms.CharField(
                 label=analyte.short_name,
                 required=False,
-                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+                max_length=validation.MAX_VALUE_CHARS,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
             units = units_for(code)
             self.fields[f"{code}_unit"] = forms.ChoiceField(
                 label=_("unit"), choices=[(u, u) for u in units], required=False
             )
         for _nutrient, name, label in WHAT_IF_INTAKES:
-            self.fields[name] = forms.FloatField(
+            self.fields[name] = forms.CharField(
                 label=label,
                 required=False,
-                min_value=0,
-                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+                max_length=validation.MAX_VALUE_CHARS,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
 
     def marker_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
@@ -178,28 +183,11 @@ class WhatIfForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         self.canonical: dict[str, float] = {}
+        self.readings: dict[str, tuple[str, validation.LabValue]] = {}
         for code in WHAT_IF_MARKERS:
-            value = cleaned.get(code)
-            if value is None:
-                continue
-            analyte = get_analyte(code)
-            unit = cleaned.get(f"{code}_unit") or analyte.canonical_unit
-            canonical = to_canonical(code, value, unit)
-            low, high = analyte.plausible
-            if not low <= canonical <= high:
-                self.add_error(
-                    code,
-                    _("must be between %(low)s and %(high)s %(unit)s; check the value and unit.")
-                    % {
-                        "low": f"{low:g}",
-                        "high": f"{high:g}",
-                        "unit": analyte.canonical_unit,
-                    },
-                )
-            else:
-                self.canonical[code] = canonical
+            self._clean_marker(cleaned, code)
         for nutrient, name, _label in WHAT_IF_INTAKES:
-            amount = cleaned.get(name)
+            amount = self._clean_amount(cleaned, name)
             if amount:
                 problem = check_dose(nutrient, amount, nutrient_unit(nutrient))
                 if problem:
@@ -207,6 +195,59 @@ class WhatIfForm(forms.Form):
         if cleaned.get("rules") and cleaned["rules"] not in RULE_SETS:
             self.add_error("rules", _("Unknown rule set."))
         return cleaned
+
+    def _clean_marker(self, cleaned: dict, code: str) -> None:
+        text = (cleaned.get(code) or "").strip()
+        if not text:
+            cleaned[code] = None
+            return
+        analyte = get_analyte(code)
+        unit = cleaned.get(f"{code}_unit") or analyte.canonical_unit
+        try:
+            reading = validation.parse_lab_value(
+                analyte, text, unit, decimal_separator=decimal_separator()
+            )
+        except validation.LabValueError as exc:
+            self.add_error(code, as_validation_error(exc))
+            return
+        cleaned[code] = reading.value
+        self.canonical[code] = reading.canonical_value
+        self.readings[code] = (text, reading)
+
+    def _clean_amount(self, cleaned: dict, name: str) -> float | None:
+        text = (cleaned.get(name) or "").strip()
+        try:
+            amount = float(validation.parse_decimal(text)) if text else None
+        except validation.LabValueError as exc:
+            self.add_error(name, as_validation_error(exc))
+            amount = None
+        if amount is not None and amount < 0:
+            self.add_error(name, _("Ensure this value is greater than or equal to 0."))
+            amount = None
+        cleaned[name] = amount
+        return amount
+
+    def echoes(self) -> list[str]:
+        """ "You typed 45,5 nmol/L = 18.2 ng/mL" for every value that needed reading:
+        a decimal comma, a unit other than the one the rules use, or "1,250" taken as
+        1.25. Shown above the plan, so an alarming result can be traced to its input."""
+        lines = []
+        for code, (text, reading) in getattr(self, "readings", {}).items():
+            analyte = get_analyte(code)
+            converted = reading.unit != analyte.canonical_unit
+            if not (converted or "," in text or reading.reinterpreted):
+                continue
+            canonical = format_value(code, reading.canonical_value, analyte.canonical_unit)
+            lines.append(
+                _("You typed %(typed)s %(unit)s = %(canonical)s %(canonical_unit)s")
+                % {
+                    "typed": text,
+                    "unit": reading.unit,
+                    "canonical": f"{reading.qualifier}{canonical}",
+                    "canonical_unit": analyte.canonical_unit,
+                }
+            )
+        return lines
 
     def snapshot(self, *, as_of: date) -> Snapshot:
         """The visitor's values as of today (call after is_valid())."""

@@ -203,3 +203,48 @@ def test_any_input_gets_a_verdict_never_a_crash(rows, drawn_on):
             assert low <= to_canonical(code, value, unit) <= high
     for row in entry.rows:
         assert row.preview is None or row.preview.error or row.preview.canonical > 0
+
+
+# --- labs.validation at the form edge (issue 11) ------------------------------------------
+
+
+def _row(**fields):
+    from labs.forms import ResultRowForm
+
+    form = ResultRowForm({"analyte": "mg_serum", "value": "0.78", "unit": "mg/dL"} | fields)
+    form.is_valid()
+    return form
+
+
+def test_a_serum_magnesium_typed_in_mmol_under_mg_dl_is_asked_about():
+    form = _row()
+    assert form.asks_unit
+    assert "did you mean mmol/L?" in form.errors["value"][0]
+    confirmed = _row(unit_ok="on")
+    assert confirmed.is_valid(), confirmed.errors
+    assert confirmed.cleaned_data["value"] == 0.78
+
+
+def test_a_rbc_magnesium_in_mmol_under_mg_dl_is_asked_about():
+    assert "did you mean mmol/L?" in _row(analyte="mg_rbc", value="2.2").errors["value"][0]
+
+
+@pytest.mark.parametrize("text", ["３２", "٣٢", "3_2"])
+def test_only_ascii_digits_are_read(text):
+    assert _row(analyte="vitd_25oh", value=text, unit="ng/mL").errors["value"]
+
+
+def test_a_censored_value_is_kept_with_its_qualifier():
+    form = _row(analyte="vitd_25oh", value="< 10", unit="ng/mL")
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["qualifier"], form.cleaned_data["value"]) == ("<", 10.0)
+
+
+def test_a_german_decimal_comma_reads_in_every_locale():
+    from django.utils import translation
+
+    for language in ("de", "en"):
+        with translation.override(language):
+            form = _row(analyte="vitd_25oh", value="45,5", unit="nmol/L")
+            assert form.is_valid(), form.errors
+            assert form.cleaned_data["value"] == 45.5

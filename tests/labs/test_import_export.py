@@ -111,13 +111,13 @@ def test_a_forged_token_imports_nothing(client_logged_in):
     [
         (b"\x00\x01\x02binary", "This is not a text file"),
         (b"date,value\r\n2024-01-01,3\r\n", "Missing column(s): analyte, unit"),
-        (b"date,analyte,value,unit,colour\r\n", "Unknown column(s): colour"),
+        (b"date,analyte,value,unit,unit\r\n", "Column(s) given twice: unit"),
         (b"", "The submitted file is empty."),
     ],
 )
 def test_malformed_files_save_nothing_and_say_why(client_logged_in, data, message):
     response = upload(client_logged_in, data)
-    assert response.status_code == 200
+    assert response.status_code == 400  # a refused upload is a client error, with its reason
     assert message in response.content.decode()
     assert not Result.objects.exists()
 

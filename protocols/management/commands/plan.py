@@ -10,7 +10,6 @@ Bad input exits non-zero with one line on stderr (CommandError), never a traceba
 from __future__ import annotations
 
 import json
-import math
 import re
 import sys
 from collections import defaultdict
@@ -18,8 +17,9 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from labs import validation
 from labs.symptoms import LIFE_EVENTS, SYMPTOMS
-from labs.units import UnknownAnalyte, UnknownUnit, get_analyte, to_canonical
+from labs.units import UnknownAnalyte, UnknownUnit, get_analyte, normalize_unit, to_canonical
 from protocols.engine import Intake, Measurement, Snapshot, UnknownRuleSet, compute_plan
 from protocols.forms import check_dose
 from protocols.models import GOAL_CHOICES, PROFILE_FLAG_CHOICES
@@ -36,12 +36,9 @@ MCG_TO_IU = 40  # vitamin D: 1 mcg = 40 IU (CLINICAL.md §1)
 
 def _number(text: str, what: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        raise CommandError(f"{what}: {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise CommandError(f"{what}: {text!r} is not a finite number")
-    return value
+        return float(validation.parse_decimal(text))
+    except validation.LabValueError as exc:
+        raise CommandError(f"{what}: {exc}") from None
 
 
 def _day(text: str, what: str) -> date:
@@ -59,16 +56,14 @@ def parse_result(text: str, as_of: date) -> tuple[str, Measurement]:
     code = match["code"].strip()
     try:
         analyte = get_analyte(code)
-        value = _number(match["value"], f"--result {code}")
-        canonical = to_canonical(code, value, match["unit"])
+        unit = normalize_unit(match["unit"])
+        to_canonical(code, 1, unit)  # UnknownUnit when the analyte does not take it
     except (UnknownAnalyte, UnknownUnit) as exc:
         raise CommandError(f"--result {text!r}: {exc}") from None
-    low, high = analyte.plausible
-    if not low <= canonical <= high:
-        raise CommandError(
-            f"--result {code}: {analyte.short_name} must be between {low:g} and {high:g} "
-            f"{analyte.canonical_unit}"
-        )
+    try:  # the one lab-value reader every input uses (labs.validation)
+        canonical = validation.parse_lab_value(analyte, match["value"], unit).canonical_value
+    except validation.LabValueError as exc:
+        raise CommandError(f"--result {code}: {exc}") from None
     drawn_on = _day(match["day"], f"--result {code}") if match["day"] else as_of
     if drawn_on > as_of:
         raise CommandError(f"--result {code}: drawn on {drawn_on}, after --as-of {as_of}")

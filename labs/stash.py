@@ -1,0 +1,77 @@
+"""An upload waiting in the person's session between its preview and its confirmation.
+
+Server-side only (the session store): what is imported is what was previewed, never
+rows posted back by the browser. A CSV waiting for its column mapping keeps its bytes;
+once previewed, only the parsed rows are kept, so the confirm step does not parse again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+import zlib
+
+from labs.importers import ImportRow
+
+_PREFIX = "labs-import-"
+# A stash never inflates beyond this (zip bombs): far above the largest accepted upload
+# and its rows.
+_MAX_UNPACKED = 64 * 1024 * 1024
+
+
+def _pack(data: bytes) -> str:
+    return base64.b64encode(zlib.compress(data)).decode("ascii")
+
+
+def _unpack(packed: str) -> bytes:
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(base64.b64decode(packed), _MAX_UNPACKED)
+    if inflater.unconsumed_tail:
+        raise ValueError("stash too large")
+    return data
+
+
+def _put(session, kind: str, what: str, payload: bytes) -> str:
+    token = uuid.uuid4().hex
+    session[_PREFIX + kind] = {"token": token, "what": what, "data": _pack(payload)}
+    return token
+
+
+def _get(session, kind: str, what: str, token: str) -> bytes | None:
+    stored = session.get(_PREFIX + kind)
+    if not stored or stored.get("token") != token or stored.get("what") != what:
+        return None
+    return _unpack(stored["data"])
+
+
+def stash_upload(session, kind: str, data: bytes) -> str:
+    """Keep the uploaded bytes (a CSV waiting for its mapping); returns the token."""
+    return _put(session, kind, "upload", data)
+
+
+def unstash_upload(session, kind: str, token: str) -> bytes | None:
+    return _get(session, kind, "upload", token)
+
+
+def stash_rows(session, kind: str, rows: list[ImportRow]) -> str:
+    """Keep the previewed rows until they are confirmed; returns the token."""
+    payload = json.dumps([row.to_json() for row in rows]).encode()
+    return _put(session, kind, "rows", payload)
+
+
+def unstash_rows(session, kind: str, token: str) -> list[ImportRow] | None:
+    payload = _get(session, kind, "rows", token)
+    if payload is None:
+        return None
+    return [ImportRow.from_json(item) for item in json.loads(payload)]
+
+
+def clear(session, kind: str) -> None:
+    session.pop(_PREFIX + kind, None)
+
+
+def clear_all(session) -> None:
+    """Remove every stashed upload of this session (account deletion, log-out)."""
+    for key in [k for k in session.keys() if k.startswith(_PREFIX)]:  # noqa: SIM118 (no __iter__)
+        del session[key]
