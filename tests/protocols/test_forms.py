@@ -41,7 +41,7 @@ def test_45_comma_5_nmol_gives_the_plan_of_18_2_ng(language):
 
 
 def test_the_what_if_page_shows_back_how_a_value_was_read_before_the_plan(client):
-    response = client.get(
+    response = client.post(
         reverse("protocols:what-if"), {"vitd_25oh": "45,5", "vitd_25oh_unit": "nmol/L"}
     )
     html = response.content.decode()
