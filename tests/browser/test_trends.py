@@ -1,20 +1,14 @@
 """A person with a few draws reads the dashboard and switches charts on the trends page."""
 
 import datetime as dt
-import importlib
 
 import pytest
 from django.utils import timezone
 
+from accounts.demo import load_demo_history
 from labs.models import Result
 from tests.conftest import login_in_browser, save_screenshot
-from tests.dashboard.factories import (
-    add_plan,
-    add_result,
-    add_supplement,
-    add_symptoms,
-    make_history,
-)
+from tests.dashboard.factories import add_result
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,28 +17,10 @@ POINTS = "#trend-chart .scatterlayer .trace:first-child .points path"
 
 
 def seeded_user():
-    """A user with ten monthly draws, symptoms, a supplement change and a plan."""
+    """A user with two years of demo history: draws, symptoms, supplement changes, a plan."""
     user = UserFactory()
-    demo = _demo_loader()
-    if demo is not None:
-        demo(user, timezone.localdate())
-    else:
-        today = timezone.localdate()
-        make_history(user, panels=10, first_on=today - dt.timedelta(days=30 * 9), every_days=30)
-        days = [today - dt.timedelta(days=20 * i) for i in range(8)]
-        add_symptoms(user, [(day, "muscle_cramps", 2) for day in days])
-        add_supplement(
-            user, nutrient="magnesium", amount=400, unit="mg", since=today - dt.timedelta(days=120)
-        )
-        add_plan(user, retest=today + dt.timedelta(days=21))
+    load_demo_history(user, timezone.localdate())
     return user
-
-
-def _demo_loader():
-    try:
-        return importlib.import_module("labs.demo").load_demo_history
-    except (ImportError, AttributeError):
-        return None
 
 
 def count(user, analyte: str, since: dt.date | None = None) -> int:

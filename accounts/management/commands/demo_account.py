@@ -3,8 +3,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import load_demo_history
 from accounts.models import User
-from labs.demo import load_demo_history
 
 DEMO_EMAIL = "demo@cofactor.local"
 DEMO_PASSWORD = "cofactor-demo"  # noqa: S105 - a published demo login, local runs only

@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.management import call_command
 
+from accounts.demo import load_demo_history
 from labs.analytes import ANALYTES, status
-from labs.demo import load_demo_history
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from protocols.models import HealthProfile, Plan, SupplementIntake
 
