@@ -1,7 +1,6 @@
-import contextlib
-import zoneinfo
-
 from django.utils import timezone, translation
+
+from accounts.dates import person_zone
 
 
 class UserTimezoneMiddleware:
@@ -13,9 +12,7 @@ class UserTimezoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            # A bad stored value falls back to UTC rather than failing every page.
-            with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            timezone.activate(person_zone(user))
         try:
             return self.get_response(request)
         finally:

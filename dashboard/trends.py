@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import person_today
 from labs.analytes import ANALYTES
 from labs.quick import QuickResultForm
 
@@ -91,7 +91,7 @@ def context(query, *, user) -> dict:
         return {"analytes": [], "refresh_url": reverse("dashboard:trends")}
     chosen = choice(query, user=user, analytes=analytes)
     analyte, unit = chosen.analyte, chosen.unit
-    today = timezone.localdate()
+    today = person_today(user)
     start = selectors.range_start(chosen.range_key, today=today)
     series = selectors.result_series(user=user, analyte=analyte, since=start)
     page = {

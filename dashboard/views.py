@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.dates import person_today
 from protocols.presenters import present_plan
 
 from . import selectors, summaries
@@ -22,7 +22,7 @@ def landing(request):
 @login_required
 def home(request):
     user = request.user
-    today = timezone.localdate()
+    today = person_today(user)
     plan = selectors.latest_plan(user=user)
     latest = selectors.latest_results(user=user)
     reminder = selectors.open_reminder(user=user)

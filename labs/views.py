@@ -14,7 +14,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
+from accounts.dates import person_today
 from labs import exporters, importers, selectors, services, stash
 from labs.analytes import ANALYTES
 from labs.forms import (
@@ -90,7 +90,7 @@ def _entry_page(request: HttpRequest, entry: PanelEntry, panel: Panel | None) ->
 
 @login_required
 def panel_create(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = person_today(request.user)
     if request.method != "POST":
         entry = PanelEntry(today=today, initial={"drawn_on": today}, rows=[blank_row()])
         return _entry_page(request, entry, None)
@@ -107,7 +107,7 @@ def panel_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def panel_edit(request: HttpRequest, pk: int) -> HttpResponse:
     panel = _get_panel_for_user(request, pk)
-    today = timezone.localdate()
+    today = person_today(request.user)
     if request.method != "POST":
         initial = {f: getattr(panel, f) for f in ("drawn_on", "lab", "notes")}
         initial["fasting"] = {True: "true", False: "false"}.get(panel.fasting, "")
@@ -203,7 +203,7 @@ def _quick_form_response(request: HttpRequest, form, next_url: str) -> HttpRespo
 @vary_on_headers("HX-Request")
 def quick_result(request: HttpRequest) -> HttpResponse:
     """Save one result; htmx gets the form back (reset) and a results-changed event."""
-    today = timezone.localdate()
+    today = person_today(request.user)
     form = QuickResultForm(request.POST, user=request.user, today=today)
     next_url = _safe_next(request, request.POST.get("next", ""))
     if not form.is_valid():
@@ -237,7 +237,7 @@ def quick_result(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def symptom_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = person_today(request.user)
     form = SymptomCheckinForm(request.POST or None, today=today, initial=_checkin_initial(request))
     if request.method == "POST" and form.is_valid():
         services.symptom_checkin(
@@ -255,7 +255,7 @@ def symptom_list(request: HttpRequest) -> HttpResponse:
 
 def _checkin_initial(request: HttpRequest) -> dict[str, Any]:
     """Today's scores, so a second check-in the same day starts from the first."""
-    today = timezone.localdate()
+    today = person_today(request.user)
     scores = selectors.symptom_scores_on(user=request.user, day=today)
     return {"recorded_on": today} | {f"s_{code}": value for code, value in scores.items()}
 
@@ -271,7 +271,7 @@ def symptom_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def life_event_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = person_today(request.user)
     form = LifeEventForm(request.POST or None, today=today, initial={"occurred_on": today})
     if request.method == "POST" and form.is_valid():
         services.life_event_create(user=request.user, **form.cleaned_data)
@@ -317,11 +317,11 @@ PREVIEW_ROWS_SHOWN = 200
 
 def _parse_upload(request: HttpRequest, kind: ImportKind, data: bytes, mapping=None):
     """Parse an upload; a foreign CSV header is read with the mapping given or remembered."""
-    parsed = kind.parse(data, timezone.localdate(), mapping)
+    parsed = kind.parse(data, person_today(request.user), mapping)
     if kind.name == "csv" and parsed.needs_mapping and mapping is None:
         remembered = selectors.import_mapping(user=request.user, signature=parsed.signature)
         if remembered is not None:
-            parsed = kind.parse(data, timezone.localdate(), remembered)
+            parsed = kind.parse(data, person_today(request.user), remembered)
     return parsed
 
 
@@ -365,7 +365,7 @@ def _import_mapped(request: HttpRequest, kind: ImportKind) -> HttpResponse:
     if data is None:
         messages.error(request, _("That upload has expired. Upload it again."))
         return redirect(kind.url)
-    header = kind.parse(data, timezone.localdate()).header
+    header = kind.parse(data, person_today(request.user)).header
     mapping_form = ColumnMappingForm(request.POST, header=header)
     context: dict[str, Any] = {"form": UploadForm(max_bytes=kind.max_bytes), "kind": kind}
     if not mapping_form.is_valid():
@@ -435,8 +435,8 @@ def import_template(request: HttpRequest) -> HttpResponse:
 # --- export -----------------------------------------------------------------------------------
 
 
-def _stamp() -> str:
-    return timezone.localdate().isoformat()
+def _stamp(request: HttpRequest) -> str:
+    return person_today(request.user).isoformat()
 
 
 @login_required
@@ -446,23 +446,25 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         content = exporters.symptoms_csv(
             entry for day in selectors.symptom_history(user=request.user).values() for entry in day
         )
-        return _download(content, f"cofactor-symptoms-{_stamp()}.csv", "text/csv")
+        return _download(content, f"cofactor-symptoms-{_stamp(request)}.csv", "text/csv")
     if request.GET.get("data", "results") != "results":
         return HttpResponseBadRequest(_("Unknown export."))
     content = exporters.results_csv(selectors.results_for_export(user=request.user))
-    return _download(content, f"cofactor-results-{_stamp()}.csv", "text/csv")
+    return _download(content, f"cofactor-results-{_stamp(request)}.csv", "text/csv")
 
 
 @login_required
 def export_json(request: HttpRequest) -> HttpResponse:
     content = json.dumps(selectors.account_export(user=request.user), cls=DjangoJSONEncoder)
-    return _download(content, f"cofactor-account-{_stamp()}.json", "application/json")
+    return _download(content, f"cofactor-account-{_stamp(request)}.json", "application/json")
 
 
 @login_required
 def export_fhir(request: HttpRequest) -> HttpResponse:
     bundle = exporters.results_fhir_bundle(selectors.results_for_export(user=request.user))
-    return _download(json.dumps(bundle), f"cofactor-fhir-{_stamp()}.json", "application/fhir+json")
+    return _download(
+        json.dumps(bundle), f"cofactor-fhir-{_stamp(request)}.json", "application/fhir+json"
+    )
 
 
 @login_required
@@ -474,6 +476,6 @@ def report(request: HttpRequest) -> HttpResponse:
         "history": selectors.history_table(user=request.user),
         "plan": plan,
         "plan_data": plan.data if plan and isinstance(plan.data, dict) else {},
-        "today": timezone.localdate(),
+        "today": person_today(request.user),
     }
     return render(request, "labs/report.html", context)

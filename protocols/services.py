@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,8 +19,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Case, F, Value, When, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 
+from accounts.dates import person_today
 from labs.analytes import ANALYTES
 from labs.models import LifeEvent, SymptomEntry
 from labs.selectors import newest_results
@@ -38,15 +37,6 @@ ADULT_AGE = 18
 
 
 # --- dates -------------------------------------------------------------------------------
-
-
-def user_today(user) -> date:
-    """Today in the person's own time zone (a plan's 'as of' is their calendar day)."""
-    try:
-        tz = zoneinfo.ZoneInfo(user.time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("UTC")
-    return timezone.localdate(timezone=tz)
 
 
 def is_minor(birth_year: int | None, as_of: date) -> bool:
@@ -104,7 +94,7 @@ def _symptom_windows(user, as_of: date) -> tuple[dict[str, int], dict[str, int]]
 
 def snapshot_for_user(user, *, as_of: date | None = None) -> Snapshot:
     """Everything the engine needs about one person, read in five queries."""
-    as_of = as_of or user_today(user)
+    as_of = as_of or person_today(user)
     profile = HealthProfile.objects.filter(user=user).first()
     flags = set(profile.flags or []) if profile else set()
     if profile and is_minor(profile.birth_year, as_of):
@@ -238,7 +228,7 @@ def current_plan(user) -> Plan:
     rules = RULE_SETS.get(user.rule_set)
     stale_rules = rules is not None and latest is not None and latest.rules_version != rules.version
     stale_limits = latest is not None and _plan_authority(latest) != (user.upper_limits or "iom")
-    if latest is None or latest.as_of < user_today(user) or stale_rules or stale_limits:
+    if latest is None or latest.as_of < person_today(user) or stale_rules or stale_limits:
         return plan_refresh(user)
     return latest
 

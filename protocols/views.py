@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.dates import person_today
 from protocols import presenters, selectors, services
 from protocols.engine import compute_plan
 from protocols.forms import HealthProfileForm, SupplementIntakeForm, WhatIfForm
@@ -29,7 +30,7 @@ def present_for(user, plan: Plan) -> presenters.PlanPresentation:
     return presenters.present_plan(
         plan.data,
         plan.inputs,
-        today=timezone.localdate(),
+        today=person_today(user),
         reminder_due_on=reminder.due_on if reminder else None,
         stored_due_on=plan.retest_due_on,
         user=user,

@@ -10,11 +10,11 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from accounts.dates import person_today
 from labs.analytes import ANALYTES
 from protocols.models import Reminder
 
 from .links import SNOOZE_WEEKS, reminder_link_token
-from .times import local_today
 
 
 def _absolute(path: str) -> str:
@@ -35,7 +35,7 @@ def test_names(codes: list[str]) -> list[str]:
 
 
 def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime) -> dict:
-    overdue = followup or reminder.due_on < local_today(reminder.user, now)
+    overdue = followup or reminder.due_on < person_today(reminder.user, now)
     snooze_links = [
         (
             weeks,

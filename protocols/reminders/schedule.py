@@ -6,18 +6,10 @@ Every time is an aware UTC datetime; a person's wall clock is a ZoneInfo and an 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 FOLLOWUP_AFTER_DAYS = 7
 LATEST_SENSIBLE_HOUR = 21  # a reminder that is already late waits for the morning after this
-
-
-def zone_named(name: str | None) -> ZoneInfo:
-    """The named time zone; an empty or unknown name (old tzdata) falls back to UTC."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def local_to_utc(day: date, hour: int, zone: ZoneInfo) -> datetime:

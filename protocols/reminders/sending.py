@@ -22,11 +22,12 @@ from datetime import datetime
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.dates import person_today
 from protocols.models import Reminder
 
 from .emails import reminder_email
 from .selectors import DUE_FIRST_STATES
-from .times import local_today, reminder_followup_at
+from .times import reminder_followup_at
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def _mark_sent(*, reminder: Reminder, step: _Step, now: datetime) -> str:
     if step.followup:
         fields = {"followup_sent_at": sent}
     else:
-        sent_on = local_today(reminder.user, sent)
+        sent_on = person_today(reminder.user, sent)
         followup_at = reminder_followup_at(
             user=reminder.user, due_on=reminder.due_on, sent_on=sent_on
         )

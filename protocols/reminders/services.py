@@ -7,11 +7,12 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.dates import person_zone
 from accounts.models import User
 from labs.models import Panel
 from protocols.models import Plan, Reminder, new_link_key
 
-from .times import reminder_send_at, reminder_snoozed_at, user_zone
+from .times import reminder_send_at, reminder_snoozed_at
 
 State = Reminder.State
 
@@ -120,7 +121,7 @@ def _answering_panel(reminder: Reminder) -> Panel | None:
     are what the reminder asks to retest.
     """
     set_by = reminder.plan.created_at if reminder.plan_id else reminder.created_at
-    since = reminder.created_at.astimezone(user_zone(reminder.user)).date()
+    since = reminder.created_at.astimezone(person_zone(reminder.user)).date()
     panels = Panel.objects.filter(
         user_id=reminder.user_id, drawn_on__gte=since, created_at__gt=set_by
     )

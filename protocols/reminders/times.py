@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.dates import person_today, person_zone
 from accounts.models import User
 
 from . import schedule
-
-
-def user_zone(user: User) -> ZoneInfo:
-    """The person's time zone; an unknown name (old tzdata) falls back to UTC."""
-    return schedule.zone_named(user.time_zone)
-
-
-def local_today(user: User, now: datetime | None = None) -> date:
-    return schedule.local_date(now or timezone.now(), user_zone(user))
 
 
 def reminder_send_at(*, user: User, due_on: date, now: datetime | None = None) -> datetime:
@@ -27,7 +18,7 @@ def reminder_send_at(*, user: User, due_on: date, now: datetime | None = None) -
     return schedule.first_email_at(
         due_on=due_on,
         lead_days=user.reminder_lead_days,
-        zone=user_zone(user),
+        zone=person_zone(user),
         hour=settings.REMINDER_LOCAL_HOUR,
         now=now or timezone.now(),
     )
@@ -36,14 +27,14 @@ def reminder_send_at(*, user: User, due_on: date, now: datetime | None = None) -
 def reminder_followup_at(*, user: User, due_on: date, sent_on: date | None = None) -> datetime:
     """The overdue follow-up: 7 days after the due date (or after a late first email), 09:00."""
     return schedule.followup_email_at(
-        due_on=due_on, sent_on=sent_on, zone=user_zone(user), hour=settings.REMINDER_LOCAL_HOUR
+        due_on=due_on, sent_on=sent_on, zone=person_zone(user), hour=settings.REMINDER_LOCAL_HOUR
     )
 
 
 def reminder_snoozed_at(*, user: User, weeks: int, now: datetime) -> datetime:
     return schedule.snoozed_email_at(
-        today=local_today(user, now),
+        today=person_today(user, now),
         weeks=weeks,
-        zone=user_zone(user),
+        zone=person_zone(user),
         hour=settings.REMINDER_LOCAL_HOUR,
     )

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from accounts.dates import person_today
 from labs.services import panel_create
 from protocols.models import Plan, SupplementIntake
-from protocols.services import user_today
 from tests.conftest import login_in_browser, save_screenshot
 from tests.factories import PASSWORD, UserFactory
 
@@ -18,7 +18,7 @@ def test_person_with_a_panel_reads_alerts_and_routine(page):
     SupplementIntake.objects.create(user=person, nutrient="vitamin_d3", amount=5000, unit="IU")
     panel_create(
         user=person,
-        drawn_on=user_today(person) - timedelta(days=2),
+        drawn_on=person_today(person) - timedelta(days=2),
         results=[("vitd_25oh", 55, "nmol/L"), ("mg_rbc", 4.2, "mg/dL")],
     )
     assert Plan.objects.filter(user=person).exists()  # data_changed refreshed it on commit

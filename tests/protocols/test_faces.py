@@ -19,9 +19,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from accounts.dates import person_today
 from labs.models import SymptomEntry
 from protocols.models import HealthProfile, SupplementIntake
-from protocols.services import user_today
 from tests.protocols.test_services import add_panel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +110,7 @@ CASES = {
 
 def _store(user, case: dict) -> list[str]:
     """Write the case for the user; return the equivalent command-line arguments."""
-    today = user_today(user)
+    today = person_today(user)
     args = ["--as-of", today.isoformat(), "--rules", case["rules"]]
     for days_ago, values in case["panels"]:
         drawn_on = today - timedelta(days=days_ago)

@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from accounts.dates import person_today
 from labs.services import panel_create, symptom_checkin
 from protocols.engine import Measurement, Snapshot, compute_plan
 from protocols.models import Reminder
-from protocols.services import plan_refresh, user_today
+from protocols.services import plan_refresh
 
 State = Reminder.State
 
@@ -26,7 +27,7 @@ def test_the_engine_keeps_the_date_an_overdue_retest_was_due():
 
 
 def overdue_panel(user):
-    drawn = user_today(user) - dt.timedelta(days=200)
+    drawn = person_today(user) - dt.timedelta(days=200)
     panel_create(
         user=user, drawn_on=drawn, lab="", fasting=None, notes="",
         results=[("vitd_25oh", 22, "ng/mL"), ("mg_rbc", 4.2, "mg/dL")],
@@ -38,10 +39,10 @@ def test_a_plan_recomputed_while_overdue_does_not_restart_the_reminder(user):
     overdue_panel(user)
     reminder = Reminder.objects.get(user=user)
     due_on = reminder.due_on
-    assert due_on < user_today(user)
+    assert due_on < person_today(user)
     Reminder.objects.filter(pk=reminder.pk).update(state=State.SENT)
 
-    symptom_checkin(user=user, recorded_on=user_today(user), scores={"fatigue": 2}, note="")
+    symptom_checkin(user=user, recorded_on=person_today(user), scores={"fatigue": 2}, note="")
 
     reminder.refresh_from_db()
     assert (reminder.state, reminder.due_on) == (State.SENT, due_on)

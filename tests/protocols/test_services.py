@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from accounts.dates import person_today
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from labs.services import panel_create
 from labs.signals import data_changed
@@ -20,7 +21,6 @@ from protocols.services import (
     plan_refresh,
     snapshot_for_user,
     snapshot_to_dict,
-    user_today,
 )
 from protocols.signals import plan_created
 
@@ -237,13 +237,13 @@ def test_a_rule_set_change_makes_a_new_plan(user):
 def test_current_plan_refreshes_when_missing_or_stale_and_reads_one_row_otherwise(
     user, django_assert_num_queries
 ):
-    add_panel(user, user_today(user) - timedelta(days=3), vitd_25oh=22)
+    add_panel(user, person_today(user) - timedelta(days=3), vitd_25oh=22)
     plan = current_plan(user)
-    assert plan.as_of == user_today(user)
+    assert plan.as_of == person_today(user)
     with django_assert_num_queries(1):
         assert current_plan(user) == plan
     Plan.objects.filter(pk=plan.pk).update(as_of=plan.as_of - timedelta(days=1))
-    assert current_plan(user).as_of == user_today(user)
+    assert current_plan(user).as_of == person_today(user)
     assert Plan.objects.filter(user=user).count() == 1
 
 
@@ -327,7 +327,7 @@ def test_deleting_the_account_leaves_no_refresh_behind(user, django_capture_on_c
 
 
 def test_current_plan_follows_a_new_rule_set_or_rules_version(user):
-    add_panel(user, user_today(user) - timedelta(days=3), vitd_25oh=22)
+    add_panel(user, person_today(user) - timedelta(days=3), vitd_25oh=22)
     plan = current_plan(user)
     # A plan made by an older release: its version and digest differ from today's.
     Plan.objects.filter(pk=plan.pk).update(rules_version="seed-1999.1", inputs_digest="old")
