@@ -298,9 +298,23 @@ if not 0 <= REMINDER_LOCAL_HOUR <= 23:
     raise ImproperlyConfigured("REMINDER_LOCAL_HOUR must be an hour from 0 to 23")
 REMINDER_SENDING_TIMEOUT = env_int("REMINDER_SENDING_TIMEOUT", 30 * 60)
 
+# One JSON object a line on stderr, with no health value and no link token (config.logs).
+_LOG_HANDLER = {
+    "class": "logging.StreamHandler",
+    "formatter": "json",
+    "filters": ["redact"],
+}
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "filters": {"redact": {"()": "config.logs.RedactFilter"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {"console": _LOG_HANDLER},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own loggers: here only (its defaults would add an admin email with the request).
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
 }
