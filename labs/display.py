@@ -88,10 +88,17 @@ def format_for(user, analyte: str, canonical_value: float) -> str:
 
 
 def range_for(user, analyte: str, bounds: tuple[float, float] | list[float]) -> str:
-    """A (low, high) canonical range as this person reads it: "100–150 nmol/L"."""
+    """A (low, high) canonical range as this person reads it: "100–150 nmol/L", "40–60 ng/mL",
+    "5.5–6.5 mg/dL" (a band's whole-number ends drop their ".0")."""
     unit = display_unit(user, analyte)
-    low, high = (format_value(analyte, bound, unit) for bound in bounds)
-    return f"{low} {unit}" if low == high else f"{low}{_DASH}{high} {unit}"
+    low, high = (from_canonical(analyte, bound, unit) for bound in bounds)
+    decimals = display_decimals(analyte, unit)
+    if all(round(end, decimals) == round(end) for end in (low, high)):
+        decimals = 0
+    low_text, high_text = (format_decimal(end, decimals) for end in (low, high))
+    if low_text == high_text:
+        return f"{low_text} {unit}"
+    return f"{low_text}{_DASH}{high_text} {unit}"
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:

@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from labs.analytes import ANALYTES
-from labs.display import format_date, format_for, format_number, range_for
+from labs.display import (
+    display_unit,
+    format_date,
+    format_for,
+    format_number,
+    format_value,
+    range_for,
+)
 from labs.symptoms import SYMPTOMS
 from protocols.models import NUTRIENT_CHOICES
 from protocols.rules import GOALS, NUTRIENT_CATALOG, PROFILE_FLAGS, upper_limit
@@ -564,28 +571,48 @@ def _markers(data: Mapping[str, Any], user=None) -> list[Marker]:
     return rows
 
 
-def _expected(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _expected(data: Mapping[str, Any], user=None) -> list[tuple[str, str]]:
+    """What the engine expects at the retest, in the person's unit (stored canonical)."""
     rows = []
     for code, band in sorted(_mapping(data.get("expected_at_retest")).items()):
         low, high = (list(band) + [None, None])[:2] if isinstance(band, list) else (None, None)
-        unit = ANALYTES[code].canonical_unit if code in ANALYTES else ""
-        rows.append((analyte_label(code), fmt_range(low, high, unit)))
+        if code in ANALYTES and _numbers(low, high):
+            rows.append((analyte_label(code), range_for(user, code, (low, high))))
+        else:
+            rows.append((analyte_label(code), fmt_range(low, high)))
     return rows
 
 
-def _response(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": code,
-            "label": analyte_label(code),
-            "previous": fmt_number(r.get("previous")),
-            "current": fmt_number(r.get("current")),
-            "expected": fmt_range(*(r.get("expected") or [None, None])),
-            "on_track": r.get("on_track"),
-        }
-        for code, r in sorted(_mapping(data.get("response")).items())
-        if isinstance(r, Mapping)
-    ]
+def _numbers(*values: Any) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
+def _response(data: Mapping[str, Any], user=None) -> list[dict[str, Any]]:
+    """The rise since the previous draw against the expected one, in the person's unit."""
+    rows = []
+    for code, r in sorted(_mapping(data.get("response")).items()):
+        if not isinstance(r, Mapping):
+            continue
+        previous, current = r.get("previous"), r.get("current")
+        expected = (list(r.get("expected") or []) + [None, None])[:2]
+        if code in ANALYTES and _numbers(previous, current, *expected):
+            unit = display_unit(user, code)
+            shown = [format_value(code, v, unit) for v in (previous, current)]
+            band = range_for(user, code, expected)
+        else:
+            shown = [fmt_number(previous), fmt_number(current)]
+            band = fmt_range(*expected)
+        rows.append(
+            {
+                "code": code,
+                "label": analyte_label(code),
+                "previous": shown[0],
+                "current": shown[1],
+                "expected": band,
+                "on_track": r.get("on_track"),
+            }
+        )
+    return rows
 
 
 def retest_view(
@@ -671,8 +698,8 @@ def present_plan(
         retest=retest_view(
             data, today=today, reminder_due_on=reminder_due_on, stored_due_on=stored_due_on
         ),
-        expected=_expected(data),
-        response=_response(data),
+        expected=_expected(data, user),
+        response=_response(data, user),
         flags=[flag_label(f) for f in flags],
         advisers=[str(ADVISERS[f]) for f in flags if f in ADVISERS],
         goal=GOALS.get(str(inputs.get("goal") or ""), ""),

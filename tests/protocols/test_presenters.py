@@ -187,3 +187,30 @@ def test_the_words_a_person_reads_carry_no_raw_code(rules, vitd):
     text = " ".join(map(str, shown))
     leaked = [code for code in CODES if code in text.split() or f" {code}," in text]
     assert leaked == []
+
+
+class _SiPerson:
+    """Anything with preferred_unit works: a person reading nmol/L and mmol/L."""
+
+    def preferred_unit(self, code):
+        return {"vitd_25oh": "nmol/L", "mg_rbc": "mmol/L", "mg_serum": "mmol/L"}.get(code)
+
+
+def test_expected_values_and_the_response_are_in_the_persons_units():
+    data = {
+        "expected_at_retest": {"vitd_25oh": [40, 60], "mg_rbc": [5.5, 6.5]},
+        "response": {
+            "vitd_25oh": {"previous": 20, "current": 22, "expected": [28, 34], "on_track": False}
+        },
+    }
+    pv = present_plan(data, user=_SiPerson())
+    assert dict(pv.expected) == {"25(OH)D": "100–150 nmol/L", "RBC Mg": "2.26–2.67 mmol/L"}
+    (response,) = pv.response
+    assert (response["previous"], response["current"]) == ("50", "55")
+    assert response["expected"] == "70–85 nmol/L"
+    assert "ng/mL" not in str(pv.expected) + str(pv.response)
+
+
+def test_without_a_person_the_canonical_unit_is_shown():
+    pv = present_plan({"expected_at_retest": {"vitd_25oh": [40, 60]}})
+    assert dict(pv.expected) == {"25(OH)D": "40–60 ng/mL"}
