@@ -392,10 +392,105 @@ def _name_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
+# Names on lab reports and portal exports outside the English-speaking world, by language
+# (German, French, Spanish, Italian, Dutch), read by the CSV import like the aliases above.
+LOCAL_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "vitd_25oh": {
+        "de": ("25-OH-Vitamin D3", "25-OH-Vitamin D", "25-Hydroxy-Vitamin D",
+               "Vitamin D (25-OH)", "Vitamin D3 (25-OH)", "25-Hydroxyvitamin D3", "25-OH-D"),
+        "fr": ("Vitamine D (25-OH)", "25-hydroxyvitamine D", "25-OH vitamine D",
+               "Vitamine D totale", "Vitamine D"),
+        "es": ("25-hidroxivitamina D", "Vitamina D (25-OH)", "25-OH vitamina D",
+               "Vitamina D total", "Vitamina D"),
+        "it": ("25-idrossivitamina D", "Vitamina D (25-OH)", "25-OH vitamina D",
+               "Vitamina D totale"),
+        "nl": ("25-hydroxyvitamine D", "25-OH-vitamine D", "Vitamine D (25-OH)",
+               "Vitamine D totaal"),
+    },
+    "vitd_125": {
+        "de": ("1,25-Dihydroxy-Vitamin D3", "1,25-(OH)2-Vitamin D",
+               "1,25-Dihydroxycholecalciferol"),
+        "fr": ("1,25-dihydroxyvitamine D", "Vitamine D 1,25-dihydroxy"),
+        "es": ("1,25-dihidroxivitamina D", "Vitamina D 1,25-dihidroxi"),
+        "it": ("1,25-diidrossivitamina D", "Vitamina D 1,25-diidrossi"),
+        "nl": ("1,25-dihydroxyvitamine D", "1,25-OH-vitamine D"),
+    },
+    "mg_rbc": {
+        "de": ("Magnesium (Vollblut)", "Magnesium im Vollblut", "Vollblut-Magnesium",
+               "Magnesium, Erythrozyten", "Erythrozyten-Magnesium", "Magnesium (EDTA-Blut)"),
+        "fr": ("Magnésium érythrocytaire", "Magnésium globulaire",
+               "Magnésium intra-érythrocytaire"),
+        "es": ("Magnesio eritrocitario", "Magnesio en eritrocitos", "Magnesio intraeritrocitario"),
+        "it": ("Magnesio eritrocitario", "Magnesio intraeritrocitario",
+               "Magnesio nei globuli rossi"),
+        "nl": ("Magnesium erytrocyten", "Erytrocytair magnesium", "Magnesium in erytrocyten"),
+    },
+    "mg_serum": {
+        "de": ("Magnesium (Serum)", "Magnesium im Serum", "Serum-Magnesium", "Magnesium i.S."),
+        "fr": ("Magnésium", "Magnésium sérique", "Magnésium (sérum)"),
+        "es": ("Magnesio", "Magnesio sérico", "Magnesio en suero"),
+        "it": ("Magnesio", "Magnesio sierico", "Magnesio (siero)"),
+        "nl": ("Magnesium (serum)", "Magnesium in serum"),
+    },
+    "pth_intact": {
+        "de": ("Parathormon", "Parathormon intakt", "PTH intakt", "Parathormon (intakt)"),
+        "fr": ("Hormone parathyroïdienne", "PTH intacte", "Parathormone intacte"),
+        "es": ("Hormona paratiroidea", "Paratohormona", "PTH intacta", "Parathormona"),
+        "it": ("Paratormone", "Ormone paratiroideo", "PTH intatto"),
+        "nl": ("Parathormoon", "Bijschildklierhormoon", "PTH intact"),
+    },
+    "ca_total": {
+        "de": ("Kalzium", "Calcium gesamt", "Gesamtcalcium", "Calcium (Serum)", "Calcium im Serum"),
+        "fr": ("Calcium total", "Calcémie", "Calcium sérique"),
+        "es": ("Calcio", "Calcio total", "Calcio sérico"),
+        "it": ("Calcio", "Calcio totale", "Calcemia"),
+        "nl": ("Calcium totaal", "Totaal calcium", "Calcium (serum)"),
+    },
+    "ca_ionized": {
+        "de": ("Ionisiertes Calcium", "Calcium ionisiert", "Freies Calcium", "Kalzium ionisiert"),
+        "fr": ("Calcium ionisé", "Calcium libre"),
+        "es": ("Calcio iónico", "Calcio ionizado", "Calcio libre"),
+        "it": ("Calcio ionizzato", "Calcio ione"),
+        "nl": ("Geïoniseerd calcium", "Calcium geïoniseerd", "Vrij calcium"),
+    },
+    "albumin": {
+        "de": ("Albumin im Serum", "Albumin (Serum)"),
+        "fr": ("Albumine", "Albumine sérique"),
+        "es": ("Albúmina", "Albúmina sérica"),
+        "it": ("Albumina", "Albumina sierica"),
+        "nl": ("Albumine", "Albumine (serum)"),
+    },
+    "phosphate": {
+        "de": ("Phosphat", "Anorganisches Phosphat", "Phosphor", "Phosphat (Serum)"),
+        "fr": ("Phosphore", "Phosphate inorganique", "Phosphatémie"),
+        "es": ("Fósforo", "Fosfato", "Fósforo inorgánico"),
+        "it": ("Fosforo", "Fosfato", "Fosforo inorganico"),
+        "nl": ("Fosfaat", "Fosfor", "Anorganisch fosfaat"),
+    },
+    "creatinine": {
+        "de": ("Kreatinin", "Creatinin", "Kreatinin (Serum)"),
+        "fr": ("Créatinine", "Créatininémie"),
+        "es": ("Creatinina", "Creatinina sérica"),
+        "it": ("Creatinina", "Creatinina sierica", "Creatininemia"),
+        "nl": ("Kreatinine", "Creatinine (serum)"),
+    },
+    "egfr": {
+        "de": ("GFR geschätzt", "geschätzte GFR", "Glomeruläre Filtrationsrate", "eGFR (CKD-EPI)"),
+        "fr": ("DFG", "DFGe", "Débit de filtration glomérulaire", "DFG estimé"),
+        "es": ("TFG", "TFGe", "Filtrado glomerular", "Tasa de filtración glomerular"),
+        "it": ("VFG", "eVFG", "Velocità di filtrazione glomerulare", "Filtrato glomerulare"),
+        "nl": ("eGFR (CKD-EPI)", "Glomerulaire filtratiesnelheid", "Geschatte GFR"),
+    },
+}  # fmt: skip
+LOCAL_NAME_LANGUAGES = ("de", "fr", "es", "it", "nl")
+
+
 def _build_name_index() -> dict[str, Analyte]:
     index: dict[str, Analyte] = {}
     for analyte in ANALYTES.values():
-        names = (analyte.code, analyte.name, analyte.short_name, *analyte.loinc, *analyte.aliases)
+        local = [n for names in LOCAL_NAMES.get(analyte.code, {}).values() for n in names]
+        names = (analyte.code, analyte.name, analyte.short_name, *analyte.loinc, *analyte.aliases,
+                 *local)  # fmt: skip
         for key in {_name_key(n) for n in names}:
             # A name shared by two analytes would make the CSV import guess.
             if key in index and index[key] is not analyte:

@@ -114,6 +114,11 @@ class ImportRow:
     notes: str = ""
     qualifier: str = ""  # "<" / ">" for a censored result
 
+    @property
+    def key(self) -> tuple[int, str]:
+        """Unique within a file: a line holds one result per analyte."""
+        return (self.line, self.analyte)
+
     def to_json(self) -> dict:
         return asdict(self) | {"drawn_on": self.drawn_on.isoformat()}
 

@@ -186,8 +186,9 @@ def _value_key(analyte: str, canonical_value: float) -> float:
     return round(canonical_value, ANALYTES[analyte].decimals + 2)
 
 
-def import_duplicates(*, user, rows: Sequence[ImportRow]) -> set[int]:
-    """Line numbers of rows already stored (same date, analyte, canonical value); one query."""
+def import_duplicates(*, user, rows: Sequence[ImportRow]) -> set[tuple[int, str]]:
+    """Keys (ImportRow.key) of rows already stored (same date, analyte, canonical value);
+    one query. A line of a file with one column per analyte holds several rows."""
     return _split_duplicates(user, rows)[0]
 
 
@@ -208,7 +209,7 @@ def _split_duplicates(user, rows: Sequence[ImportRow]):
     existing = _existing_results(user, rows)
     stored = {(d, a, _value_key(a, v)) for d, a, v, _panel in existing}
     duplicates = {
-        row.line
+        row.key
         for row in rows
         if (row.drawn_on, row.analyte, _value_key(row.analyte, row.canonical_value)) in stored
     }
@@ -258,7 +259,7 @@ def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
         # every row already stored instead of storing them twice.
         lock_person(user)
         duplicates, existing = _split_duplicates(user, rows)
-        fresh = [row for row in rows if row.line not in duplicates]
+        fresh = [row for row in rows if row.key not in duplicates]
         slots = _panels_by_date(user, {row.drawn_on for row in fresh}, existing)
         placed = [(row, _place(row, slots[row.drawn_on], user)) for row in fresh]
         new_panels = list({id(p): p for _row, p in placed if p.pk is None}.values())

@@ -338,7 +338,7 @@ def _preview(request: HttpRequest, kind: ImportKind, parsed, data: bytes) -> dic
         duplicates = services.import_duplicates(user=request.user, rows=parsed.rows)
         context |= {
             "token": stash.stash_rows(request.session, kind.name, parsed.rows),
-            "new_rows": [r for r in parsed.rows if r.line not in duplicates],
+            "new_rows": [r for r in parsed.rows if r.key not in duplicates],
             "duplicates": len(duplicates),
             "shown": PREVIEW_ROWS_SHOWN,
         }

@@ -201,7 +201,7 @@ def test_duplicate_detection_is_one_query(user, django_assert_num_queries):
     panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
     rows = [row(n, DAY - dt.timedelta(days=n), "vitd_25oh", 30, "ng/mL", 30.0) for n in range(200)]
     with django_assert_num_queries(1):
-        assert services.import_duplicates(user=user, rows=rows) == {0}
+        assert services.import_duplicates(user=user, rows=rows) == {(0, "vitd_25oh")}
 
 
 def test_a_large_import_writes_in_batches_not_per_row(user, django_assert_max_num_queries):
