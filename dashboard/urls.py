@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("dashboard/", views.home, name="home"),
     path("trends/", views.trends, name="trends"),
+    path("report/", views.report, name="report"),
 ]

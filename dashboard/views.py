@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.dates import person_today
+from labs import selectors as lab_selectors
 from protocols.presenters import present_plan
 
 from . import selectors, summaries
@@ -67,3 +68,18 @@ def trends(request):
     fragment = htmx and not htmx.history_restore_request
     template = "dashboard/trends.html#chart" if fragment else "dashboard/trends.html"
     return render(request, template, context)
+
+
+@login_required
+def report(request):
+    """A printable summary for a doctor's visit: the newest values, the history, the plan."""
+    user = request.user
+    plan = selectors.latest_plan(user=user)
+    context = {
+        "latest": lab_selectors.latest_values(user=user),
+        "history": lab_selectors.history_table(user=user),
+        "plan": plan,
+        "plan_data": plan.data if plan and isinstance(plan.data, dict) else {},
+        "today": person_today(user),
+    }
+    return render(request, "dashboard/report.html", context)

@@ -123,11 +123,6 @@ def life_events(*, user) -> QuerySet[LifeEvent]:
     return LifeEvent.objects.filter(user=user)
 
 
-def current_plan(*, user):
-    """The person's newest stored plan, or None."""
-    return Plan.objects.filter(user=user).order_by("-created_at", "-id").first()
-
-
 def _rows(queryset, *fields: str) -> list[dict]:
     return list(queryset.values(*fields))
 

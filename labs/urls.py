@@ -25,5 +25,4 @@ urlpatterns = [
     path("export/results.csv", views.export_csv, name="export-csv"),
     path("export/account.json", views.export_json, name="export-json"),
     path("export/fhir.json", views.export_fhir, name="export-fhir"),
-    path("report/", views.report, name="report"),
 ]

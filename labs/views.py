@@ -465,17 +465,3 @@ def export_fhir(request: HttpRequest) -> HttpResponse:
     return _download(
         json.dumps(bundle), f"cofactor-fhir-{_stamp(request)}.json", "application/fhir+json"
     )
-
-
-@login_required
-def report(request: HttpRequest) -> HttpResponse:
-    """A printable summary for a doctor's visit."""
-    plan = selectors.current_plan(user=request.user)
-    context = {
-        "latest": selectors.latest_values(user=request.user),
-        "history": selectors.history_table(user=request.user),
-        "plan": plan,
-        "plan_data": plan.data if plan and isinstance(plan.data, dict) else {},
-        "today": person_today(request.user),
-    }
-    return render(request, "labs/report.html", context)

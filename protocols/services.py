@@ -217,8 +217,10 @@ def _plan_authority(plan: Plan) -> str:
     return (plan.data.get("upper_limits") or {}).get("authority") or "iom"
 
 
-def current_plan(user) -> Plan:
-    """The person's latest plan, recomputed when there is none or the day moved on.
+def plan_refresh_if_stale(user) -> Plan:
+    """The person's latest plan, recomputed (and stored) when there is none or it is stale.
+
+    It may write: pages that only read use dashboard.selectors.latest_plan.
 
     One query on the usual path (the latest row); the recompute runs at most once a day
     per person, when the rules changed (a new release or another rule set), or after a

@@ -39,7 +39,7 @@ def present_for(user, plan: Plan) -> presenters.PlanPresentation:
 
 @login_required
 def plan(request: HttpRequest) -> HttpResponse:
-    current = services.current_plan(request.user)
+    current = services.plan_refresh_if_stale(request.user)
     context = {"plan": current, "pv": present_for(request.user, current)}
     return render(request, "protocols/plan.html", context)
 
@@ -47,7 +47,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_json(request: HttpRequest) -> JsonResponse:
     """Exactly the stored engine output of the current plan (PRODUCT.md §4.6)."""
-    return JsonResponse(services.current_plan(request.user).data)
+    return JsonResponse(services.plan_refresh_if_stale(request.user).data)
 
 
 @login_required

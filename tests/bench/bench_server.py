@@ -287,7 +287,7 @@ def pages() -> list[Page]:
             Page("panel entry form", reverse("labs:panel-create"), person),
             Page("symptom page", reverse("labs:symptom-list"), person),
             Page("settings", reverse("accounts:preferences"), person),
-            Page("report", reverse("labs:report"), person),
+            Page("report", reverse("dashboard:report"), person),
         ]
     listed.append(Page("what-if", reverse("protocols:what-if") + "?" + WHAT_IF_QUERY, "anonymous"))
     return listed

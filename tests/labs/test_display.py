@@ -55,7 +55,7 @@ def nmol_person(user):
     return user
 
 
-@pytest.mark.parametrize("page", ["labs:panel-list", "labs:report", "panel-detail"])
+@pytest.mark.parametrize("page", ["labs:panel-list", "dashboard:report", "panel-detail"])
 def test_labs_pages_show_vitamin_d_in_nmol_per_litre_when_preferred(client, nmol_person, page):
     client.force_login(nmol_person)
     if page == "panel-detail":

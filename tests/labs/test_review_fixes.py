@@ -23,7 +23,7 @@ def test_the_report_shows_ranges_in_the_persons_unit(client, user):
         results=[("vitd_25oh", 130, "nmol/L")],
     )  # fmt: skip
     client.force_login(user)
-    html = client.get(reverse("labs:report")).content.decode()
+    html = client.get(reverse("dashboard:report")).content.decode()
     assert "100–150 nmol/L" in html  # target 40–60 ng/mL
     assert "75–250 nmol/L" in html  # reference 30–100 ng/mL
 

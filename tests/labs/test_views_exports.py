@@ -16,7 +16,7 @@ DAY = dt.date(2025, 6, 1)
 EXPORTS = ["labs:export-csv", "labs:export-json", "labs:export-fhir"]
 
 
-@pytest.mark.parametrize("name", [*EXPORTS, "labs:report"])
+@pytest.mark.parametrize("name", [*EXPORTS, "dashboard:report"])
 def test_anonymous_visitors_go_to_login(client, name):
     assert client.get(reverse(name))["Location"].startswith("/accounts/login/")
 
@@ -51,7 +51,7 @@ def _someone_elses_account(other_user) -> str:
 @pytest.mark.parametrize(
     ("name", "query"),
     [("labs:export-csv", {}), ("labs:export-csv", {"data": "symptoms"}),
-     ("labs:export-json", {}), ("labs:export-fhir", {}), ("labs:report", {})],
+     ("labs:export-json", {}), ("labs:export-fhir", {}), ("dashboard:report", {})],
 )  # fmt: skip
 def test_no_export_holds_anything_of_another_account(
     client_logged_in, user, other_user, name, query
@@ -121,7 +121,7 @@ def test_the_report_shows_latest_values_history_plan_and_disclaimer(client_logge
               "alerts": [{"level": "warning", "code": "x", "message": "Add magnesium."}]},
         inputs={}, inputs_digest="y",
     )  # fmt: skip
-    response = client_logged_in.get(reverse("labs:report"))
+    response = client_logged_in.get(reverse("dashboard:report"))
     html = response.content.decode()
     latest = response.context["latest"]
     assert [(v.analyte.code, v.status) for v in latest] == [("vitd_25oh", "in_target")]
@@ -135,4 +135,4 @@ def test_the_report_takes_constant_queries(client_logged_in, user, django_assert
     for n in range(30):
         panel_with(user, DAY - dt.timedelta(days=n), ("vitd_25oh", 30, "ng/mL"))
     with django_assert_max_num_queries(6):
-        client_logged_in.get(reverse("labs:report"))
+        client_logged_in.get(reverse("dashboard:report"))

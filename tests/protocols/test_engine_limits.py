@@ -85,17 +85,17 @@ def test_cli_limits_option():
 
 @pytest.mark.django_db
 def test_the_settings_choice_changes_the_plan(client_logged_in, user):
-    from protocols.services import current_plan
+    from protocols.services import plan_refresh_if_stale
     from tests.protocols.test_services import add_panel
 
     add_panel(user, date(2026, 3, 2), vitd_25oh=18, mg_rbc=4.2)
-    assert current_plan(user).data["upper_limits"]["authority"] == "iom"
+    assert plan_refresh_if_stale(user).data["upper_limits"]["authority"] == "iom"
     form = {"time_zone": "UTC", "vitd_unit": "ng/mL", "mineral_unit": "mg/dL",
             "rule_set": "within-limits", "upper_limits": "efsa",
             "reminder_lead_days": "7"}  # fmt: skip
     assert client_logged_in.post("/settings/", form).status_code == 302
     user.refresh_from_db()
     assert user.upper_limits == "efsa"
-    data = current_plan(user).data
+    data = plan_refresh_if_stale(user).data
     assert data["upper_limits"]["authority"] == "efsa"
     assert next(s for s in data["supplements"] if s["nutrient"] == "magnesium")["daily_max"] == 250

@@ -16,9 +16,9 @@ from labs.units import to_canonical
 from protocols.engine import Intake, Measurement, compute_plan
 from protocols.models import HealthProfile, Plan, SupplementIntake
 from protocols.services import (
-    current_plan,
     inputs_digest,
     plan_refresh,
+    plan_refresh_if_stale,
     snapshot_for_user,
     snapshot_to_dict,
 )
@@ -234,16 +234,16 @@ def test_a_rule_set_change_makes_a_new_plan(user):
     assert plan.rule_set == "within-limits" and Plan.objects.filter(user=user).count() == 2
 
 
-def test_current_plan_refreshes_when_missing_or_stale_and_reads_one_row_otherwise(
+def test_plan_refresh_if_stale_refreshes_when_missing_or_stale_and_reads_one_row_otherwise(
     user, django_assert_num_queries
 ):
     add_panel(user, person_today(user) - timedelta(days=3), vitd_25oh=22)
-    plan = current_plan(user)
+    plan = plan_refresh_if_stale(user)
     assert plan.as_of == person_today(user)
     with django_assert_num_queries(1):
-        assert current_plan(user) == plan
+        assert plan_refresh_if_stale(user) == plan
     Plan.objects.filter(pk=plan.pk).update(as_of=plan.as_of - timedelta(days=1))
-    assert current_plan(user).as_of == person_today(user)
+    assert plan_refresh_if_stale(user).as_of == person_today(user)
     assert Plan.objects.filter(user=user).count() == 1
 
 
@@ -326,11 +326,11 @@ def test_deleting_the_account_leaves_no_refresh_behind(user, django_capture_on_c
     assert not Plan.objects.exists()
 
 
-def test_current_plan_follows_a_new_rule_set_or_rules_version(user):
+def test_plan_refresh_if_stale_follows_a_new_rule_set_or_rules_version(user):
     add_panel(user, person_today(user) - timedelta(days=3), vitd_25oh=22)
-    plan = current_plan(user)
+    plan = plan_refresh_if_stale(user)
     # A plan made by an older release: its version and digest differ from today's.
     Plan.objects.filter(pk=plan.pk).update(rules_version="seed-1999.1", inputs_digest="old")
-    assert current_plan(user).rules_version == plan.rules_version
+    assert plan_refresh_if_stale(user).rules_version == plan.rules_version
     user.rule_set = "within-limits"  # saved without signals, e.g. by a bulk update
-    assert current_plan(user).rule_set == "within-limits"
+    assert plan_refresh_if_stale(user).rule_set == "within-limits"
