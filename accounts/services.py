@@ -32,8 +32,19 @@ def end_sessions(user) -> int:
     return ended
 
 
+def _audited_models():
+    from labs.models import Panel, Result
+    from protocols.models import HealthProfile, SupplementIntake
+
+    return (Panel, Result, HealthProfile, SupplementIntake)
+
+
 def account_delete(*, user) -> None:
-    """Delete the person, every row they own (on_delete=CASCADE) and every session of theirs."""
+    """Delete the person, every row they own (on_delete=CASCADE), the audit trail of those
+    rows (django-simple-history keeps a copy of each deleted row) and every session."""
+    pk = user.pk
     with transaction.atomic():
         end_sessions(user)
         user.delete()
+        for model in _audited_models():
+            model.history.filter(user_id=pk).delete()

@@ -1,6 +1,7 @@
 """Admin for the labs models: staff look-ups and support, not the way people enter data."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 
@@ -18,7 +19,7 @@ class ResultInline(admin.TabularInline):
 
 
 @admin.register(Panel)
-class PanelAdmin(admin.ModelAdmin):
+class PanelAdmin(SimpleHistoryAdmin):  # "History" shows the audit trail
     list_display = ("id", "user", "drawn_on", "lab", "created_at")
     list_filter = ("drawn_on",)
     search_fields = ("user__email", "lab")
@@ -29,7 +30,7 @@ class PanelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(SimpleHistoryAdmin):
     list_display = ("id", "user", "drawn_on", "analyte", "value", "unit", "canonical_value")
     list_filter = ("analyte",)
     search_fields = ("user__email",)

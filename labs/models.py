@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .analytes import ANALYTES
 from .symptoms import LIFE_EVENTS, SEVERITY_LABELS, SYMPTOMS
@@ -26,6 +27,8 @@ class Panel(models.Model):
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Audit trail: who created, changed or deleted it, and when (shown on the panel page).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-drawn_on", "-id"]
@@ -59,6 +62,7 @@ class Result(models.Model):
     qualifier = models.CharField(
         _("qualifier"), max_length=1, choices=QUALIFIER_CHOICES, blank=True, default=""
     )
+    history = HistoricalRecords()  # audit trail, as Panel's
 
     class Meta:
         ordering = ["analyte"]

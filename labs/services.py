@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from labs.analytes import ANALYTES
 from labs.importers import ColumnMapping, ImportRow
@@ -78,7 +79,7 @@ def panel_create(
         panel = Panel.objects.create(
             user=user, drawn_on=drawn_on, lab=lab, fasting=fasting, notes=notes
         )
-        Result.objects.bulk_create([_result(panel, *row) for row in results])
+        bulk_create_with_history([_result(panel, *row) for row in results], Result)
     _changed(user, "results")
     return panel
 
@@ -106,15 +107,16 @@ def panel_update(
         existing = {r.analyte: r for r in panel.results.all()}
         wanted = {row[0]: _result(panel, *row) for row in results}
         panel.results.exclude(analyte__in=wanted).delete()
-        kept = []
+        fields = ["value", "unit", "qualifier", "canonical_value", "drawn_on", "user_id"]
+        changed = []
         for code, new in wanted.items():
-            if code in existing:
-                new.pk = existing[code].pk
-                kept.append(new)
-        Result.objects.bulk_update(
-            kept, ["value", "unit", "qualifier", "canonical_value", "drawn_on", "user"]
-        )
-        Result.objects.bulk_create([r for code, r in wanted.items() if code not in existing])
+            old = existing.get(code)
+            # Only results that differ are written: the audit trail lists real changes.
+            if old is not None and any(getattr(old, f) != getattr(new, f) for f in fields):
+                new.pk = old.pk
+                changed.append(new)
+        bulk_update_with_history(changed, Result, [f.removesuffix("_id") for f in fields])
+        bulk_create_with_history([r for code, r in wanted.items() if code not in existing], Result)
     _changed(panel.user, "results")
     return panel
 
@@ -263,9 +265,10 @@ def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
         slots = _panels_by_date(user, {row.drawn_on for row in fresh}, existing)
         placed = [(row, _place(row, slots[row.drawn_on], user)) for row in fresh]
         new_panels = list({id(p): p for _row, p in placed if p.pk is None}.values())
-        Panel.objects.bulk_create(new_panels, batch_size=IMPORT_BATCH_SIZE)
-        Result.objects.bulk_create(
-            [
+        bulk_create_with_history(new_panels, Panel, batch_size=IMPORT_BATCH_SIZE)
+        bulk_create_with_history(
+            model=Result,
+            objs=[
                 Result(
                     panel=panel,
                     user=user,

@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from accounts.dates import person_today
-from labs import exporters, importers, selectors, services, stash
+from labs import audit, exporters, importers, selectors, services, stash
 from labs.analytes import ANALYTES
 from labs.forms import (
     CSV_MAX_BYTES,
@@ -70,7 +70,8 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ((r, ANALYTES[r.analyte]) for r in panel.results.all()),
         key=lambda pair: CATALOG_ORDER[pair[0].analyte],
     )
-    return render(request, "labs/panel_detail.html", {"panel": panel, "rows": rows})
+    context = {"panel": panel, "rows": rows, "history": audit.panel_history(panel)}
+    return render(request, "labs/panel_detail.html", context)
 
 
 def _edit_rows(request: HttpRequest, entry: PanelEntry) -> bool:

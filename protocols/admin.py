@@ -1,10 +1,11 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import HealthProfile, Plan, Reminder, SupplementIntake
 
 
 @admin.register(HealthProfile)
-class HealthProfileAdmin(admin.ModelAdmin):
+class HealthProfileAdmin(SimpleHistoryAdmin):
     list_display = ("user", "birth_year", "sex", "goal", "updated_at")
     list_select_related = ("user",)
     search_fields = ("user__email",)
@@ -12,7 +13,7 @@ class HealthProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplementIntake)
-class SupplementIntakeAdmin(admin.ModelAdmin):
+class SupplementIntakeAdmin(SimpleHistoryAdmin):
     list_display = ("user", "nutrient", "amount", "unit", "form", "since")
     list_filter = ("nutrient",)
     list_select_related = ("user",)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from protocols.rules import GOALS, NUTRIENTS, PROFILE_FLAGS
 
@@ -30,6 +31,7 @@ class HealthProfile(models.Model):
     flags = models.JSONField(_("health flags"), default=list, blank=True)
     goal = models.CharField(_("primary goal"), max_length=16, blank=True, choices=GOAL_CHOICES)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()  # audit trail: every change of the profile, by whom
 
     def __str__(self) -> str:
         return f"Health profile of {self.user_id}"
@@ -48,6 +50,7 @@ class SupplementIntake(models.Model):
     since = models.DateField(_("taking since"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()  # audit trail
 
     class Meta:
         ordering = ["nutrient"]
