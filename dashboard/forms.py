@@ -11,6 +11,7 @@ class TrendsQueryForm(forms.Form):
     analyte = forms.ChoiceField(required=False)
     range = forms.ChoiceField(required=False, choices=[(key, key) for key in RANGE_DAYS])
     unit = forms.CharField(required=False, max_length=16)
+    rows = forms.ChoiceField(required=False, choices=[("all", "all")])  # the whole table
 
     def __init__(self, data, *, analytes: list[str], **kwargs):
         super().__init__(data, **kwargs)

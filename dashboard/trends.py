@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.html import json_script
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import person_today
@@ -15,11 +16,13 @@ from labs.analytes import ANALYTES
 from labs.quick import QuickResultForm
 
 from . import selectors, summaries
+from .caching import PersonCache
 from .charts import marker_figure_dict
 from .forms import TrendsQueryForm
 
 RANGE_LABELS = {"6m": _("6 months"), "1y": _("1 year"), "all": _("All")}
 DEFAULT_RANGE = "all"
+TABLE_ROWS = 52  # rows of the table before "show all": a year of weekly draws
 FIRST_ANALYTE = "vitd_25oh"  # the tab shown when the query names none (and the person has it)
 
 
@@ -32,6 +35,7 @@ class Choice:
     unit: str
     preferred_unit: str
     path: str  # this page's path, reversed once per request rather than once per link
+    all_rows: bool = False  # the whole table rather than its newest TABLE_ROWS rows
 
     def url(self, **changes: str) -> str:
         """This page's URL with some choices changed; the unit stays out when it is the
@@ -53,7 +57,8 @@ def choice(query, *, user, analytes: list[str]) -> Choice:
     if unit not in summaries.unit_options(analyte):
         unit = preferred
     path = reverse("dashboard:trends")
-    return Choice(analyte, form.value("range", DEFAULT_RANGE), unit, preferred, path)
+    range_key = form.value("range", DEFAULT_RANGE)
+    return Choice(analyte, range_key, unit, preferred, path, form.value("rows", "") == "all")
 
 
 def links(chosen: Choice, analytes: list[str]) -> dict:
@@ -85,16 +90,26 @@ def links(chosen: Choice, analytes: list[str]) -> dict:
 
 
 def context(query, *, user) -> dict:
-    """The trends template's context for a person and a query string."""
-    analytes = selectors.analytes_with_results(user=user)
+    """The trends template's context for a person and a query string.
+
+    The chart, the table and the list of markers come from the person's cache
+    (dashboard.caching): rebuilt only after their data changed, or the day did.
+    """
+    cache = PersonCache(user)
+    analytes = cache.get_or_build(
+        "analytes", (), lambda: selectors.analytes_with_results(user=user)
+    )
     if not analytes:
         return {"analytes": [], "refresh_url": reverse("dashboard:trends")}
     chosen = choice(query, user=user, analytes=analytes)
     analyte, unit = chosen.analyte, chosen.unit
     today = person_today(user)
-    start = selectors.range_start(chosen.range_key, today=today)
-    series = selectors.result_series(user=user, analyte=analyte, since=start)
-    page = {
+    chart = cache.get_or_build(
+        "trend",
+        (analyte, chosen.range_key, unit, chosen.all_rows, today),
+        lambda: _chart(user, chosen, today=today),
+    )
+    return {
         "analytes": analytes,
         "analyte": analyte,
         "entry": ANALYTES[analyte],
@@ -102,16 +117,30 @@ def context(query, *, user) -> dict:
         "range_key": chosen.range_key,
         "range_label": RANGE_LABELS[chosen.range_key],
         "refresh_url": chosen.url(),
-        "points": len(series),
-        "table_body": summaries.series_table(
-            series, analyte=analyte, unit=unit, rule_set=user.rule_set
-        ),
-        "fig_json": None,
+        "all_rows_url": chosen.url(rows="all"),
         "quick_form": QuickResultForm.blank(user=user, analyte=analyte, today=today, unit=unit),
+        **chart,
         **links(chosen, analytes),
     }
+
+
+def _chart(user, chosen: Choice, *, today) -> dict:
+    """The chart (as its <script> of JSON) and the table's rows, newest first: the newest
+    TABLE_ROWS unless all were asked for, so 500 weekly draws do not make a 100 KB page."""
+    analyte, unit = chosen.analyte, chosen.unit
+    start = selectors.range_start(chosen.range_key, today=today)
+    series = selectors.result_series(user=user, analyte=analyte, since=start)
+    shown = series if chosen.all_rows else series[-TABLE_ROWS:]
+    chart = {
+        "points": len(series),
+        "hidden_rows": len(series) - len(shown),
+        "table_body": summaries.series_table(
+            shown, analyte=analyte, unit=unit, rule_set=user.rule_set
+        ),
+        "fig_script": None,
+    }
     if series:
-        page["fig_json"] = marker_figure_dict(
+        figure = marker_figure_dict(
             series,
             analyte=analyte,
             unit=unit,
@@ -122,4 +151,6 @@ def context(query, *, user) -> dict:
             start=start,
             end=today if start else None,
         )
-    return page
+        # Serialised once, when built, rather than by json_script on every view.
+        chart["fig_script"] = json_script(figure, "trend-figure")
+    return chart

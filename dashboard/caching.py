@@ -1,0 +1,104 @@
+"""A per-person cache of what the dashboard and the trends page build from the person's data.
+
+Keys hold the person's data version (dashboard.models.DataVersion, read with one indexed
+query per request and bumped by every write), their display preferences and language,
+and a digest of the code that builds the values, so a cached value is never served after
+the data, a preference or a release changed it. The cache is Django's default: Redis when
+REDIS_URL is set (config/settings.py), else each process's own memory; both are correct,
+since a bump makes every process miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils.translation import get_language
+
+from .models import DataVersion
+
+T = TypeVar("T")
+TIMEOUT = 24 * 3600  # old versions are never read again; this only frees their memory
+
+# The modules whose output is cached: a release that changes one of them starts afresh.
+_BUILDERS = ("dashboard/charts.py", "dashboard/selectors.py", "dashboard/summaries.py",
+             "dashboard/trends.py", "dashboard/caching.py", "labs/analytes.py",
+             "labs/display.py", "labs/units.py")  # fmt: skip
+_ROOT = Path(__file__).resolve().parent.parent
+_CODE = hashlib.sha256(b"".join((_ROOT / name).read_bytes() for name in _BUILDERS)).hexdigest()[:12]
+
+
+def _first_version() -> int:
+    """A random start, so a database made afresh (a test run, a restore) never meets values
+    an older one left in a lasting cache (Redis) under the same person id and version."""
+    return secrets.randbits(62)
+
+
+def data_version(user) -> int:
+    """The person's data version; the row is made on the first read (one insert, once)."""
+    found = DataVersion.objects.filter(user_id=user.pk).values_list("version", flat=True).first()
+    if found is not None:
+        return found
+    DataVersion.objects.bulk_create(
+        [DataVersion(user_id=user.pk, version=_first_version())], ignore_conflicts=True
+    )
+    return DataVersion.objects.filter(user_id=user.pk).values_list("version", flat=True).get()
+
+
+def bump(user_id: int, *, create: bool = True) -> None:
+    """Mark everything cached for the person as old (in the writer's transaction).
+
+    `create=False` for deletes: an account being deleted must not get a new row, and a
+    person without a row has nothing cached.
+    """
+    table = connection.ops.quote_name(DataVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        if create:
+            # An upsert in the syntax SQLite (3.24+) and PostgreSQL share.
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, version) VALUES (%s, %s) "  # noqa: S608 — a quoted table name
+                f"ON CONFLICT (user_id) DO UPDATE SET version = {table}.version + 1",
+                [user_id, _first_version()],
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {table} SET version = version + 1 WHERE user_id = %s",  # noqa: S608
+                [user_id],
+            )
+
+
+def _key(user, version: int, name: str, parts: Iterable[Any]) -> str:
+    preferences = (
+        user.vitd_unit,
+        user.mineral_unit,
+        user.rule_set,
+        getattr(user, "upper_limits", ""),
+        user.time_zone,
+        get_language(),
+    )
+    detail = "|".join(str(part) for part in (*preferences, *parts))
+    digest = hashlib.sha256(detail.encode()).hexdigest()[:24]
+    return f"person:{_CODE}:{user.pk}:{version}:{name}:{digest}"
+
+
+class PersonCache:
+    """One request's view of the person's cache: the version is read once, on first use."""
+
+    def __init__(self, user):
+        self.user = user
+        self._version: int | None = None
+
+    def get_or_build(self, name: str, parts: Iterable[Any], build: Callable[[], T]) -> T:
+        if self._version is None:
+            self._version = data_version(self.user)
+        key = _key(self.user, self._version, name, parts)
+        value = cache.get(key)
+        if value is None:
+            value = build()
+            cache.set(key, value, TIMEOUT)
+        return value

@@ -1,0 +1,227 @@
+"""The per-person cache of the dashboard and the trends page (dashboard.caching).
+
+Whatever the person writes, and however (a service, a direct save, another process), the
+next view shows it: the cached values sit under the person's data version, which every
+write bumps in the database.
+"""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from dashboard.caching import bump, data_version
+from dashboard.models import DataVersion
+from labs import services as labs_services
+from labs.importers import parse_results_csv
+from labs.models import Panel, Result
+from protocols import services as protocol_services
+from protocols.models import HealthProfile
+from tests.dashboard.factories import make_history
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("dashboard:home")
+TRENDS = reverse("dashboard:trends")
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def today():
+    return timezone.localdate()
+
+
+def trend_values(client, query="?analyte=vitd_25oh") -> list[float]:
+    html = client.get(TRENDS + query, **HX).content.decode()
+    match = re.search(r'<script id="trend-figure" type="application/json">(.*?)</script>', html)
+    return json.loads(match.group(1))["data"][0]["y"] if match else []
+
+
+def marker_values(client) -> str:
+    html = client.get(HOME).content.decode()
+    return re.search(r'aria-labelledby="markers-heading".*?</section>', html, re.S).group(0)
+
+
+def test_an_unchanged_page_is_served_from_the_cache(client, user):
+    make_history(user, panels=30)
+    client.force_login(user)
+    first = client.get(TRENDS, **HX).content
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(TRENDS, **HX).content
+    # session, user, data version: no result, symptom, supplement or plan is read again
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert len(queries) == 3 and "labs_result" not in tables and "protocols_plan" not in tables
+    strip = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert strip.sub(b"", first) == strip.sub(b"", again)
+
+
+WRITES = {
+    "panel entered": lambda user: labs_services.panel_create(
+        user=user, drawn_on=today(), results=[("vitd_25oh", 77.0, "ng/mL")]
+    ),
+    "csv import": lambda user: labs_services.results_import(
+        user=user,
+        rows=parse_results_csv(
+            f"date,analyte,value,unit\n{today()},vitd_25oh,77,ng/mL\n".encode()
+        ).rows,
+    ),
+    "panel saved directly (admin)": lambda user: Result.objects.create(
+        panel=Panel.objects.create(user=user, drawn_on=today()),
+        user=user,
+        drawn_on=today(),
+        analyte="vitd_25oh",
+        value=77.0,
+        unit="ng/mL",
+        canonical_value=77.0,
+    ),
+}
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_every_way_of_adding_a_result_shows_on_the_next_view(client, user, write):
+    make_history(user, panels=3, first_on=today() - dt.timedelta(days=60))
+    client.force_login(user)
+    before = trend_values(client)
+    assert 77.0 not in before and "77.0" not in marker_values(client)
+    WRITES[write](user)
+    assert trend_values(client) == [*before, 77.0]
+    assert "77.0" in marker_values(client)
+
+
+def test_a_deleted_panel_leaves_the_chart(client, user):
+    panels = make_history(user, panels=3, first_on=today() - dt.timedelta(days=60))
+    client.force_login(user)
+    assert len(trend_values(client)) == 3
+    labs_services.panel_delete(panel=panels[-1])
+    assert len(trend_values(client)) == 2
+
+
+def test_a_supplement_change_redraws_its_line(client, user):
+    make_history(user, panels=3, first_on=today() - dt.timedelta(days=60))
+    client.force_login(user)
+    assert "Magnesium" not in client.get(TRENDS, **HX).content.decode()
+    intake = protocol_services.supplement_create(
+        user=user, nutrient="magnesium", amount=300, unit="mg", since=today()
+    )
+    assert "Magnesium (elemental) 300 mg" in client.get(TRENDS, **HX).content.decode()
+    protocol_services.supplement_delete(intake=intake)
+    assert "Magnesium" not in client.get(TRENDS, **HX).content.decode()
+
+
+def test_a_symptom_check_in_shows_in_the_burden_panel(client, user):
+    make_history(user, panels=3, first_on=today() - dt.timedelta(days=60))
+    client.force_login(user)
+    assert '"Symptom burden"' not in client.get(TRENDS, **HX).content.decode()
+    labs_services.symptom_checkin(user=user, recorded_on=today(), scores={"fatigue": 3})
+    assert '"Symptom burden"' in client.get(TRENDS, **HX).content.decode()
+
+
+def test_a_preference_is_part_of_the_key(client, user):
+    make_history(user, panels=2)
+    client.force_login(user)
+    assert "ng/mL" in marker_values(client)
+    user.vitd_unit = "nmol/L"
+    user.save(update_fields=["vitd_unit"])  # no signal the cache listens to
+    assert "nmol/L" in marker_values(client)
+
+
+def test_another_process_write_is_seen_through_the_version(client, user):
+    """A write this process never signalled (another worker, a script): the stale value
+    stays until the version moves, then the next view rebuilds."""
+    make_history(user, panels=2, first_on=today() - dt.timedelta(days=30))
+    client.force_login(user)
+    before = trend_values(client)
+    Result.objects.bulk_create(  # bulk_create sends no signal
+        [
+            Result(
+                panel=Panel.objects.bulk_create([Panel(user=user, drawn_on=today())])[0],
+                user=user,
+                drawn_on=today(),
+                analyte="vitd_25oh",
+                value=66.0,
+                unit="ng/mL",
+                canonical_value=66.0,
+            )
+        ]
+    )
+    assert trend_values(client) == before
+    DataVersion.objects.filter(user=user).update(version=data_version(user) + 1)
+    assert trend_values(client) == [*before, 66.0]
+
+
+def test_versions_start_at_random_and_count_up(user, other_user):
+    first, second = data_version(user), data_version(other_user)
+    assert first != second and first > 1000  # a fresh database never reuses old keys
+    bump(user.pk)
+    assert data_version(user) == first + 1
+
+
+def test_a_profile_saved_without_a_row_starts_one(user):
+    assert not DataVersion.objects.filter(user=user).exists()
+    HealthProfile.objects.create(user=user, birth_year=1980)
+    assert DataVersion.objects.filter(user=user).exists()
+
+
+def test_deleting_the_account_takes_the_version_along(user):
+    data_version(user)
+    protocol_services.supplement_create(user=user, nutrient="magnesium", amount=300, unit="mg")
+    user.delete()
+    assert not DataVersion.objects.exists()
+
+
+def test_people_never_share_cached_values(client, user, other_user):
+    make_history(user, panels=2, lab="MineLab")
+    make_history(other_user, panels=2, lab="TheirLab")
+    for person, lab, not_lab in (
+        (user, "MineLab", "TheirLab"),
+        (other_user, "TheirLab", "MineLab"),
+    ):
+        client.force_login(person)
+        html = client.get(TRENDS).content.decode()
+        assert lab in html and not_lab not in html
+
+
+class TestCachedEqualsFresh(TestCase):
+    """Property: after any sequence of writes, the cached pages equal freshly built ones."""
+
+    @settings(max_examples=15, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["result", "symptom", "unit"]),
+                st.integers(min_value=0, max_value=400),
+                st.floats(min_value=5, max_value=120, allow_nan=False),
+            ),
+            max_size=6,
+        )
+    )
+    def test_cached_pages_match_a_rebuild(self, writes):
+        user = UserFactory()
+        make_history(user, panels=2, first_on=today() - dt.timedelta(days=500))
+        self.client.force_login(user)
+        self.client.get(HOME), self.client.get(TRENDS, **HX)  # fill the cache
+        for kind, days_ago, value in writes:
+            on = today() - dt.timedelta(days=days_ago)
+            if kind == "result":
+                labs_services.panel_create(
+                    user=user, drawn_on=on, results=[("vitd_25oh", round(value, 1), "ng/mL")]
+                )
+            elif kind == "symptom":
+                labs_services.symptom_checkin(
+                    user=user, recorded_on=on, scores={"fatigue": days_ago % 4}
+                )
+            else:
+                user.vitd_unit = "nmol/L" if user.vitd_unit == "ng/mL" else "ng/mL"
+                user.save(update_fields=["vitd_unit"])
+            cached = trend_values(self.client), marker_values(self.client)
+            cache.clear()
+            assert (trend_values(self.client), marker_values(self.client)) == cached
