@@ -38,8 +38,9 @@ class QuickResultForm(ResultRowForm):
         """An unbound form for the analyte, dated today, in `unit` (the unit the chart shows)
         or else the person's usual unit (the one they last entered it in, else their setting)."""
         units = units_for(analyte)
-        usual = selectors.usual_unit(user=user, analyte=analyte)
-        unit = unit if unit in units else usual if usual in units else units[0]
+        if unit not in units:  # read only when needed: the trends page always names one
+            usual = selectors.usual_unit(user=user, analyte=analyte)
+            unit = usual if usual in units else units[0]
         initial = {"analyte": analyte, "unit": unit, "drawn_on": today}
         return cls(initial=initial, user=user, today=today)
 

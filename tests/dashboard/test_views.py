@@ -418,7 +418,7 @@ PAGES = {  # name: (url, headers, the most statements it may take)
     "panel entry form": (reverse("labs:panel-create"), {}, 6),
     "symptom page": (reverse("labs:symptom-list"), {}, 10),
     "settings": (reverse("accounts:preferences"), {}, 8),
-    "report": (reverse("labs:report"), {}, 12),
+    "report": (reverse("dashboard:report"), {}, 12),
 }
 
 
