@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DEMO_EMAIL, DEMO_PASSWORD = "demo@cofactor.local", "cofactor-demo"
 SIZES = {"phone": (375, 812), "laptop": (1280, 800)}
 SCREENSHOTS = {"/dashboard/": "dashboard", "/plan/": "plan", "/trends/": "trends",
-               "/labs/report/": "report"}  # fmt: skip
+               "/report/": "report"}  # fmt: skip
 CODES = set(engine_codes())
 WORD = re.compile(r"[A-Za-z0-9_.]+")
 
@@ -40,7 +40,7 @@ def demo_pages() -> list[str]:
         "/plan/what-if/", "/trends/", "/trends/?analyte=mg_rbc", "/trends/?analyte=pth_intact",
         "/labs/", "/labs/panels/new/", f"/labs/panels/{panel.pk}/",
         f"/labs/panels/{panel.pk}/edit/", f"/labs/panels/{panel.pk}/delete/", "/labs/symptoms/",
-        "/labs/life-events/", "/labs/import/", "/labs/report/",
+        "/labs/life-events/", "/labs/import/", "/report/",
         "/supplements/", f"/supplements/{intake.pk}/edit/", f"/supplements/{intake.pk}/delete/",
         "/profile/", "/settings/", "/settings/delete/", "/accounts/password/change/",
         "/accounts/email/",
