@@ -45,6 +45,8 @@ STATUS_COLORS = {
     "in_target": "#198754",
     None: "#6c757d",
 }
+CENSORED_SYMBOL = "circle-open"
+_QUALIFIER_HOVER = {"": "", "<": "&lt; ", ">": "&gt; "}
 TARGET_COLOR = "#198754"
 REFERENCE_COLOR = "#0d6efd"
 THRESHOLD_COLOR = "#dc3545"
@@ -320,6 +322,8 @@ def _marker_trace(
         "line": {"color": "#adb5bd", "width": 1.5},
         "marker": {
             "size": 9,
+            # A censored result ("< 10") is drawn as an open marker at its limit.
+            "symbol": [CENSORED_SYMBOL if point.qualifier else "circle" for point in series],
             "color": [_status_index(analyte, point.canonical_value, rule_set) for point in series],
             "cmin": 0,
             "cmax": last,
@@ -329,8 +333,10 @@ def _marker_trace(
         },
         # Lab names are typed by people: escaped, since plotly renders a little HTML.
         "customdata": [_escaped_lab(point.lab) for point in series],
+        # Shown only in the hover (the mode has no "text"): "< " before a censored value.
+        "text": [_QUALIFIER_HOVER[point.qualifier] for point in series],
         "hovertemplate": (
-            f"<b>%{{y:.{decimals}f}} {unit}</b><br>%{{x|%d %b %Y}}<br>%{{customdata}}"
+            f"<b>%{{text}}%{{y:.{decimals}f}} {unit}</b><br>%{{x|%d %b %Y}}<br>%{{customdata}}"
             "<extra></extra>"
         ),
         "xaxis": "x",

@@ -32,6 +32,7 @@ class Point:
     drawn_on: dt.date
     canonical_value: float
     lab: str
+    qualifier: str = ""  # "<" / ">": a censored result, canonical_value is the limit
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,10 @@ def result_series(*, user, analyte: str, since: dt.date | None = None) -> list[P
     rows = Result.objects.filter(user=user, analyte=analyte)
     if since is not None:
         rows = rows.filter(drawn_on__gte=since)
-    rows = rows.order_by("drawn_on", "id").values_list("drawn_on", "canonical_value", "panel__lab")
-    return [Point(drawn_on, value, lab or "") for drawn_on, value, lab in rows]
+    rows = rows.order_by("drawn_on", "id").values_list(
+        "drawn_on", "canonical_value", "panel__lab", "qualifier"
+    )
+    return [Point(drawn_on, value, lab or "", q) for drawn_on, value, lab, q in rows]
 
 
 def recent_series(*, user, analyte: str, limit: int) -> list[Point]:
@@ -79,9 +82,9 @@ def recent_series(*, user, analyte: str, limit: int) -> list[Point]:
     rows = (
         Result.objects.filter(user=user, analyte=analyte)
         .order_by("-drawn_on", "-id")
-        .values_list("drawn_on", "canonical_value", "panel__lab")[:limit]
+        .values_list("drawn_on", "canonical_value", "panel__lab", "qualifier")[:limit]
     )
-    return [Point(drawn_on, value, lab or "") for drawn_on, value, lab in reversed(rows)]
+    return [Point(drawn_on, value, lab or "", q) for drawn_on, value, lab, q in reversed(rows)]
 
 
 def latest_results(*, user) -> list[Latest]:
@@ -91,11 +94,11 @@ def latest_results(*, user) -> list[Latest]:
     the first two of each are read, so 5 or 500 panels cost the same.
     """
     ranked = newest_results(user=user, per_analyte=2).values_list(
-        "analyte", "rank", "drawn_on", "canonical_value", "panel__lab"
+        "analyte", "rank", "drawn_on", "canonical_value", "panel__lab", "qualifier"
     )
     pairs: dict[str, list[Point]] = {}
-    for analyte, _rank, drawn_on, value, lab in ranked:
-        pairs.setdefault(analyte, []).append(Point(drawn_on, value, lab or ""))
+    for analyte, _rank, drawn_on, value, lab, qualifier in ranked:
+        pairs.setdefault(analyte, []).append(Point(drawn_on, value, lab or "", qualifier))
     return [
         Latest(code, pairs[code][0], pairs[code][1] if len(pairs[code]) > 1 else None)
         for code in ANALYTES

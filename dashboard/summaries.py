@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from labs import analytes
 from labs.analytes import ANALYTES, SWITCHABLE_UNITS, status
-from labs.display import display_decimals, display_unit, format_value
+from labs.display import censored, display_decimals, display_unit, format_value
 from labs.units import from_canonical
 from protocols.presenters import tier_tone, tier_words
 
@@ -61,7 +61,7 @@ def _row(analyte: str, point: Point, unit: str, rule_set: str) -> dict[str, Any]
     return {
         "analyte": analyte,
         "name": entry.short_name,
-        "value": format_value(analyte, point.canonical_value, unit),
+        "value": censored(point.qualifier, format_value(analyte, point.canonical_value, unit)),
         "unit": unit,
         "drawn_on": point.drawn_on,
         "lab": point.lab,
@@ -149,7 +149,8 @@ def series_table(series: Sequence[Point], *, analyte: str, unit: str, rule_set: 
     return mark_safe(  # noqa: S308 — every piece below is escaped or built by format_html
         "\n".join(
             f"<tr><td>{p.drawn_on.day} {months[p.drawn_on.month]} {p.drawn_on.year}</td>"
-            f'<td class="text-nowrap">{convert(p.canonical_value):,.{decimals}f} {shown_unit}</td>'
+            f'<td class="text-nowrap">{_escape(p.qualifier)}{" " if p.qualifier else ""}'
+            f"{convert(p.canonical_value):,.{decimals}f} {shown_unit}</td>"
             f"<td>{badges.get(status(entry, p.canonical_value, rule_set=rule_set), '')}</td>"
             f"<td>{esc(p.lab or '—')}</td></tr>"
             for p in reversed(series)

@@ -81,6 +81,11 @@ def format_value(analyte: str, canonical_value: float, unit: str) -> str:
     return format_decimal(converted, display_decimals(analyte, unit))
 
 
+def censored(qualifier: str, text: str) -> str:
+    """A censored result as labs print it: "< 10", "> 160"; an exact one unchanged."""
+    return f"{qualifier} {text}" if qualifier else text
+
+
 def format_for(user, analyte: str, canonical_value: float) -> str:
     """A canonical value as this person reads it, with its unit: "137 nmol/L"."""
     unit = display_unit(user, analyte)

@@ -252,7 +252,11 @@ class WhatIfForm(forms.Form):
     def snapshot(self, *, as_of: date) -> Snapshot:
         """The visitor's values as of today (call after is_valid())."""
         results = {
-            code: [Measurement(value, get_analyte(code).canonical_unit, as_of)]
+            code: [
+                Measurement(
+                    value, get_analyte(code).canonical_unit, as_of, self.readings[code][1].qualifier
+                )
+            ]
             for code, value in self.canonical.items()
         }
         taking = tuple(

@@ -18,6 +18,12 @@ register = template.Library()
 
 
 @register.filter
+def qualifier_prefix(qualifier: str) -> str:
+    """ "< " before a censored result's value ("< 10 ng/mL"), nothing before an exact one."""
+    return f"{qualifier} " if qualifier else ""
+
+
+@register.filter
 def result_status(result, user) -> str | None:
     """The badge status of a stored result for this person (None: its analyte has no range)."""
     return status_for(user, result.analyte, result.canonical_value)

@@ -8,6 +8,7 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 
 from dashboard.charts import (
+    CENSORED_SYMBOL,
     STATUS_ORDER,
     STOP_THRESHOLDS,
     converter,
@@ -294,3 +295,11 @@ def test_every_chart_uses_only_the_trace_type_of_the_bundled_plotly():
         sparkline_figure_dict(vitd_series(), analyte="vitd_25oh", unit="ng/mL", rule_set=SEED),
     ]
     assert {trace["type"] for figure in figures for trace in figure["data"]} == {"scatter"}
+
+
+def test_a_censored_point_is_an_open_marker_at_its_limit():
+    series = [Point(D(2025, 1, 1), 10.0, "", "<"), Point(D(2025, 2, 1), 41.0, "")]
+    trace = marker_figure(series, analyte="vitd_25oh", unit="ng/mL", rule_set=SEED).data[0]
+    assert list(trace.marker.symbol) == [CENSORED_SYMBOL, "circle"]
+    assert list(trace.y) == [10.0, 41.0]  # drawn at the limit
+    assert list(trace.text) == ["&lt; ", ""] and "%{text}" in trace.hovertemplate

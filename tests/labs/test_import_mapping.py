@@ -180,3 +180,13 @@ def test_a_fhir_round_trip_keeps_comparators_and_units(client_logged_in, user):
     )
     client_logged_in.post(reverse("labs:import-fhir-confirm"), {"token": preview.context["token"]})
     assert stored(newcomer) == stored(user)
+
+
+def test_pages_show_a_censored_result_as_the_lab_printed_it(client_logged_in, user):
+    panel = panel_create(
+        user=user, drawn_on=dt.date(2026, 3, 1), results=[("vitd_25oh", 10, "ng/mL", "<")]
+    )
+    for url in (reverse("labs:panel-detail", args=[panel.pk]), reverse("labs:panel-list")):
+        assert "&lt; 10" in client_logged_in.get(url).content.decode()
+    trends = client_logged_in.get(reverse("dashboard:trends"), {"analyte": "vitd_25oh"})
+    assert "&lt; 10" in trends.content.decode()

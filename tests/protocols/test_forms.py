@@ -70,3 +70,26 @@ def test_the_plan_command_reads_a_decimal_comma_like_the_forms():
 def test_the_plan_command_refuses_what_the_forms_refuse(value):
     with pytest.raises(CommandError):
         _cli("--result", f"pth_intact={value}:pg/mL")
+
+
+@pytest.mark.django_db
+def test_a_stored_censored_result_reaches_the_engine_snapshot_with_its_qualifier(user):
+    from datetime import date
+
+    from labs.services import panel_create
+    from protocols.services import snapshot_for_user, snapshot_to_dict
+
+    panel_create(user=user, drawn_on=date(2026, 3, 1), results=[("vitd_25oh", 10, "ng/mL", "<")])
+    snapshot = snapshot_for_user(user, as_of=date(2026, 3, 5))
+    (measurement,) = snapshot.results["vitd_25oh"]
+    assert (measurement.value, measurement.qualifier) == (10.0, "<")
+    assert snapshot_to_dict(snapshot)["results"]["vitd_25oh"][0]["qualifier"] == "<"
+
+
+def test_a_censored_what_if_value_reaches_the_snapshot():
+    from datetime import date
+
+    form = WhatIfForm({"vitd_25oh": "<10", "vitd_25oh_unit": "ng/mL"})
+    assert form.is_valid(), form.errors
+    (measurement,) = form.snapshot(as_of=date(2026, 3, 5)).results["vitd_25oh"]
+    assert measurement.qualifier == "<"

@@ -61,13 +61,15 @@ def parse_result(text: str, as_of: date) -> tuple[str, Measurement]:
     except (UnknownAnalyte, UnknownUnit) as exc:
         raise CommandError(f"--result {text!r}: {exc}") from None
     try:  # the one lab-value reader every input uses (labs.validation)
-        canonical = validation.parse_lab_value(analyte, match["value"], unit).canonical_value
+        reading = validation.parse_lab_value(analyte, match["value"], unit)
     except validation.LabValueError as exc:
         raise CommandError(f"--result {code}: {exc}") from None
     drawn_on = _day(match["day"], f"--result {code}") if match["day"] else as_of
     if drawn_on > as_of:
         raise CommandError(f"--result {code}: drawn on {drawn_on}, after --as-of {as_of}")
-    return code, Measurement(canonical, analyte.canonical_unit, drawn_on)
+    return code, Measurement(
+        reading.canonical_value, analyte.canonical_unit, drawn_on, reading.qualifier
+    )
 
 
 def parse_taking(text: str) -> Intake:
