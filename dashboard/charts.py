@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from plotly.subplots import make_subplots
 
 from labs.analytes import ANALYTES, status, target
-from labs.display import display_decimals
+from labs.display import analyte_short_name, display_decimals
 from labs.units import from_canonical, normalize_unit, significant
 from protocols.rules import RULE_SETS, TIER_ALERTS, RuleSet
 
@@ -315,7 +315,7 @@ def _marker_trace(
     convert = converter(analyte, unit)
     return {
         "type": "scatter",
-        "name": ANALYTES[analyte].short_name,
+        "name": analyte_short_name(analyte),
         "x": [point.drawn_on.isoformat() for point in series],
         "y": [convert(point.canonical_value) for point in series],
         "mode": "lines+markers",

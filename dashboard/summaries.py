@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from labs import analytes
 from labs.analytes import ANALYTES, SWITCHABLE_UNITS, status
-from labs.display import censored, display_decimals, display_unit, format_value
+from labs.display import analyte_short_name, censored, display_decimals, display_unit, format_value
 from labs.units import from_canonical
 from protocols.presenters import tier_tone, tier_words
 
@@ -60,7 +60,7 @@ def _row(analyte: str, point: Point, unit: str, rule_set: str) -> dict[str, Any]
     state = status(entry, point.canonical_value, rule_set=rule_set)
     return {
         "analyte": analyte,
-        "name": entry.short_name,
+        "name": analyte_short_name(analyte),
         "value": censored(point.qualifier, format_value(analyte, point.canonical_value, unit)),
         "unit": unit,
         "drawn_on": point.drawn_on,

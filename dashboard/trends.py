@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import person_today
 from labs.analytes import ANALYTES
+from labs.display import analyte_short_name
 from labs.quick import QuickResultForm
 
 from . import selectors, summaries
@@ -67,7 +68,7 @@ def links(chosen: Choice, analytes: list[str]) -> dict:
         "tabs": [
             {
                 "code": code,
-                "name": ANALYTES[code].short_name,
+                "name": analyte_short_name(code),
                 "url": chosen.url(analyte=code),
                 "active": code == chosen.analyte,
             }

@@ -125,8 +125,8 @@ ANALYTES: dict[str, Analyte] = {
     for a in (
         Analyte(
             code="vitd_25oh",
-            name="25-hydroxyvitamin D, total (D2+D3)",
-            short_name="25(OH)D",
+            name=gettext_noop("25-hydroxyvitamin D, total (D2+D3)"),
+            short_name=gettext_noop("25(OH)D"),
             # 1989-3 is the D3 mass code, but some labs report the total under it.
             loinc=("62292-8", "1989-3", "14635-7"),
             canonical_unit="ng/mL",
@@ -155,8 +155,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="vitd_125",
-            name="1,25-dihydroxyvitamin D",
-            short_name="1,25(OH)2D",
+            name=gettext_noop("1,25-dihydroxyvitamin D"),
+            short_name=gettext_noop("1,25(OH)2D"),
             loinc=("62290-2", "1649-3", "14566-4"),
             canonical_unit="pg/mL",
             units={"pg/mL": 1.0, "pmol/L": 1 / 2.400},
@@ -178,8 +178,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="mg_rbc",
-            name="Magnesium, red blood cells",
-            short_name="RBC Mg",
+            name=gettext_noop("Magnesium, red blood cells"),
+            short_name=gettext_noop("RBC Mg"),
             loinc=("26746-8",),
             canonical_unit="mg/dL",
             units=dict(_MG_UNITS),
@@ -206,8 +206,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="mg_serum",
-            name="Magnesium, serum/plasma",
-            short_name="Serum Mg",
+            name=gettext_noop("Magnesium, serum/plasma"),
+            short_name=gettext_noop("Serum Mg"),
             loinc=("19123-9", "2601-3"),
             canonical_unit="mg/dL",
             units=dict(_MG_UNITS),
@@ -230,8 +230,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="pth_intact",
-            name="Parathyroid hormone, intact",
-            short_name="PTH",
+            name=gettext_noop("Parathyroid hormone, intact"),
+            short_name=gettext_noop("PTH"),
             loinc=("2731-8", "14866-8"),
             canonical_unit="pg/mL",
             units={"pg/mL": 1.0, "ng/L": 1.0, "pmol/L": 9.425},
@@ -253,8 +253,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="ca_total",
-            name="Calcium, total, serum/plasma",
-            short_name="Calcium",
+            name=gettext_noop("Calcium, total, serum/plasma"),
+            short_name=gettext_noop("Calcium"),
             loinc=("17861-6", "2000-8"),
             canonical_unit="mg/dL",
             units=dict(_CA_TOTAL_UNITS),
@@ -279,8 +279,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="ca_ionized",
-            name="Calcium, ionized",
-            short_name="Ionized Ca",
+            name=gettext_noop("Calcium, ionized"),
+            short_name=gettext_noop("Ionized Ca"),
             loinc=("17864-0", "17863-2", "1995-0", "1994-3"),
             canonical_unit="mg/dL",
             units={"mg/dL": 1.0, "mmol/L": 1 / 0.2495},
@@ -302,8 +302,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="albumin",
-            name="Albumin, serum/plasma",
-            short_name="Albumin",
+            name=gettext_noop("Albumin, serum/plasma"),
+            short_name=gettext_noop("Albumin"),
             loinc=("1751-7",),
             canonical_unit="g/dL",
             units={"g/dL": 1.0, "g/L": 1 / 10},
@@ -316,8 +316,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="phosphate",
-            name="Phosphate (as P)",
-            short_name="Phosphate",
+            name=gettext_noop("Phosphate (as P)"),
+            short_name=gettext_noop("Phosphate"),
             loinc=("2777-1", "14879-1"),
             canonical_unit="mg/dL",
             units={"mg/dL": 1.0, "mmol/L": 1 / 0.3229},
@@ -339,8 +339,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="creatinine",
-            name="Creatinine, serum/plasma",
-            short_name="Creatinine",
+            name=gettext_noop("Creatinine, serum/plasma"),
+            short_name=gettext_noop("Creatinine"),
             loinc=("2160-0",),
             canonical_unit="mg/dL",
             units={"mg/dL": 1.0, "µmol/L": 1 / 88.4},
@@ -362,8 +362,8 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             code="egfr",
-            name="Estimated glomerular filtration rate",
-            short_name="eGFR",
+            name=gettext_noop("Estimated glomerular filtration rate"),
+            short_name=gettext_noop("eGFR"),
             loinc=("98979-8", "62238-1", "33914-3"),
             canonical_unit="mL/min/1.73m2",
             units={"mL/min/1.73m2": 1.0},

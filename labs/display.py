@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from labs.analytes import ANALYTES, status, target
 from labs.units import from_canonical
@@ -19,6 +20,18 @@ from labs.units import from_canonical
 # Decimals people read a value with in a non-canonical unit (nmol/L as whole numbers, …).
 _UNIT_DECIMALS = {"nmol/L": 0, "pmol/L": 0, "mmol/L": 2, "µmol/L": 0, "g/L": 0}
 _DASH = "–"  # en dash between the ends of a range
+
+
+def analyte_name(code: str) -> str:
+    """The analyte's full name in the active language ("Magnesium in Erythrozyten")."""
+    analyte = ANALYTES.get(code)
+    return gettext(analyte.name) if analyte else code
+
+
+def analyte_short_name(code: str) -> str:
+    """The analyte's short name in the active language ("Erythrozyten-Mg")."""
+    analyte = ANALYTES.get(code)
+    return gettext(analyte.short_name) if analyte else code
 
 
 def target_for(user, analyte: str) -> tuple[float, float] | None:

@@ -14,11 +14,13 @@ from functools import cached_property
 
 from django import forms
 from django.utils.formats import get_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from labs import selectors, validation
 from labs.analytes import ANALYTES, Analyte
+from labs.display import analyte_short_name
 from labs.importers import ColumnMapping, mapping_problems
 from labs.models import LIFE_EVENT_CHOICES
 from labs.symptoms import SEVERITY_LABELS, SYMPTOMS
@@ -33,11 +35,13 @@ from labs.validation import (
 
 ALL_UNITS = list(dict.fromkeys(u for a in ANALYTES.values() for u in units_for(a.code)))
 ANALYTE_SELECT = [("", gettext_lazy("Choose…"))] + [
-    (a.code, a.short_name) for a in ANALYTES.values()
+    (a.code, gettext_lazy(a.short_name)) for a in ANALYTES.values()
 ]
 FASTING_CHOICES = [("", gettext_lazy("Not recorded")), ("true", gettext_lazy("Yes")),
                    ("false", gettext_lazy("No"))]  # fmt: skip
-SEVERITY_SELECT = [("", "—")] + [(str(k), f"{k} {v}") for k, v in SEVERITY_LABELS.items()]
+SEVERITY_SELECT = [("", "—")] + [
+    (str(k), format_lazy("{} {}", k, gettext_lazy(v))) for k, v in SEVERITY_LABELS.items()
+]
 
 
 def decimal_separator() -> str:
@@ -149,7 +153,7 @@ class ResultRowForm(forms.Form):
             self.add_error(
                 "unit",
                 _("%(unit)s is not a unit for %(name)s; use %(accepted)s.")
-                % {"unit": unit, "name": analyte.short_name, "accepted": accepted},
+                % {"unit": unit, "name": analyte_short_name(analyte.code), "accepted": accepted},
             )
             return data
         if text is None:
@@ -296,7 +300,7 @@ class PanelEntry:
                 row.form.add_error(
                     "analyte",
                     _("%(name)s is already in this panel (row %(row)d).")
-                    % {"name": ANALYTES[code].short_name, "row": first_row[code]},
+                    % {"name": analyte_short_name(code), "row": first_row[code]},
                 )
                 ok = False
             first_row.setdefault(code, number)
@@ -338,7 +342,7 @@ class SymptomCheckinForm(forms.Form):
         self.today = today
         for code, symptom in SYMPTOMS.items():
             self.fields[f"s_{code}"] = forms.TypedChoiceField(
-                label=symptom.label,
+                label=gettext_lazy(symptom.label),
                 choices=SEVERITY_SELECT,
                 required=False,
                 coerce=int,

@@ -8,10 +8,11 @@ from .analytes import ANALYTES
 from .symptoms import LIFE_EVENTS, SEVERITY_LABELS, SYMPTOMS
 from .validation import GREATER, LESS
 
-ANALYTE_CHOICES = [(a.code, a.name) for a in ANALYTES.values()]
-SYMPTOM_CHOICES = [(s.code, s.label) for s in SYMPTOMS.values()]
-SEVERITY_CHOICES = list(SEVERITY_LABELS.items())
-LIFE_EVENT_CHOICES = list(LIFE_EVENTS.items())
+# Catalog labels are marked in the pure catalogs (gettext_noop) and translated here, lazily.
+ANALYTE_CHOICES = [(a.code, _(a.name)) for a in ANALYTES.values()]
+SYMPTOM_CHOICES = [(s.code, _(s.label)) for s in SYMPTOMS.values()]
+SEVERITY_CHOICES = [(value, _(label)) for value, label in SEVERITY_LABELS.items()]
+LIFE_EVENT_CHOICES = [(code, _(label)) for code, label in LIFE_EVENTS.items()]
 QUALIFIER_CHOICES = [(LESS, _("below (<)")), (GREATER, _("above (>)"))]
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from labs import selectors, services
 from labs.analytes import ANALYTES, Analyte
+from labs.display import analyte_short_name
 from labs.forms import DateInput, ResultRowForm, check_not_future
 from labs.models import Panel, Result
 from labs.units import units_for
@@ -60,7 +61,7 @@ class QuickResultForm(ResultRowForm):
 
     def duplicate_message(self, code: str, drawn_on: date) -> str:
         return _("%(name)s is already recorded on %(date)s; edit that panel to change it.") % {
-            "name": ANALYTES[code].short_name,
+            "name": analyte_short_name(code),
             "date": date_format(drawn_on),
         }
 

@@ -24,6 +24,7 @@ from django_htmx.http import trigger_client_event
 from accounts.dates import person_today
 from labs import audit, exporters, importers, selectors, services, stash
 from labs.analytes import ANALYTES
+from labs.display import analyte_short_name
 from labs.forms import (
     CSV_MAX_BYTES,
     CSV_MAX_ROWS,
@@ -219,7 +220,7 @@ def quick_result(request: HttpRequest) -> HttpResponse:
         form.add_error("drawn_on", form.duplicate_message(data["analyte"], data["drawn_on"]))
         return _quick_form_response(request, form, next_url)
     saved = _("Saved %(name)s %(value)s %(unit)s on %(date)s.") % {
-        "name": ANALYTES[data["analyte"]].short_name,
+        "name": analyte_short_name(data["analyte"]),
         "value": f"{data['qualifier']}{data['value']:g}",
         "unit": data["unit"],
         "date": date_format(data["drawn_on"]),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RULE_SET_CHOICES
 from labs import validation
-from labs.display import format_value
+from labs.display import analyte_short_name, format_value
 from labs.forms import as_validation_error, decimal_separator
 from labs.units import get_analyte, units_for
 from protocols.engine import Intake, Measurement, Snapshot
@@ -149,7 +149,7 @@ class WhatIfForm(forms.Form):
             analyte = get_analyte(code)
             # Text, not a number input: labs.validation reads "45,5" as 45.5 in any locale.
             self.fields[code] = forms.CharField(
-                label=analyte.short_name,
+                label=analyte_short_name(analyte.code),
                 required=False,
                 max_length=validation.MAX_VALUE_CHARS,
                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),

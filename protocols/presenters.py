@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from labs.analytes import ANALYTES
 from labs.display import (
+    analyte_short_name,
     display_unit,
     format_date,
     format_for,
@@ -140,12 +141,12 @@ def nutrient_label(code: str) -> str:
 
 def analyte_label(code: str) -> str:
     analyte = ANALYTES.get(code)
-    return analyte.short_name if analyte else code
+    return analyte_short_name(code) if analyte else code
 
 
 def symptom_label(code: str) -> str:
     symptom = SYMPTOMS.get(code)
-    return symptom.label if symptom else code
+    return _(symptom.label) if symptom else code
 
 
 def flag_label(code: str) -> str:

@@ -5,6 +5,8 @@ from django.utils.translation import gettext
 
 from labs.analytes import ANALYTES, STATUS_LABELS
 from labs.display import (
+    analyte_name,
+    analyte_short_name,
     display_unit,
     format_for,
     format_plain,
@@ -44,7 +46,12 @@ def status_of(user, analyte: str, canonical_value) -> str | None:
 @register.filter
 def analyte_short(code: str) -> str:
     analyte = ANALYTES.get(code)
-    return analyte.short_name if analyte else code
+    return analyte_short_name(code) if analyte else code
+
+
+@register.filter(name="analyte_name")
+def analyte_full_name(code: str) -> str:
+    return analyte_name(code)
 
 
 @register.filter

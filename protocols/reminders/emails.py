@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from accounts.dates import person_today
-from labs.analytes import ANALYTES
+from labs.display import analyte_name
 from protocols.models import Reminder
 
 from .links import SNOOZE_WEEKS, reminder_link_token
@@ -31,7 +31,7 @@ def results_url() -> str:
 
 def test_names(codes: list[str]) -> list[str]:
     """Human names of the analytes to ask the lab for, in the plan's order."""
-    return [ANALYTES[code].name if code in ANALYTES else code for code in codes]
+    return [analyte_name(code) for code in codes]
 
 
 def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime) -> dict:

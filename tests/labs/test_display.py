@@ -149,3 +149,15 @@ def test_plain_and_amount_numbers_read_back(number, language):
         assert _read_back(format_number(number), language) == pytest.approx(
             round(number, 2), abs=1e-9
         )
+
+
+@pytest.mark.usefixtures("compiled_translations")
+def test_catalog_names_are_translated_where_they_are_shown():
+    from labs.display import analyte_name, analyte_short_name
+    from labs.models import SYMPTOM_CHOICES
+
+    with translation.override("de"):
+        assert analyte_short_name("mg_rbc") == "Erythrozyten-Mg"
+        assert analyte_name("mg_serum") == "Magnesium im Serum/Plasma"
+        assert str(dict(SYMPTOM_CHOICES)["muscle_cramps"]) == "Muskelkrämpfe oder -zuckungen"
+    assert analyte_short_name("mg_rbc") == "RBC Mg"
