@@ -186,7 +186,8 @@ MFA_TOTP_ISSUER = "Cofactor"
 # picks one in settings; their choice (User.language) wins once they are logged in.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]  # each named in its own language
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; locale/overrides puts allauth's pages and emails in the Sie form (allauth: du).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "overrides"]
 # One date format per locale ("1 Dec 2026" / "1. Dez. 2026"): config/formats/<lang>/formats.py.
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"

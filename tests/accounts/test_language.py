@@ -72,3 +72,11 @@ def test_the_footer_and_settings_offer_the_switcher(client_logged_in):
     body = client_logged_in.get(reverse("accounts:preferences")).content.decode()
     assert body.count('data-testid="language-switcher"') == 2
     assert '<option value="de" lang="de">Deutsch</option>' in body
+
+
+def test_allauths_pages_address_a_german_reader_as_sie(client):
+    body = client.get(reverse("account_signup"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Sie haben bereits ein Konto?" in body
+    assert "Du hast" not in body
+    body = client.get(reverse("account_reset_password"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Geben Sie unten Ihre E-Mail-Adresse ein" in body
