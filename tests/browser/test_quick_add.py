@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from labs.models import Result
 from tests.conftest import login_in_browser, save_screenshot
-from tests.dashboard.factories import make_history
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, make_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,15 +12,16 @@ from protocols.models import Reminder
 from protocols.reminders.sending import reminder_send
 from protocols.reminders.services import reminder_schedule_from_plan
 from tests.conftest import login_in_browser, save_screenshot
-from tests.factories import PASSWORD, UserFactory
-from tests.protocols.reminder_helpers import make_due_reminder, make_plan
+from tests.factories import PASSWORD, ReminderFactory, UserFactory, plan_with_retest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_reminder_settings_are_saved_and_shown(page):
     user = UserFactory()
-    reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(days=60)))
+    reminder_schedule_from_plan(
+        plan=plan_with_retest(user, timezone.localdate() + timedelta(days=60))
+    )
     login_in_browser(page, user.email, PASSWORD)
     page.goto(page.base_url + "/settings/")
     assert page.is_visible("[data-testid=next-reminder]")
@@ -39,7 +40,7 @@ def test_reminder_settings_are_saved_and_shown(page):
 
 def test_a_snooze_link_from_the_email_confirms_then_snoozes_once(page):
     user = UserFactory()
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     assert reminder_send(reminder_id=reminder.pk) == "sent"
     body = mail.outbox[-1].body
     link = re.search(r"https?://\S+/reminders/snooze/\S+/", body).group(0)

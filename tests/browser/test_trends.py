@@ -8,8 +8,7 @@ from django.utils import timezone
 from accounts.demo import load_demo_history
 from labs.models import Result
 from tests.conftest import login_in_browser, save_screenshot
-from tests.dashboard.factories import add_result
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ResultFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,7 +80,13 @@ def test_switching_marker_and_range_swaps_the_chart_without_reload(request, view
     page.wait_for_selector("#trend-chart .ytitle >> text=mmol/L")
 
     # A results-changed event (sent by the panel form) refreshes the chart in place.
-    add_result(user, drawn_on=timezone.localdate(), analyte="mg_rbc", value=6.0, unit="mg/dL")
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=timezone.localdate(),
+        analyte="mg_rbc",
+        value=6.0,
+        unit="mg/dL",
+    )
     page.evaluate("htmx.trigger(document.body, 'results-changed')")
     wait_for_points(page, count(user, "mg_rbc", since))
 

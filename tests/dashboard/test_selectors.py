@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from dashboard import selectors
-from tests.dashboard.factories import add_plan, add_result, add_supplement, add_symptoms
+from tests.factories import IntakeFactory, PlanFactory, ResultFactory, add_symptoms
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -11,9 +11,19 @@ D = dt.date
 
 def test_latest_results_pairs_the_newest_two_draws_of_each_analyte(user, other_user):
     for on, value in ((D(2025, 5, 1), 30), (D(2025, 1, 1), 20), (D(2025, 9, 1), 45)):
-        add_result(user, drawn_on=on, analyte="vitd_25oh", value=value, unit="ng/mL")
-    add_result(user, drawn_on=D(2025, 2, 1), analyte="mg_rbc", value=5.0, unit="mg/dL")
-    add_result(other_user, drawn_on=D(2026, 1, 1), analyte="vitd_25oh", value=99, unit="ng/mL")
+        ResultFactory(
+            panel__user=user, panel__drawn_on=on, analyte="vitd_25oh", value=value, unit="ng/mL"
+        )
+    ResultFactory(
+        panel__user=user, panel__drawn_on=D(2025, 2, 1), analyte="mg_rbc", value=5.0, unit="mg/dL"
+    )
+    ResultFactory(
+        panel__user=other_user,
+        panel__drawn_on=D(2026, 1, 1),
+        analyte="vitd_25oh",
+        value=99,
+        unit="ng/mL",
+    )
     vitd, mg = selectors.latest_results(user=user)
     assert (vitd.analyte, vitd.current.canonical_value, vitd.previous.canonical_value) == (
         "vitd_25oh",
@@ -25,7 +35,14 @@ def test_latest_results_pairs_the_newest_two_draws_of_each_analyte(user, other_u
 
 def test_series_are_oldest_first_and_filtered_by_date(user):
     for on in (D(2025, 5, 1), D(2024, 1, 1), D(2025, 9, 1)):
-        add_result(user, drawn_on=on, analyte="vitd_25oh", value=30, unit="ng/mL", lab="L")
+        ResultFactory(
+            panel__user=user,
+            panel__drawn_on=on,
+            analyte="vitd_25oh",
+            value=30,
+            unit="ng/mL",
+            panel__lab="L",
+        )
     full = selectors.result_series(user=user, analyte="vitd_25oh")
     assert [p.drawn_on for p in full] == [D(2024, 1, 1), D(2025, 5, 1), D(2025, 9, 1)]
     assert full[0].lab == "L"
@@ -50,14 +67,14 @@ def test_symptom_burden_sums_severities_per_day(user, other_user):
 
 
 def test_supplement_changes_are_dated_and_labelled(user):
-    add_supplement(user, nutrient="magnesium", amount=400, unit="mg", since=D(2025, 3, 1))
+    IntakeFactory(user=user, nutrient="magnesium", amount=400, unit="mg", since=D(2025, 3, 1))
     (change,) = selectors.supplement_changes(user=user)
     assert change.on == D(2025, 3, 1) and change.label == "Magnesium (elemental) 400 mg"
 
 
 def test_phase_changes_keep_only_the_plans_that_changed_phase(user):
     for phase in ("correction", "correction", "maintenance", "maintenance", "correction"):
-        add_plan(user, phase=phase)
+        PlanFactory(user=user, phase=phase)
     assert [c.label for c in selectors.phase_changes(user=user)] == [
         "correction",
         "maintenance",

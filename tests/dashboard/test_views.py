@@ -12,10 +12,10 @@ from django.utils import timezone
 from dashboard.summaries import format_value
 from labs.units import from_canonical
 from protocols.models import Reminder
-from tests.dashboard.factories import (
-    add_plan,
-    add_result,
-    add_supplement,
+from tests.factories import (
+    IntakeFactory,
+    PlanFactory,
+    ResultFactory,
     add_symptoms,
     make_history,
     plan_data,
@@ -63,21 +63,21 @@ def test_landing_redirects_a_signed_in_person_to_the_dashboard(client_logged_in)
 def test_dashboard_shows_latest_values_in_the_preferred_unit_with_change(client, user):
     user.vitd_unit = "nmol/L"
     user.save()
-    add_result(
-        user,
-        drawn_on=today() - dt.timedelta(days=90),
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today() - dt.timedelta(days=90),
         analyte="vitd_25oh",
         value=20,
         unit="ng/mL",
-        lab="Quest",
+        panel__lab="Quest",
     )
-    add_result(
-        user,
-        drawn_on=today() - dt.timedelta(days=5),
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today() - dt.timedelta(days=5),
         analyte="vitd_25oh",
         value=45,
         unit="ng/mL",
-        lab="LabCorp",
+        panel__lab="LabCorp",
     )
     client.force_login(user)
     html = client.get(HOME).content.decode()
@@ -93,8 +93,12 @@ def test_dashboard_shows_latest_values_in_the_preferred_unit_with_change(client,
 def test_dashboard_sparkline_plots_vitamin_d_in_the_preferred_unit(client, user):
     user.vitd_unit = "nmol/L"
     user.save()
-    add_result(
-        user, drawn_on=today() - dt.timedelta(days=30), analyte="vitd_25oh", value=30, unit="ng/mL"
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today() - dt.timedelta(days=30),
+        analyte="vitd_25oh",
+        value=30,
+        unit="ng/mL",
     )
     client.force_login(user)
     html = client.get(HOME).content.decode()
@@ -104,7 +108,7 @@ def test_dashboard_sparkline_plots_vitamin_d_in_the_preferred_unit(client, user)
 
 
 def test_dashboard_shows_the_plan_at_a_glance_with_stop_alerts_first(client, user):
-    add_plan(user, retest=today() + dt.timedelta(days=12))
+    PlanFactory(user=user, retest_due_on=today() + dt.timedelta(days=12))
     client.force_login(user)
     html = client.get(HOME).content.decode()
     glance = re.search(r'data-testid="plan-glance".*?</section>', html, re.S).group(0)
@@ -120,15 +124,21 @@ def test_dashboard_shows_the_plan_at_a_glance_with_stop_alerts_first(client, use
 
 
 def test_dashboard_says_whether_a_marker_is_on_track(client, user):
-    add_result(
-        user, drawn_on=today() - dt.timedelta(days=84), analyte="mg_rbc", value=4.3, unit="mg/dL"
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today() - dt.timedelta(days=84),
+        analyte="mg_rbc",
+        value=4.3,
+        unit="mg/dL",
     )
-    add_result(user, drawn_on=today(), analyte="mg_rbc", value=4.4, unit="mg/dL")
+    ResultFactory(
+        panel__user=user, panel__drawn_on=today(), analyte="mg_rbc", value=4.4, unit="mg/dL"
+    )
     data = plan_data(alerts=[])
     data["response"] = {
         "mg_rbc": {"previous": 4.3, "current": 4.4, "expected": [5.5, 6.0], "on_track": False}
     }
-    add_plan(user, data=data)
+    PlanFactory(user=user, data=data)
     client.force_login(user)
     html = client.get(HOME).content.decode()
     row = re.search(r'data-analyte="mg_rbc".*?</li>', html, re.S).group(0)
@@ -136,7 +146,7 @@ def test_dashboard_says_whether_a_marker_is_on_track(client, user):
 
 
 def test_dashboard_marks_an_overdue_retest(client, user):
-    add_plan(user, retest=today() - dt.timedelta(days=3))
+    PlanFactory(user=user, retest_due_on=today() - dt.timedelta(days=3))
     client.force_login(user)
     html = client.get(HOME).content.decode()
     assert 'data-testid="retest-overdue"' in html and "overdue by 3 days" in html
@@ -162,7 +172,9 @@ def test_dashboard_shows_the_next_reminder_email_in_the_persons_zone(client, use
     # 20:30 UTC is already the next day in Auckland: the date shown is the local one.
     send_at = dt.datetime.combine(due - dt.timedelta(days=4), dt.time(20, 30), tzinfo=dt.UTC)
     _reminder(user, Reminder.State.SCHEDULED, due_on=due, send_at=send_at)
-    add_plan(user, retest=due + dt.timedelta(days=10))  # the open reminder's date wins
+    PlanFactory(
+        user=user, retest_due_on=due + dt.timedelta(days=10)
+    )  # the open reminder's date wins
     client.force_login(user)
     html = client.get(HOME).content.decode()
     local_day = (due - dt.timedelta(days=3)).strftime("%-d %b %Y")
@@ -182,7 +194,7 @@ def test_dashboard_says_when_the_reminder_was_already_sent(client, user):
 def test_dashboard_says_reminder_emails_are_off(client, user):
     user.reminders_enabled = False
     user.save()
-    add_plan(user, retest=today() + dt.timedelta(days=30))
+    PlanFactory(user=user, retest_due_on=today() + dt.timedelta(days=30))
     client.force_login(user)
     html = client.get(HOME).content.decode()
     assert 'data-testid="reminders-off"' in html and 'data-testid="next-reminder"' not in html
@@ -192,14 +204,14 @@ def test_dashboard_says_reminder_emails_are_off(client, user):
 def test_dashboard_reads_the_retest_from_the_plan_json_when_the_column_is_empty(client, user):
     data = plan_data()
     data["retest"] = {"due_on": (today() + dt.timedelta(days=1)).isoformat(), "tests": []}
-    add_plan(user, data=data)
+    PlanFactory(user=user, data=data)
     client.force_login(user)
     assert "in 1 day" in client.get(HOME).content.decode()
 
 
 def test_the_newest_plan_is_the_one_shown(client, user):
-    add_plan(user, data=plan_data(phase="correction", alerts=[]), phase="correction")
-    add_plan(user, data=plan_data(phase="maintenance", alerts=[]), phase="maintenance")
+    PlanFactory(user=user, data=plan_data(phase="correction", alerts=[]), phase="correction")
+    PlanFactory(user=user, data=plan_data(phase="maintenance", alerts=[]), phase="maintenance")
     client.force_login(user)
     html = client.get(HOME).content.decode()
     assert re.search(r'data-testid="plan-phase">Maintenance<', html)
@@ -214,8 +226,17 @@ def test_empty_dashboard_tells_what_to_do_next_and_loads_no_plotly(client_logged
 
 def test_dashboard_never_shows_another_persons_data(client, user, other_user):
     make_history(other_user, panels=3, lab="OutsiderLab")
-    add_plan(other_user, data=plan_data(alerts=[{"level": "stop", "message": "OUTSIDER-ALERT"}]))
-    add_result(user, drawn_on=today(), analyte="mg_rbc", value=5.9, unit="mg/dL", lab="MyLab")
+    PlanFactory(
+        user=other_user, data=plan_data(alerts=[{"level": "stop", "message": "OUTSIDER-ALERT"}])
+    )
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today(),
+        analyte="mg_rbc",
+        value=5.9,
+        unit="mg/dL",
+        panel__lab="MyLab",
+    )
     client.force_login(user)
     html = client.get(HOME).content.decode()
     assert "MyLab" in html
@@ -318,7 +339,7 @@ def test_unit_toggle_switches_the_unit_for_this_chart_only(client, user):
 def test_supplement_changes_and_symptoms_reach_the_trends_chart(client, user):
     make_history(user, panels=3, first_on=today() - dt.timedelta(days=40), every_days=10)
     since = today() - dt.timedelta(days=25)
-    add_supplement(user, nutrient="magnesium", amount=400, unit="mg", since=since)
+    IntakeFactory(user=user, nutrient="magnesium", amount=400, unit="mg", since=since)
     add_symptoms(user, [(since, "muscle_cramps", 2), (since, "insomnia", 1)])
     client.force_login(user)
     figure = figure_from(client.get(TRENDS, **HX).content.decode(), "trend-figure")
@@ -328,11 +349,19 @@ def test_supplement_changes_and_symptoms_reach_the_trends_chart(client, user):
 
 
 def test_range_keeps_only_recent_values(client, user):
-    add_result(
-        user, drawn_on=today() - dt.timedelta(days=400), analyte="vitd_25oh", value=20, unit="ng/mL"
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today() - dt.timedelta(days=400),
+        analyte="vitd_25oh",
+        value=20,
+        unit="ng/mL",
     )
-    add_result(
-        user, drawn_on=today() - dt.timedelta(days=100), analyte="vitd_25oh", value=30, unit="ng/mL"
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today() - dt.timedelta(days=100),
+        analyte="vitd_25oh",
+        value=30,
+        unit="ng/mL",
     )
     client.force_login(user)
     for range_key, count in (("6m", 1), ("1y", 1), ("all", 2)):
@@ -341,8 +370,12 @@ def test_range_keeps_only_recent_values(client, user):
 
 
 def test_an_empty_range_says_so_and_links_to_all(client, user):
-    add_result(
-        user, drawn_on=today() - dt.timedelta(days=400), analyte="vitd_25oh", value=20, unit="ng/mL"
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today() - dt.timedelta(days=400),
+        analyte="vitd_25oh",
+        value=20,
+        unit="ng/mL",
     )
     client.force_login(user)
     html = client.get(TRENDS + "?range=6m", **HX).content.decode()
@@ -392,7 +425,14 @@ def test_trends_never_shows_another_persons_data(client, user, other_user):
     make_history(
         other_user, panels=4, lab="OutsiderLab", markers=[("pth_intact", "pg/mL", 70.0, 1.0)]
     )
-    add_result(user, drawn_on=today(), analyte="vitd_25oh", value=42, unit="ng/mL", lab="MyLab")
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today(),
+        analyte="vitd_25oh",
+        value=42,
+        unit="ng/mL",
+        panel__lab="MyLab",
+    )
     client.force_login(user)
     for query in ("", "?analyte=pth_intact"):
         html = client.get(TRENDS + query).content.decode()
@@ -437,10 +477,10 @@ def seed_person(user, panels: int) -> None:
             for symptom in ("fatigue", "muscle_cramps")
         ],
     )
-    add_supplement(user, nutrient="vitamin_d3", amount=5000, unit="IU", since=today())
-    add_supplement(user, nutrient="magnesium", amount=300, unit="mg", since=today())
+    IntakeFactory(user=user, nutrient="vitamin_d3", amount=5000, unit="IU", since=today())
+    IntakeFactory(user=user, nutrient="magnesium", amount=300, unit="mg", since=today())
     for _ in range(panels // 10):
-        add_plan(user, retest=today() + dt.timedelta(days=30))
+        PlanFactory(user=user, retest_due_on=today() + dt.timedelta(days=30))
     plan_refresh(user)
 
 
@@ -484,13 +524,13 @@ def test_the_what_if_planner_reads_nothing_but_the_session(client, django_assert
 
 
 def test_lab_names_are_escaped_in_the_table_and_the_chart(client, user):
-    add_result(
-        user,
-        drawn_on=today(),
+    ResultFactory(
+        panel__user=user,
+        panel__drawn_on=today(),
         analyte="vitd_25oh",
         value=42,
         unit="ng/mL",
-        lab="<script>alert(1)</script>",
+        panel__lab="<script>alert(1)</script>",
     )
     client.force_login(user)
     html = client.get(TRENDS, **HX).content.decode()

@@ -9,8 +9,7 @@ from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
 from labs.models import Panel, Result
-from tests.factories import UserFactory
-from tests.labs.factories import panel_with
+from tests.factories import UserFactory, panel_with
 
 pytestmark = pytest.mark.django_db
 HEADER = "date,analyte,value,unit,lab,notes\r\n"

@@ -12,8 +12,7 @@ from django.test import Client
 
 from labs.models import Panel, Result
 from tests.conftest import require
-from tests.factories import UserFactory
-from tests.labs.factories import panel_with
+from tests.factories import UserFactory, panel_with
 
 DAY = dt.date(2025, 6, 1)
 REQUESTS = 6

@@ -11,7 +11,7 @@ from django.utils import timezone
 from labs.models import Panel, Result
 from labs.signals import data_changed
 from protocols.models import Plan
-from tests.labs.factories import panel_with
+from tests.factories import panel_with
 
 pytestmark = pytest.mark.django_db
 URL = "/labs/quick-result/"

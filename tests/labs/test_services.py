@@ -10,7 +10,7 @@ from labs.importers import ImportRow
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from labs.signals import data_changed
 from labs.units import UnknownUnit
-from tests.labs.factories import panel_with
+from tests.factories import panel_with
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 6, 1)

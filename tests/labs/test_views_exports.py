@@ -9,7 +9,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from labs import services
 from protocols.models import HealthProfile, Plan, SupplementIntake
-from tests.labs.factories import LifeEventFactory, SymptomEntryFactory, panel_with
+from tests.factories import LifeEventFactory, SymptomEntryFactory, panel_with
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 6, 1)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from labs.models import Panel, Result
-from tests.labs.factories import PanelFactory, ResultFactory, panel_with
+from tests.factories import PanelFactory, ResultFactory, panel_with
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 6, 1)

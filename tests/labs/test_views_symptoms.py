@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from labs.models import LifeEvent, SymptomEntry
-from tests.labs.factories import LifeEventFactory, SymptomEntryFactory
+from tests.factories import LifeEventFactory, SymptomEntryFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -86,9 +86,9 @@ def test_cli_limits_option():
 @pytest.mark.django_db
 def test_the_settings_choice_changes_the_plan(client_logged_in, user):
     from protocols.services import plan_refresh_if_stale
-    from tests.protocols.test_services import add_panel
+    from tests.factories import panel_with
 
-    add_panel(user, date(2026, 3, 2), vitd_25oh=18, mg_rbc=4.2)
+    panel_with(user, date(2026, 3, 2), vitd_25oh=18, mg_rbc=4.2)
     assert plan_refresh_if_stale(user).data["upper_limits"]["authority"] == "iom"
     form = {"time_zone": "UTC", "vitd_unit": "ng/mL", "mineral_unit": "mg/dL",
             "rule_set": "within-limits", "upper_limits": "efsa",

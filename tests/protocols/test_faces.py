@@ -22,7 +22,7 @@ from django.urls import reverse
 from accounts.dates import person_today
 from labs.models import SymptomEntry
 from protocols.models import HealthProfile, SupplementIntake
-from tests.protocols.test_services import add_panel
+from tests.factories import panel_with
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,7 +114,7 @@ def _store(user, case: dict) -> list[str]:
     args = ["--as-of", today.isoformat(), "--rules", case["rules"]]
     for days_ago, values in case["panels"]:
         drawn_on = today - timedelta(days=days_ago)
-        add_panel(user, drawn_on, **values)
+        panel_with(user, drawn_on, **values)
         for code, (value, unit) in values.items():
             args += ["--result", f"{code}={value}:{unit}@{drawn_on.isoformat()}"]
     for nutrient, amount, unit in case["taking"]:

@@ -38,8 +38,7 @@ from labs.models import Panel
 from protocols.models import Plan, Reminder
 from protocols.reminders.tasks import reminders_sweep, send_reminder
 from tests.conftest import require
-from tests.factories import UserFactory
-from tests.protocols.reminder_helpers import make_due_reminder
+from tests.factories import ReminderFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -183,8 +182,8 @@ def _due(prefix: str, count: int, width: int = 1) -> list[Reminder]:
     """Due reminders for prefix0@…, prefix1@… (numbers zero-padded to `width`), oldest first."""
     now = timezone.now()
     return [
-        make_due_reminder(
-            UserFactory(email=f"{prefix}{n:0{width}d}@example.org"),
+        ReminderFactory(
+            user=UserFactory(email=f"{prefix}{n:0{width}d}@example.org"),
             send_at=now - timedelta(seconds=count - n),  # the sweep enqueues in this order
         )
         for n in range(count)

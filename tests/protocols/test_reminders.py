@@ -24,8 +24,7 @@ from protocols.reminders.sweep import reminders_release_stuck
 from protocols.reminders.tasks import reminders_sweep
 from protocols.reminders.times import reminder_followup_at, reminder_send_at
 from protocols.signals import plan_created
-from tests.factories import UserFactory
-from tests.protocols.reminder_helpers import make_due_reminder, make_plan
+from tests.factories import ReminderFactory, UserFactory, plan_with_retest
 
 State = Reminder.State
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)  # "now" for due-time tests: nothing is past
@@ -128,7 +127,7 @@ pytestmark_db = pytest.mark.django_db
 @pytestmark_db
 def test_a_plan_with_a_retest_schedules_a_reminder(user):
     due = timezone.localdate() + timedelta(days=60)
-    reminder = reminder_schedule_from_plan(plan=make_plan(user, due, reason="why not"))
+    reminder = reminder_schedule_from_plan(plan=plan_with_retest(user, due, reason="why not"))
     assert reminder.state == State.SCHEDULED
     assert (reminder.due_on, reminder.reason) == (due, "why not")
     assert reminder.tests == ["vitd_25oh", "mg_rbc"]
@@ -138,19 +137,21 @@ def test_a_plan_with_a_retest_schedules_a_reminder(user):
 
 @pytestmark_db
 def test_plan_created_signal_schedules_through_the_receiver(user):
-    plan = make_plan(user, timezone.localdate() + timedelta(days=60))
+    plan = plan_with_retest(user, timezone.localdate() + timedelta(days=60))
     plan_created.send(sender=Plan, plan=plan, previous=None)
     assert next_reminder(user).plan == plan
 
 
 @pytestmark_db
 def test_a_new_date_moves_the_one_open_reminder_and_rearms_it(user):
-    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(60)))
+    first = reminder_schedule_from_plan(
+        plan=plan_with_retest(user, timezone.localdate() + timedelta(60))
+    )
     Reminder.objects.filter(pk=first.pk).update(
         state=State.SENT, sent_at=timezone.now(), enqueued_at=timezone.now()
     )
     new_due = timezone.localdate() + timedelta(days=30)  # a life event brought it forward
-    moved = reminder_schedule_from_plan(plan=make_plan(user, new_due))
+    moved = reminder_schedule_from_plan(plan=plan_with_retest(user, new_due))
     assert moved.pk == first.pk
     assert (moved.state, moved.due_on, moved.sent_at) == (State.SCHEDULED, new_due, None)
     assert moved.enqueued_at is None
@@ -161,16 +162,18 @@ def test_a_new_date_moves_the_one_open_reminder_and_rearms_it(user):
 @pytestmark_db
 def test_the_same_date_keeps_the_state_so_nothing_is_sent_twice(user):
     due = timezone.localdate() + timedelta(days=60)
-    first = reminder_schedule_from_plan(plan=make_plan(user, due))
+    first = reminder_schedule_from_plan(plan=plan_with_retest(user, due))
     Reminder.objects.filter(pk=first.pk).update(state=State.SENT)
-    again = reminder_schedule_from_plan(plan=make_plan(user, due, tests=["pth"]))
+    again = reminder_schedule_from_plan(plan=plan_with_retest(user, due, tests=["pth"]))
     assert (again.pk, again.state, again.tests) == (first.pk, State.SENT, ["pth"])
 
 
 @pytestmark_db
 def test_a_plan_without_retest_cancels(user):
-    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(60)))
-    assert reminder_schedule_from_plan(plan=make_plan(user, None)) is None
+    first = reminder_schedule_from_plan(
+        plan=plan_with_retest(user, timezone.localdate() + timedelta(60))
+    )
+    assert reminder_schedule_from_plan(plan=plan_with_retest(user, None)) is None
     first.refresh_from_db()
     assert first.state == State.CANCELLED
     assert next_reminder(user) is None
@@ -178,9 +181,13 @@ def test_a_plan_without_retest_cancels(user):
 
 @pytestmark_db
 def test_a_closed_reminder_does_not_block_the_next_one(user):
-    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(60)))
+    first = reminder_schedule_from_plan(
+        plan=plan_with_retest(user, timezone.localdate() + timedelta(60))
+    )
     Reminder.objects.filter(pk=first.pk).update(state=State.DONE)
-    second = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(90)))
+    second = reminder_schedule_from_plan(
+        plan=plan_with_retest(user, timezone.localdate() + timedelta(90))
+    )
     assert second.pk != first.pk
     assert Reminder.objects.filter(user=user).count() == 2
 
@@ -189,7 +196,7 @@ def test_a_closed_reminder_does_not_block_the_next_one(user):
 def test_reminders_off_schedules_nothing(user):
     user.reminders_enabled = False
     user.save()
-    assert reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate())) is None
+    assert reminder_schedule_from_plan(plan=plan_with_retest(user, timezone.localdate())) is None
     assert not Reminder.objects.exists()
 
 
@@ -199,7 +206,7 @@ def test_reminders_off_schedules_nothing(user):
 @pytestmark_db
 def test_changing_lead_days_moves_a_scheduled_reminder(user):
     due = timezone.localdate() + timedelta(days=60)
-    reminder = reminder_schedule_from_plan(plan=make_plan(user, due))
+    reminder = reminder_schedule_from_plan(plan=plan_with_retest(user, due))
     user.reminder_lead_days = 0
     user.save()
     reminder_sync_preferences(user=user)
@@ -211,7 +218,7 @@ def test_changing_lead_days_moves_a_scheduled_reminder(user):
 @pytestmark_db
 def test_turning_reminders_off_cancels_and_on_reschedules_from_the_latest_plan(user):
     due = timezone.localdate() + timedelta(days=60)
-    reminder = reminder_schedule_from_plan(plan=make_plan(user, due))
+    reminder = reminder_schedule_from_plan(plan=plan_with_retest(user, due))
     user.reminders_enabled = False
     user.save()
     assert reminder_sync_preferences(user=user) is None
@@ -238,7 +245,7 @@ def _panel(user, drawn_on, analyte="vitd_25oh"):
 
 @pytestmark_db
 def test_a_panel_without_the_requested_tests_leaves_the_reminder_open(user):
-    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    reminder = reminder_schedule_from_plan(plan=plan_with_retest(user, timezone.localdate()))
     _panel(user, timezone.localdate(), analyte="ca_total")
     data_changed.send(sender=Panel, user=user, kind="results")
     reminder.refresh_from_db()
@@ -247,7 +254,7 @@ def test_a_panel_without_the_requested_tests_leaves_the_reminder_open(user):
 
 @pytestmark_db
 def test_new_results_close_the_reminder_as_done(user):
-    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    reminder = reminder_schedule_from_plan(plan=plan_with_retest(user, timezone.localdate()))
     _panel(user, timezone.localdate())
     data_changed.send(sender=Panel, user=user, kind="results")
     reminder.refresh_from_db()
@@ -258,7 +265,7 @@ def test_new_results_close_the_reminder_as_done(user):
 @pytest.mark.parametrize("state", [State.SENT, State.FOLLOWUP_SENT, State.SNOOZED])
 def test_new_results_close_the_reminder_from_every_waiting_state(user, state):
     # Emailed, followed up or snoozed: the retest results still answer it.
-    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    reminder = reminder_schedule_from_plan(plan=plan_with_retest(user, timezone.localdate()))
     Reminder.objects.filter(pk=reminder.pk).update(state=state)
     _panel(user, timezone.localdate())
     data_changed.send(sender=Panel, user=user, kind="results")
@@ -268,7 +275,7 @@ def test_new_results_close_the_reminder_from_every_waiting_state(user, state):
 
 @pytestmark_db
 def test_a_backfilled_old_panel_closes_nothing(user):
-    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    reminder = reminder_schedule_from_plan(plan=plan_with_retest(user, timezone.localdate()))
     _panel(user, timezone.localdate() - timedelta(days=400))
     assert reminder_close_on_results(user=user).pk == reminder.pk
     reminder.refresh_from_db()
@@ -277,7 +284,7 @@ def test_a_backfilled_old_panel_closes_nothing(user):
 
 @pytestmark_db
 def test_symptoms_and_life_events_do_not_close_it(user):
-    reminder = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    reminder = reminder_schedule_from_plan(plan=plan_with_retest(user, timezone.localdate()))
     _panel(user, timezone.localdate())
     data_changed.send(sender=Panel, user=user, kind="symptoms")
     data_changed.send(sender=Panel, user=user, kind="life_events")
@@ -288,10 +295,10 @@ def test_symptoms_and_life_events_do_not_close_it(user):
 @pytestmark_db
 def test_a_plan_from_answering_results_closes_the_reminder_and_opens_the_next(user):
     # Order 1: the plan recomputed from the new results runs before the results receiver.
-    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    first = reminder_schedule_from_plan(plan=plan_with_retest(user, timezone.localdate()))
     _panel(user, timezone.localdate())
     later = timezone.localdate() + timedelta(days=90)
-    second = reminder_schedule_from_plan(plan=make_plan(user, later))
+    second = reminder_schedule_from_plan(plan=plan_with_retest(user, later))
     kept = reminder_close_on_results(user=user)
     first.refresh_from_db()
     assert first.state == State.DONE
@@ -301,20 +308,22 @@ def test_a_plan_from_answering_results_closes_the_reminder_and_opens_the_next(us
 
 @pytestmark_db
 def test_a_plan_from_a_life_event_moves_the_same_reminder(user):
-    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(90)))
+    first = reminder_schedule_from_plan(
+        plan=plan_with_retest(user, timezone.localdate() + timedelta(90))
+    )
     sooner = timezone.localdate() + timedelta(days=20)
-    moved = reminder_schedule_from_plan(plan=make_plan(user, sooner))
+    moved = reminder_schedule_from_plan(plan=plan_with_retest(user, sooner))
     assert (moved.pk, moved.due_on, moved.state) == (first.pk, sooner, State.SCHEDULED)
 
 
 @pytestmark_db
 def test_the_next_plan_schedules_the_next_reminder_after_done(user):
     # Order 2: results close the reminder first, the recomputed plan then opens the next one.
-    first = reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate()))
+    first = reminder_schedule_from_plan(plan=plan_with_retest(user, timezone.localdate()))
     _panel(user, timezone.localdate())
     assert reminder_close_on_results(user=user) is None
     later = timezone.localdate() + timedelta(days=90)
-    second = reminder_schedule_from_plan(plan=make_plan(user, later))
+    second = reminder_schedule_from_plan(plan=plan_with_retest(user, later))
     first.refresh_from_db()
     assert (first.state, second.state, second.due_on) == (State.DONE, State.SCHEDULED, later)
 
@@ -324,7 +333,7 @@ def test_the_next_plan_schedules_the_next_reminder_after_done(user):
 
 @pytestmark_db
 def test_a_due_reminder_is_sent_once_and_armed_for_follow_up(user, mailoutbox):
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     assert reminder_send(reminder_id=reminder.pk) == "sent"
     assert reminder_send(reminder_id=reminder.pk) == "skipped"  # a duplicate task
     assert len(mailoutbox) == 1
@@ -339,7 +348,7 @@ def test_a_due_reminder_is_sent_once_and_armed_for_follow_up(user, mailoutbox):
 
 @pytestmark_db
 def test_a_reminder_not_yet_due_is_not_sent(user, mailoutbox):
-    reminder = make_due_reminder(user, send_at=timezone.now() + timedelta(hours=1))
+    reminder = ReminderFactory(user=user, send_at=timezone.now() + timedelta(hours=1))
     assert reminder_send(reminder_id=reminder.pk) == "skipped"
     assert mailoutbox == []
 
@@ -351,8 +360,8 @@ def test_a_missing_row_is_a_no_op():
 
 @pytestmark_db
 def test_the_overdue_follow_up_goes_out_once(user, mailoutbox):
-    reminder = make_due_reminder(
-        user, state=State.SENT, due_on=timezone.localdate() - timedelta(days=8)
+    reminder = ReminderFactory(
+        user=user, state=State.SENT, due_on=timezone.localdate() - timedelta(days=8)
     )
     assert list(due_reminders(now=timezone.now())) == [reminder]
     assert reminder_send(reminder_id=reminder.pk) == "sent"
@@ -369,7 +378,7 @@ def test_the_overdue_follow_up_goes_out_once(user, mailoutbox):
 def test_no_follow_up_when_the_person_does_not_want_one(user, mailoutbox):
     user.overdue_followup = False
     user.save()
-    reminder = make_due_reminder(user, state=State.SENT)
+    reminder = ReminderFactory(user=user, state=State.SENT)
     assert list(due_reminders(now=timezone.now())) == []
     assert reminder_send(reminder_id=reminder.pk) == "skipped"
     assert mailoutbox == []
@@ -377,7 +386,7 @@ def test_no_follow_up_when_the_person_does_not_want_one(user, mailoutbox):
 
 @pytestmark_db
 def test_reminders_off_at_send_time_cancels_without_email(user, mailoutbox):
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     user.reminders_enabled = False
     user.save()
     assert reminder_send(reminder_id=reminder.pk) == "disabled"
@@ -388,7 +397,7 @@ def test_reminders_off_at_send_time_cancels_without_email(user, mailoutbox):
 
 @pytestmark_db
 def test_a_snoozed_reminder_is_sent_when_its_time_comes(user, mailoutbox):
-    reminder = make_due_reminder(user, state=State.SNOOZED)
+    reminder = ReminderFactory(user=user, state=State.SNOOZED)
     assert reminder_send(reminder_id=reminder.pk) == "sent"
     reminder.refresh_from_db()
     assert reminder.state == State.SENT
@@ -407,7 +416,7 @@ class FailingBackend:
 
 @pytestmark_db
 def test_an_smtp_failure_hands_the_row_back_and_a_retry_sends_once(user, settings):
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     settings.EMAIL_BACKEND = "tests.protocols.test_reminders.FailingBackend"
     with pytest.raises(smtplib.SMTPServerDisconnected):
         reminder_send(reminder_id=reminder.pk)
@@ -421,7 +430,7 @@ def test_an_smtp_failure_hands_the_row_back_and_a_retry_sends_once(user, setting
 
 @pytestmark_db
 def test_a_failed_follow_up_goes_back_to_sent(user, settings):
-    reminder = make_due_reminder(user, state=State.SENT)
+    reminder = ReminderFactory(user=user, state=State.SENT)
     settings.EMAIL_BACKEND = "tests.protocols.test_reminders.FailingBackend"
     with pytest.raises(smtplib.SMTPException):
         reminder_send(reminder_id=reminder.pk)
@@ -431,7 +440,7 @@ def test_a_failed_follow_up_goes_back_to_sent(user, settings):
 
 @pytestmark_db
 def test_a_reminder_moved_while_sending_keeps_its_new_schedule(user, mailoutbox):
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     Reminder.objects.filter(pk=reminder.pk).update(state=State.SENDING)
     # The claim was won, then a new plan moved it before the worker marked it sent.
     Reminder.objects.filter(pk=reminder.pk).update(state=State.SCHEDULED)
@@ -448,8 +457,8 @@ def test_a_reminder_moved_while_sending_keeps_its_new_schedule(user, mailoutbox)
 @pytestmark_db
 def test_rows_stuck_in_sending_are_released_after_the_timeout(user, other_user):
     now = timezone.now()
-    stuck = make_due_reminder(user)
-    fresh = make_due_reminder(other_user)
+    stuck = ReminderFactory(user=user)
+    fresh = ReminderFactory(user=other_user)
     Reminder.objects.filter(pk=stuck.pk).update(
         state=State.SENDING, updated_at=now - timedelta(minutes=31)
     )
@@ -465,7 +474,7 @@ def test_rows_stuck_in_sending_are_released_after_the_timeout(user, other_user):
 @pytestmark_db
 def test_a_stuck_follow_up_goes_back_to_sent(user):
     now = timezone.now()
-    reminder = make_due_reminder(user, state=State.FOLLOWUP_SENDING)
+    reminder = ReminderFactory(user=user, state=State.FOLLOWUP_SENDING)
     Reminder.objects.filter(pk=reminder.pk).update(updated_at=now - timedelta(hours=1))
     reminders_release_stuck(now=now)
     reminder.refresh_from_db()
@@ -474,17 +483,17 @@ def test_a_stuck_follow_up_goes_back_to_sent(user):
 
 @pytestmark_db
 def test_the_sweep_selects_only_due_rows(user, other_user):
-    due = make_due_reminder(user)
-    make_due_reminder(other_user, send_at=timezone.now() + timedelta(days=1))
+    due = ReminderFactory(user=user)
+    ReminderFactory(user=other_user, send_at=timezone.now() + timedelta(days=1))
     third = UserFactory()
-    make_due_reminder(third, state=State.DONE)
+    ReminderFactory(user=third, state=State.DONE)
     assert list(due_reminders(now=timezone.now()).values_list("pk", flat=True)) == [due.pk]
 
 
 def _seed_due(count: int) -> None:
     users = [UserFactory() for _ in range(count)]
     for person in users:
-        make_due_reminder(person)
+        ReminderFactory(user=person)
 
 
 @pytestmark_db
@@ -498,7 +507,7 @@ def test_the_sweep_runs_a_constant_number_of_queries(rows, django_assert_max_num
 
 @pytestmark_db
 def test_the_sweep_enqueues_after_commit(user, django_capture_on_commit_callbacks):
-    make_due_reminder(user)
+    ReminderFactory(user=user)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert reminders_sweep() == 1
     assert len(callbacks) == 1
@@ -506,7 +515,7 @@ def test_the_sweep_enqueues_after_commit(user, django_capture_on_commit_callback
 
 @pytestmark_db
 def test_a_swept_row_is_not_enqueued_again_until_the_queue_is_distrusted(user, settings):
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     now = timezone.now()
     assert reminders_sweep(now=now) == 1
     assert reminders_sweep(now=now + timedelta(minutes=5)) == 0  # backlog: not again
@@ -518,7 +527,7 @@ def test_a_swept_row_is_not_enqueued_again_until_the_queue_is_distrusted(user, s
 
 @pytestmark_db
 def test_a_sent_reminder_is_swept_again_for_its_follow_up(user):
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     reminders_sweep()
     assert reminder_send(reminder_id=reminder.pk) == "sent"
     reminder.refresh_from_db()
@@ -530,7 +539,7 @@ def test_a_sent_reminder_is_swept_again_for_its_follow_up(user):
 def test_a_broker_outage_unmarks_the_swept_rows(user, django_capture_on_commit_callbacks):
     from config.celery import app as celery_app
 
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     old = celery_app.conf.broker_url
     celery_app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     celery_app._pool = celery_app.amqp._producer_pool = None
@@ -560,7 +569,7 @@ def test_a_message_that_can_never_be_sent_stops_after_the_last_attempt(user, set
     from protocols.reminders.sending import MAX_SEND_ATTEMPTS
 
     settings.EMAIL_BACKEND = f"{__name__}._BrokenBackend"
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
         with pytest.raises(ValueError):
             reminder_send(reminder_id=reminder.pk)

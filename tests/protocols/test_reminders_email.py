@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from protocols.models import Reminder
 from protocols.reminders.sending import reminder_send
-from tests.protocols.reminder_helpers import make_due_reminder
+from tests.factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ URL = re.compile(r"https?://\S+")
 
 
 def _send(user, **fields):
-    reminder = make_due_reminder(user, reason="correction: retest after the draw", **fields)
+    reminder = ReminderFactory(user=user, reason="correction: retest after the draw", **fields)
     assert reminder_send(reminder_id=reminder.pk) == "sent"
     return reminder
 

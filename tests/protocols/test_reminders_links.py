@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from protocols.models import Reminder
 from protocols.reminders.links import reminder_link_token
-from tests.protocols.reminder_helpers import make_due_reminder
+from tests.factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
 State = Reminder.State
@@ -18,7 +18,7 @@ State = Reminder.State
 
 @pytest.fixture
 def reminder(user):
-    return make_due_reminder(user, state=State.SENT, enqueued_at=timezone.now())
+    return ReminderFactory(user=user, state=State.SENT, enqueued_at=timezone.now())
 
 
 def snooze_url(reminder, weeks=1):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from protocols.models import Reminder
 from protocols.reminders.services import reminder_schedule_from_plan
 from protocols.reminders.times import reminder_send_at
-from tests.protocols.reminder_helpers import make_plan
+from tests.factories import plan_with_retest
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,9 @@ def _form(user, **changes):
 
 @pytest.fixture
 def reminder(user):
-    return reminder_schedule_from_plan(plan=make_plan(user, timezone.localdate() + timedelta(60)))
+    return reminder_schedule_from_plan(
+        plan=plan_with_retest(user, timezone.localdate() + timedelta(60))
+    )
 
 
 def test_the_settings_page_shows_the_next_reminder(client_logged_in, reminder):

@@ -14,13 +14,13 @@ from protocols.reminders.tasks import (
     send_due_reminders,
     send_reminder,
 )
-from tests.protocols.reminder_helpers import make_due_reminder
+from tests.factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_send_reminder_loads_by_id_and_sends(user, mailoutbox):
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     assert send_reminder.apply(args=[reminder.pk]).get() == "sent"
     assert send_reminder.apply(args=[reminder.pk]).get() == "skipped"
     assert len(mailoutbox) == 1
@@ -34,7 +34,7 @@ def test_send_reminder_retries_mail_server_errors_with_backoff():
 
 
 def test_the_sweep_task_counts_due_reminders(user, django_capture_on_commit_callbacks):
-    make_due_reminder(user)
+    ReminderFactory(user=user)
     with django_capture_on_commit_callbacks(execute=False):
         assert send_due_reminders.apply().get() == 1
 
@@ -58,7 +58,7 @@ def test_enqueueing_with_the_broker_down_logs_and_never_raises(caplog):
 
 
 def test_the_demo_command_sends_due_reminders_inline(user, mailoutbox, capsys):
-    reminder = make_due_reminder(user)
+    reminder = ReminderFactory(user=user)
     call_command("send_reminders", "--inline")
     assert "Sent 1 of 1" in capsys.readouterr().out
     reminder.refresh_from_db()
@@ -67,7 +67,7 @@ def test_the_demo_command_sends_due_reminders_inline(user, mailoutbox, capsys):
 
 
 def test_the_demo_command_enqueues_by_default(user, capsys, django_capture_on_commit_callbacks):
-    make_due_reminder(user)
+    ReminderFactory(user=user)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         call_command("send_reminders")
     assert "Enqueued 1" in capsys.readouterr().out

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 3, 5)
 
 
-def add_panel(user, drawn_on: date, **values: tuple[float, str] | float) -> Panel:
+def panel_with(user, drawn_on: date, **values: tuple[float, str] | float) -> Panel:
     """A panel written straight to the tables (no signal): values as code=(value, unit)."""
     panel = Panel.objects.create(user=user, drawn_on=drawn_on)
     for code, spec in values.items():
@@ -70,10 +70,10 @@ def signals_sent():
 
 
 def test_snapshot_holds_latest_and_previous_results_in_canonical_units(user):
-    add_panel(user, date(2025, 6, 1), vitd_25oh=15)
-    add_panel(user, date(2025, 9, 1), vitd_25oh=(50, "nmol/L"), mg_rbc=(1.7, "mmol/L"))
-    add_panel(user, date(2026, 1, 10), vitd_25oh=31)
-    add_panel(user, date(2026, 4, 1), vitd_25oh=45)  # after as_of: not yet drawn
+    panel_with(user, date(2025, 6, 1), vitd_25oh=15)
+    panel_with(user, date(2025, 9, 1), vitd_25oh=(50, "nmol/L"), mg_rbc=(1.7, "mmol/L"))
+    panel_with(user, date(2026, 1, 10), vitd_25oh=31)
+    panel_with(user, date(2026, 4, 1), vitd_25oh=45)  # after as_of: not yet drawn
     snapshot = snapshot_for_user(user, as_of=AS_OF)
     assert snapshot.as_of == AS_OF
     assert snapshot.results["vitd_25oh"] == [
@@ -123,7 +123,7 @@ def test_snapshot_keeps_the_latest_severity_of_30_to_90_days_ago_as_previous(use
 
 
 def test_worsening_symptoms_bring_the_stored_plan_retest_forward(user):
-    add_panel(user, date(2026, 3, 2), vitd_25oh=45, mg_rbc=6.0)
+    panel_with(user, date(2026, 3, 2), vitd_25oh=45, mg_rbc=6.0)
     SymptomEntry.objects.create(
         user=user, recorded_on=AS_OF - timedelta(days=60), symptom="muscle_cramps", severity=0
     )
@@ -181,7 +181,7 @@ def test_snapshot_reads_in_a_constant_number_of_queries(user, panels, django_ass
     SupplementIntake.objects.create(user=user, nutrient="vitamin_d3", amount=2000, unit="IU")
     for i in range(panels):
         drawn_on = AS_OF - timedelta(days=7 * i)
-        add_panel(user, drawn_on, vitd_25oh=20 + i % 30, mg_rbc=4 + (i % 5) / 5, ca_total=9.5)
+        panel_with(user, drawn_on, vitd_25oh=20 + i % 30, mg_rbc=4 + (i % 5) / 5, ca_total=9.5)
         SymptomEntry.objects.create(user=user, recorded_on=drawn_on, symptom="fatigue", severity=1)
         LifeEvent.objects.create(user=user, kind="illness", occurred_on=drawn_on)
     with django_assert_num_queries(5):
@@ -193,7 +193,7 @@ def test_snapshot_reads_in_a_constant_number_of_queries(user, panels, django_ass
 
 
 def test_refresh_stores_a_plan_with_its_inputs_and_sends_plan_created(user, signals_sent):
-    add_panel(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
+    panel_with(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
     plan = plan_refresh(user, as_of=AS_OF)
     assert (plan.phase, plan.rule_set, plan.as_of) == ("correction", "seed", AS_OF)
     assert plan.data["phase"] == "correction" and plan.rules_version == plan.data["rules_version"]
@@ -204,7 +204,7 @@ def test_refresh_stores_a_plan_with_its_inputs_and_sends_plan_created(user, sign
 
 
 def test_refresh_stores_a_new_plan_only_when_inputs_change(user, signals_sent):
-    add_panel(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
+    panel_with(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
     first = plan_refresh(user, as_of=AS_OF)
     assert plan_refresh(user, as_of=AS_OF) == first
     assert Plan.objects.filter(user=user).count() == 1
@@ -216,7 +216,7 @@ def test_refresh_stores_a_new_plan_only_when_inputs_change(user, signals_sent):
 
 
 def test_a_new_day_moves_the_latest_plan_instead_of_adding_one(user, signals_sent):
-    add_panel(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
+    panel_with(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
     first = plan_refresh(user, as_of=AS_OF)
     moved = plan_refresh(user, as_of=AS_OF + timedelta(days=3))
     assert moved.pk == first.pk and Plan.objects.filter(user=user).count() == 1
@@ -227,7 +227,7 @@ def test_a_new_day_moves_the_latest_plan_instead_of_adding_one(user, signals_sen
 
 
 def test_a_rule_set_change_makes_a_new_plan(user):
-    add_panel(user, date(2026, 3, 2), vitd_25oh=22)
+    panel_with(user, date(2026, 3, 2), vitd_25oh=22)
     plan_refresh(user, as_of=AS_OF)
     user.rule_set = "within-limits"
     plan = plan_refresh(user, as_of=AS_OF)
@@ -237,7 +237,7 @@ def test_a_rule_set_change_makes_a_new_plan(user):
 def test_plan_refresh_if_stale_refreshes_when_missing_or_stale_and_reads_one_row_otherwise(
     user, django_assert_num_queries
 ):
-    add_panel(user, person_today(user) - timedelta(days=3), vitd_25oh=22)
+    panel_with(user, person_today(user) - timedelta(days=3), vitd_25oh=22)
     plan = plan_refresh_if_stale(user)
     assert plan.as_of == person_today(user)
     with django_assert_num_queries(1):
@@ -262,7 +262,7 @@ def test_many_writes_in_one_transaction_refresh_once(
     user, django_capture_on_commit_callbacks, signals_sent
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        add_panel(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
+        panel_with(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
         data_changed.send(sender=Panel, user=user, kind="results")
         HealthProfile.objects.create(user=user, goal="energy")
         SupplementIntake.objects.create(user=user, nutrient="vitamin_d3", amount=5000, unit="IU")
@@ -277,7 +277,7 @@ def test_many_writes_in_one_transaction_refresh_once(
 
 
 def test_profile_and_supplement_changes_each_refresh(user, django_capture_on_commit_callbacks):
-    add_panel(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
+    panel_with(user, date(2026, 3, 2), vitd_25oh=22, mg_rbc=4.2)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         HealthProfile.objects.create(user=user, flags=["anticoagulant"])
     assert len(refresh_hooks(callbacks)) == 1
@@ -305,7 +305,7 @@ def test_a_rolled_back_transaction_does_not_block_the_next_refresh(
 
 
 def test_rule_set_change_refreshes_but_a_login_does_not(user, django_capture_on_commit_callbacks):
-    add_panel(user, date(2026, 3, 2), vitd_25oh=22)
+    panel_with(user, date(2026, 3, 2), vitd_25oh=22)
     plan_refresh(user)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         user.save(update_fields=["last_login"])
@@ -327,7 +327,7 @@ def test_deleting_the_account_leaves_no_refresh_behind(user, django_capture_on_c
 
 
 def test_plan_refresh_if_stale_follows_a_new_rule_set_or_rules_version(user):
-    add_panel(user, person_today(user) - timedelta(days=3), vitd_25oh=22)
+    panel_with(user, person_today(user) - timedelta(days=3), vitd_25oh=22)
     plan = plan_refresh_if_stale(user)
     # A plan made by an older release: its version and digest differ from today's.
     Plan.objects.filter(pk=plan.pk).update(rules_version="seed-1999.1", inputs_digest="old")

@@ -13,7 +13,7 @@ from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from protocols.models import HealthProfile, Plan, SupplementIntake
 from protocols.presenters import fmt_date, plan_changes
 from protocols.services import plan_refresh
-from tests.protocols.test_services import add_panel
+from tests.factories import panel_with
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def intake(user):
 
 @pytest.fixture
 def stored_plan(user):
-    add_panel(user, person_today(user) - timedelta(days=3), vitd_25oh=22, mg_rbc=4.2)
+    panel_with(user, person_today(user) - timedelta(days=3), vitd_25oh=22, mg_rbc=4.2)
     return plan_refresh(user)
 
 
@@ -92,7 +92,7 @@ def test_new_account_sees_the_empty_state(client_logged_in):
 
 
 def test_stop_alert_comes_first_and_the_stopped_supplement_has_no_dose(client_logged_in, user):
-    add_panel(user, person_today(user) - timedelta(days=2), vitd_25oh=22, mg_rbc=4.2, ca_total=11)
+    panel_with(user, person_today(user) - timedelta(days=2), vitd_25oh=22, mg_rbc=4.2, ca_total=11)
     SupplementIntake.objects.create(user=user, nutrient="vitamin_d3", amount=5000, unit="IU")
     html = client_logged_in.get(reverse("protocols:plan")).content.decode()
     alerts = re.findall(r'<div class="alert ([^"]*)" role="(\w+)" data-testid="alert" '
@@ -188,7 +188,7 @@ def _history_of(user, n: int) -> None:
 
 
 def test_history_lists_what_changed_between_plans(client_logged_in, user, stored_plan):
-    add_panel(user, person_today(user) - timedelta(days=1), vitd_25oh=45, mg_rbc=5.8)
+    panel_with(user, person_today(user) - timedelta(days=1), vitd_25oh=45, mg_rbc=5.8)
     HealthProfile.objects.create(user=user, flags=["anticoagulant"])
     plan_refresh(user)
     html = client_logged_in.get(reverse("protocols:plan-history")).content.decode()
@@ -223,7 +223,7 @@ def test_plan_changes_names_alerts_added_and_removed():
 def test_history_pages_read_a_constant_number_of_queries(
     client_logged_in, user, plans, django_assert_max_num_queries
 ):
-    add_panel(user, person_today(user) - timedelta(days=3), vitd_25oh=22, mg_rbc=4.2)
+    panel_with(user, person_today(user) - timedelta(days=3), vitd_25oh=22, mg_rbc=4.2)
     _history_of(user, plans)
     with django_assert_max_num_queries(6):
         response = client_logged_in.get(reverse("protocols:plan-history"), {"page": 2})
@@ -397,7 +397,7 @@ def test_admin_shows_a_plan_read_only(admin_client, stored_plan):
 
 def test_plan_and_dashboard_name_a_marker_and_the_retest_the_same_way(client_logged_in, user):
     drawn = person_today(user) - timedelta(days=2)
-    add_panel(user, drawn, vitd_25oh=12, mg_rbc=4.2)  # 12 ng/mL: the plan's "severe" tier
+    panel_with(user, drawn, vitd_25oh=12, mg_rbc=4.2)  # 12 ng/mL: the plan's "severe" tier
     plan = client_logged_in.get(reverse("protocols:plan")).content.decode()
     home = client_logged_in.get(reverse("dashboard:home")).content.decode()
     plan_row = re.search(r'data-marker="vitd_25oh">(.*?)</li>', plan, re.S).group(1)
