@@ -111,6 +111,29 @@ class SymptomEntry(models.Model):
         return f"{self.symptom}={self.severity} on {self.recorded_on}"
 
 
+class SymptomCheckin(models.Model):
+    """One check-in as it was made: when, for which day, and its note.
+
+    Scores live in SymptomEntry, one per symptom and day (a later check-in the same day
+    updates them); the check-ins keep every note and the time of each, so a second check-in
+    never erases the first one's words.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="symptom_checkins"
+    )
+    recorded_on = models.DateField(_("date"))
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_on", "created_at", "id"]
+        indexes = [models.Index(fields=["user", "recorded_on"], name="checkin_user_date")]
+
+    def __str__(self) -> str:
+        return f"check-in for {self.recorded_on} at {self.created_at:%H:%M}"
+
+
 class LifeEvent(models.Model):
     """A change that brings the next retest forward (pregnancy, new medication, …)."""
 

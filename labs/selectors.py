@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import F, Prefetch, QuerySet, Window
@@ -13,7 +13,7 @@ from labs.analytes import ANALYTES, Analyte
 from labs.display import status_for
 from labs.exporters import ExportRow
 from labs.importers import ColumnMapping
-from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomEntry
+from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomCheckin, SymptomEntry
 from labs.symptoms import SYMPTOMS, Symptom
 from protocols.models import HealthProfile, Plan, SupplementIntake
 
@@ -206,6 +206,7 @@ class SymptomDay:
     day: date
     cells: list[SymptomEntry | None]  # one per column
     note: str
+    checkins: list[SymptomCheckin] = field(default_factory=list)  # each with its time and note
 
 
 def symptom_table(*, user, limit_days: int) -> tuple[list[Symptom], list[SymptomDay]]:
@@ -213,9 +214,15 @@ def symptom_table(*, user, limit_days: int) -> tuple[list[Symptom], list[Symptom
     days = symptom_history(user=user, limit_days=limit_days)
     scored = {entry.symptom for entries in days.values() for entry in entries}
     columns = [s for code, s in SYMPTOMS.items() if code in scored]
+    checkins: dict[date, list[SymptomCheckin]] = {}
+    if days:
+        in_range = SymptomCheckin.objects.filter(user=user, recorded_on__gte=min(days))
+        for checkin in in_range:
+            checkins.setdefault(checkin.recorded_on, []).append(checkin)
     rows = []
     for day, entries in days.items():
         by_code = {e.symptom: e for e in entries}
         note = next((e.note for e in entries if e.note), "")
-        rows.append(SymptomDay(day, [by_code.get(s.code) for s in columns], note))
+        cells = [by_code.get(s.code) for s in columns]
+        rows.append(SymptomDay(day, cells, note, checkins.get(day, [])))
     return columns, rows

@@ -18,7 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from labs.analytes import ANALYTES
 from labs.importers import ColumnMapping, ImportRow
-from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomEntry
+from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomCheckin, SymptomEntry
 from labs.signals import data_changed
 from labs.symptoms import LIFE_EVENTS, SYMPTOMS
 from labs.units import get_analyte, to_canonical
@@ -132,29 +132,55 @@ def panel_delete(*, panel: Panel) -> None:
 def symptom_checkin(
     *, user, recorded_on: date, scores: Mapping[str, int], note: str = ""
 ) -> list[SymptomEntry]:
-    """Record several symptoms for one day; a symptom already scored that day is updated."""
+    """Record several symptoms for one day. A second check-in the same day merges: scores it
+    gives replace that day's, the others stay, and its note joins the earlier ones (each
+    check-in is kept with its time, so the history shows both)."""
     for code, severity in scores.items():
         if code not in SYMPTOMS:
             raise ValueError(f"unknown symptom {code!r}")
         if not 0 <= int(severity) <= 3:
             raise ValueError(f"severity of {code} must be 0–3")
     with transaction.atomic():
-        existing = {
-            e.symptom: e
-            for e in SymptomEntry.objects.select_for_update().filter(
-                user=user, recorded_on=recorded_on, symptom__in=list(scores)
-            )
-        }
+        SymptomCheckin.objects.create(user=user, recorded_on=recorded_on, note=note.strip())
+        day_note = _day_note(user, recorded_on)
+        day = SymptomEntry.objects.select_for_update().filter(user=user, recorded_on=recorded_on)
+        existing = {e.symptom: e for e in day}
         entries = []
         for code, severity in scores.items():
             entry = existing.get(code) or SymptomEntry(
                 user=user, recorded_on=recorded_on, symptom=code
             )
-            entry.severity, entry.note = int(severity), note
+            entry.severity, entry.note = int(severity), day_note
             entry.save()
             entries.append(entry)
+        day.exclude(symptom__in=list(scores)).update(note=day_note)
     _changed(user, "symptoms")
     return entries
+
+
+def _day_note(user, recorded_on: date) -> str:
+    """Every note of the day's check-ins, oldest first, within the entry's 500 characters."""
+    notes = SymptomCheckin.objects.filter(user=user, recorded_on=recorded_on).exclude(note="")
+    return " · ".join(notes.values_list("note", flat=True))[:500]
+
+
+def symptom_entry_restore(*, user, recorded_on: date, symptom: str, severity: int, note: str):
+    """Put back a symptom score that was just deleted (the undo of symptom_entry_delete)."""
+    if symptom not in SYMPTOMS or not 0 <= int(severity) <= 3:
+        raise ValueError("not a symptom score")
+    entry, _created = SymptomEntry.objects.update_or_create(
+        user=user,
+        recorded_on=recorded_on,
+        symptom=symptom,
+        defaults={"severity": int(severity), "note": note[:500]},
+    )
+    _changed(user, "symptoms")
+    return entry
+
+
+def life_event_restore(*, user, kind: str, occurred_on: date, note: str) -> LifeEvent:
+    """Put back a life event that was just deleted (the undo of life_event_delete)."""
+    return life_event_create(user=user, kind=kind, occurred_on=occurred_on, note=note)
 
 
 def symptom_entry_delete(*, entry: SymptomEntry) -> None:

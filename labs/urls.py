@@ -15,6 +15,7 @@ urlpatterns = [
     path("panels/<int:pk>/delete/", views.panel_delete, name="panel-delete"),
     path("symptoms/", views.symptom_list, name="symptom-list"),
     path("symptoms/<int:pk>/delete/", views.symptom_delete, name="symptom-delete"),
+    path("undo/", views.undo_delete, name="undo"),
     path("life-events/", views.life_event_list, name="life-event-list"),
     path("life-events/<int:pk>/delete/", views.life_event_delete, name="life-event-delete"),
     path("import/", views.import_csv, name="import"),

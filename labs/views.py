@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -262,12 +263,43 @@ def _checkin_initial(request: HttpRequest) -> dict[str, Any]:
     return {"recorded_on": today} | {f"s_{code}": value for code, value in scores.items()}
 
 
+UNDO_KEY = "labs_undo"  # the last deletion, kept in the session so one click can put it back
+
+
+def _offer_undo(request: HttpRequest, kind: str, fields: dict[str, Any], message: str) -> None:
+    request.session[UNDO_KEY] = {"what": kind, "fields": fields}
+    messages.success(request, message, extra_tags="undo")
+
+
 @login_required
 @require_POST
 def symptom_delete(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(SymptomEntry, pk=pk, user=request.user)
+    fields = {"recorded_on": entry.recorded_on.isoformat(), "symptom": entry.symptom,
+              "severity": entry.severity, "note": entry.note}  # fmt: skip
     services.symptom_entry_delete(entry=entry)
-    messages.success(request, _("Symptom score deleted."))
+    label = entry.get_symptom_display()
+    _offer_undo(request, "symptom", fields, _("%(name)s deleted.") % {"name": label})
+    return redirect("labs:symptom-list")
+
+
+@login_required
+@require_POST
+def undo_delete(request: HttpRequest) -> HttpResponse:
+    """Put back the last thing deleted (a symptom score or a life event), once."""
+    stashed = request.session.pop(UNDO_KEY, None) or {}
+    kind, fields = stashed.get("what"), dict(stashed.get("fields") or {})
+    if kind == "symptom":
+        fields["recorded_on"] = date.fromisoformat(fields["recorded_on"])
+        services.symptom_entry_restore(user=request.user, **fields)
+        messages.success(request, _("Restored."))
+        return redirect("labs:symptom-list")
+    if kind == "life_event":
+        fields["occurred_on"] = date.fromisoformat(fields["occurred_on"])
+        services.life_event_restore(user=request.user, **fields)
+        messages.success(request, _("Restored."))
+        return redirect("labs:life-event-list")
+    messages.info(request, _("There is nothing to undo."))
     return redirect("labs:symptom-list")
 
 
@@ -287,8 +319,9 @@ def life_event_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def life_event_delete(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(LifeEvent, pk=pk, user=request.user)
+    fields = {"kind": event.kind, "occurred_on": event.occurred_on.isoformat(), "note": event.note}
     services.life_event_delete(event=event)
-    messages.success(request, _("Life event deleted."))
+    _offer_undo(request, "life_event", fields, _("Life event deleted."))
     return redirect("labs:life-event-list")
 
 

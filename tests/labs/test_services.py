@@ -7,7 +7,7 @@ from django.db import IntegrityError
 
 from labs import services
 from labs.importers import ImportRow
-from labs.models import LifeEvent, Panel, Result, SymptomEntry
+from labs.models import LifeEvent, Panel, Result, SymptomCheckin, SymptomEntry
 from labs.signals import data_changed
 from labs.units import UnknownUnit
 from tests.factories import panel_with
@@ -136,6 +136,27 @@ def test_symptom_checkin_upserts_per_day_and_symptom(user, signals):
     scores = dict(SymptomEntry.objects.filter(user=user).values_list("symptom", "severity"))
     assert scores == {"fatigue": 1, "insomnia": 2}
     assert signals == [(user, "symptoms"), (user, "symptoms")]
+
+
+def test_a_second_checkin_the_same_day_keeps_the_first_ones_note(user):
+    services.symptom_checkin(user=user, recorded_on=DAY, scores={"fatigue": 3, "insomnia": 2},
+                             note="slept badly")  # fmt: skip
+    services.symptom_checkin(user=user, recorded_on=DAY, scores={"fatigue": 1}, note="better")
+    notes = dict(SymptomEntry.objects.filter(user=user).values_list("symptom", "note"))
+    assert notes == {"fatigue": "slept badly · better", "insomnia": "slept badly · better"}
+    checkins = SymptomCheckin.objects.filter(user=user, recorded_on=DAY)
+    assert list(checkins.values_list("note", flat=True)) == ["slept badly", "better"]
+
+
+def test_a_deleted_symptom_score_can_be_restored(user):
+    services.symptom_checkin(user=user, recorded_on=DAY, scores={"fatigue": 3}, note="x")
+    services.symptom_entry_delete(entry=SymptomEntry.objects.get(user=user))
+    services.symptom_entry_restore(user=user, recorded_on=DAY, symptom="fatigue", severity=3,
+                                   note="x")  # fmt: skip
+    assert SymptomEntry.objects.get(user=user).severity == 3
+    with pytest.raises(ValueError):
+        services.symptom_entry_restore(user=user, recorded_on=DAY, symptom="ennui", severity=1,
+                                       note="")  # fmt: skip
 
 
 def test_symptom_checkin_refuses_unknown_symptoms_and_bad_scores(user):

@@ -76,13 +76,41 @@ def test_the_symptom_page_takes_constant_queries(client_logged_in, user, django_
     day = timezone.localdate()
     for n in range(40):
         SymptomEntryFactory(user=user, recorded_on=day - dt.timedelta(days=n), symptom="fatigue")
-    with django_assert_num_queries(5):  # session, user, today's scores, oldest shown day, history
+    # session, user, today's scores, oldest shown day, history, the check-ins' times and notes
+    with django_assert_num_queries(6):
         client_logged_in.get(reverse("labs:symptom-list"))
 
 
-def test_my_symptom_score_can_be_deleted(client_logged_in, user):
-    entry = SymptomEntryFactory(user=user)
-    client_logged_in.post(reverse("labs:symptom-delete", args=[entry.pk]))
+def test_my_symptom_score_can_be_deleted_and_the_deletion_undone(client_logged_in, user):
+    entry = SymptomEntryFactory(user=user, severity=2, note="after the run")
+    response = client_logged_in.post(reverse("labs:symptom-delete", args=[entry.pk]), follow=True)
+    assert not SymptomEntry.objects.exists()
+    assert 'data-testid="undo"' in response.content.decode()
+    client_logged_in.post(reverse("labs:undo"))
+    restored = SymptomEntry.objects.get(user=user)
+    assert (restored.symptom, restored.severity, restored.recorded_on, restored.note) == (
+        entry.symptom, 2, entry.recorded_on, "after the run")  # fmt: skip
+    client_logged_in.post(reverse("labs:undo"))  # an undo works once
+    assert SymptomEntry.objects.filter(user=user).count() == 1
+
+
+def test_a_deleted_life_event_can_be_undone(client_logged_in, user):
+    event = LifeEventFactory(user=user, kind="illness", note="flu")
+    client_logged_in.post(reverse("labs:life-event-delete", args=[event.pk]))
+    assert not LifeEvent.objects.filter(user=user).exists()
+    client_logged_in.post(reverse("labs:undo"))
+    assert LifeEvent.objects.get(user=user).note == "flu"
+
+
+def test_undo_needs_a_post_and_undoes_only_my_own_deletion(client_logged_in, user):
+    from django.test import Client
+
+    assert client_logged_in.get(reverse("labs:undo")).status_code == 405
+    entry = SymptomEntryFactory()  # someone else's, deleted in their own session
+    theirs = Client()
+    theirs.force_login(entry.user)
+    theirs.post(reverse("labs:symptom-delete", args=[entry.pk]))
+    client_logged_in.post(reverse("labs:undo"))  # my session holds nothing to undo
     assert not SymptomEntry.objects.exists()
 
 
