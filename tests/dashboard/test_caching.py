@@ -26,8 +26,7 @@ from labs.importers import parse_results_csv
 from labs.models import Panel, Result
 from protocols import services as protocol_services
 from protocols.models import HealthProfile
-from tests.dashboard.factories import make_history
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_history
 
 pytestmark = pytest.mark.django_db
 
