@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Email links point at the port `make run` serves; a SITE_URL set in the environment wins.
+SITE_URL ?= http://localhost:$(PORT)
 
 .PHONY: run test venv var messages lint format clean bench
 
@@ -29,7 +31,7 @@ run: venv var messages
 	@echo "Cofactor is starting at http://localhost:$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo "Emails are written to var/mail/ (one file per message)."
 	@echo
-	DJANGO_DEBUG=1 PORT=$(PORT) $(BIN)/honcho start
+	DJANGO_DEBUG=1 PORT=$(PORT) SITE_URL=$(SITE_URL) $(BIN)/honcho start
 
 lint: venv
 	$(BIN)/ruff check .
