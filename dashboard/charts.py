@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from plotly.subplots import make_subplots
 
 from labs.analytes import ANALYTES, status, target
-from labs.display import analyte_short_name, display_decimals
+from labs.display import analyte_short_name, display_decimals, format_date, format_decimal
 from labs.units import from_canonical, normalize_unit, significant
 from protocols.rules import RULE_SETS, TIER_ALERTS, RuleSet
 
@@ -313,11 +313,12 @@ def _marker_trace(
     """
     last = len(STATUS_ORDER) - 1
     convert = converter(analyte, unit)
+    values = [(point, convert(point.canonical_value)) for point in series]
     return {
         "type": "scatter",
         "name": analyte_short_name(analyte),
         "x": [point.drawn_on.isoformat() for point in series],
-        "y": [convert(point.canonical_value) for point in series],
+        "y": [y for _point, y in values],
         "mode": "lines+markers",
         "line": {"color": "#adb5bd", "width": 1.5},
         "marker": {
@@ -333,11 +334,14 @@ def _marker_trace(
         },
         # Lab names are typed by people: escaped, since plotly renders a little HTML.
         "customdata": [_escaped_lab(point.lab) for point in series],
-        # Shown only in the hover (the mode has no "text"): "< " before a censored value.
-        "text": [_QUALIFIER_HOVER[point.qualifier] for point in series],
+        # Shown only in the hover (the mode has no "text"): the value as the page writes it
+        # ("< 10", "45,5" in German), and the date in the page's one format.
+        "text": [
+            _QUALIFIER_HOVER[point.qualifier] + format_decimal(y, decimals) for point, y in values
+        ],
+        "hovertext": [format_date(point.drawn_on) for point in series],
         "hovertemplate": (
-            f"<b>%{{text}}%{{y:.{decimals}f}} {unit}</b><br>%{{x|%d %b %Y}}<br>%{{customdata}}"
-            "<extra></extra>"
+            f"<b>%{{text}} {unit}</b><br>%{{hovertext}}<br>%{{customdata}}<extra></extra>"
         ),
         "xaxis": "x",
         "yaxis": "y",
@@ -364,7 +368,8 @@ def _burden_trace(burden: Sequence[tuple[dt.date, int]]) -> dict[str, Any]:
         "mode": "lines",
         "line": {"color": BURDEN_COLOR, "width": 1, "shape": "hv"},
         "fill": "tozeroy",
-        "hovertemplate": _("Symptom burden %{y}") + "<br>%{x|%d %b %Y}<extra></extra>",
+        "hovertext": [format_date(on) for on, _total in burden],
+        "hovertemplate": _("Symptom burden %{y}") + "<br>%{hovertext}<extra></extra>",
         "xaxis": "x2",
         "yaxis": "y2",
     }

@@ -6,6 +6,7 @@ import json
 import plotly.graph_objects as go
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import translation
 
 from dashboard.charts import (
     CENSORED_SYMBOL,
@@ -141,8 +142,17 @@ def test_hover_shows_value_unit_date_and_escaped_lab():
     series = [Point(D(2025, 1, 1), 40.0, "<b>Lab & Co</b>"), Point(D(2025, 2, 1), 41.0, "")]
     trace = marker_figure(series, analyte="vitd_25oh", unit="nmol/L", rule_set=SEED).data[0]
     assert "nmol/L" in trace.hovertemplate
-    assert "%{x|" in trace.hovertemplate and "%{customdata}" in trace.hovertemplate
+    assert "%{hovertext}" in trace.hovertemplate and "%{customdata}" in trace.hovertemplate
+    assert list(trace.text) == ["100", "102"]  # 40 and 41 ng/mL, as the page writes them
+    assert list(trace.hovertext) == ["1 Jan 2025", "1 Feb 2025"]
     assert list(trace.customdata) == ["&lt;b&gt;Lab &amp; Co&lt;/b&gt;", "—"]
+
+
+def test_hover_writes_numbers_and_dates_the_german_way():
+    series = [Point(D(2025, 3, 1), 18.23, "")]
+    with translation.override("de"):
+        trace = marker_figure(series, analyte="vitd_25oh", unit="ng/mL", rule_set=SEED).data[0]
+    assert (list(trace.text), list(trace.hovertext)) == (["18,2"], ["1. März 2025"])
 
 
 def test_supplement_changes_are_annotated_at_their_dates():
@@ -302,4 +312,4 @@ def test_a_censored_point_is_an_open_marker_at_its_limit():
     trace = marker_figure(series, analyte="vitd_25oh", unit="ng/mL", rule_set=SEED).data[0]
     assert list(trace.marker.symbol) == [CENSORED_SYMBOL, "circle"]
     assert list(trace.y) == [10.0, 41.0]  # drawn at the limit
-    assert list(trace.text) == ["&lt; ", ""] and "%{text}" in trace.hovertemplate
+    assert list(trace.text) == ["&lt; 10.0", "41.0"] and "%{text}" in trace.hovertemplate
