@@ -4,9 +4,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from config.settings import env_bool, env_int
+from tests.conftest import IN_CI, require
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -64,3 +67,18 @@ def test_env_int_rejects_garbage(monkeypatch):
     monkeypatch.setenv("COFACTOR_TEST_INT", "ten")
     with pytest.raises(ImproperlyConfigured):
         env_int("COFACTOR_TEST_INT", 1)
+
+
+# In CI the suite must run against the real services, not the embedded defaults.
+@pytest.mark.django_db
+def test_database_backend_in_ci_is_postgresql():
+    if not IN_CI:
+        pytest.skip("only enforced with CI=true")
+    assert connection.vendor == "postgresql", "CI must run on PostgreSQL (DATABASE_URL)"
+
+
+def test_redis_is_reachable_when_configured():
+    require(bool(os.environ.get("REDIS_URL")), "REDIS_URL pointing at a Redis server")
+    import redis
+
+    assert redis.Redis.from_url(settings.REDIS_URL).ping() is True

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.summaries import format_value
+from labs.services import panel_create
 from labs.units import from_canonical
 from protocols.models import Reminder
 from tests.factories import (
@@ -568,3 +569,16 @@ def test_a_short_table_has_no_show_all_link(client, user):
     client.force_login(user)
     html = client.get(TRENDS, **HX).content.decode()
     assert html.count("<tr><td>") == 5 and "trend-table-all" not in html
+
+
+def test_the_report_shows_ranges_in_the_persons_unit(client, user):
+    user.vitd_unit = "nmol/L"
+    user.save()
+    panel_create(
+        user=user, drawn_on=dt.date(2026, 3, 2), lab="", fasting=None, notes="",
+        results=[("vitd_25oh", 130, "nmol/L")],
+    )  # fmt: skip
+    client.force_login(user)
+    html = client.get(reverse("dashboard:report")).content.decode()
+    assert "100–150 nmol/L" in html  # target 40–60 ng/mL
+    assert "75–250 nmol/L" in html  # reference 30–100 ng/mL

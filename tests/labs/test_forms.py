@@ -14,6 +14,7 @@ from labs.forms import (
     ResultRowForm,
     SymptomCheckinForm,
     UploadForm,
+    parse_number,
 )
 from labs.units import to_canonical
 
@@ -248,3 +249,17 @@ def test_a_german_decimal_comma_reads_in_every_locale():
             form = _row(analyte="vitd_25oh", value="45,5", unit="nmol/L")
             assert form.is_valid(), form.errors
             assert form.cleaned_data["value"] == 45.5
+
+
+@pytest.mark.parametrize("text", ["1,050", "12,500", "999,999"])
+def test_a_thousands_separator_is_refused_as_ambiguous(text):
+    from django import forms
+
+    with pytest.raises(forms.ValidationError) as caught:
+        parse_number(text)
+    assert caught.value.code == "ambiguous"
+
+
+@pytest.mark.parametrize(("text", "value"), [("12,5", 12.5), ("0,825", 0.825), ("1050", 1050)])
+def test_a_plain_decimal_comma_still_reads(text, value):
+    assert parse_number(text) == value

@@ -253,3 +253,15 @@ def test_the_preview_shows_values_in_the_persons_units_and_language(client):
     assert "0,78 mmol/L" in body  # 1.9 mg/dL
     assert "10. Juni 2026" in body
     assert "18,2 ng/mL" in body  # as the file gave it, written the German way
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, user, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MAX_UPLOAD_BYTES = 1024
+    client.force_login(user)
+    big = SimpleUploadedFile("results.csv", b"date,analyte,value,unit\n" + b"x" * 4096)
+    response = client.post(reverse("labs:import"), {"file": big})
+    assert response.status_code == 400
+    assert b"Nothing was saved" in response.content
+    assert not Result.objects.exists()

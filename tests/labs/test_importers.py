@@ -545,3 +545,28 @@ def test_the_symptoms_csv_keeps_spreadsheets_from_running_a_note():
     )
     lines = symptoms_csv([entry]).splitlines()
     assert lines == ["date,symptom,severity,note", "2024-03-01,fatigue,2,'=HYPERLINK(1)"]
+
+
+def test_a_csv_with_decimal_commas_refuses_an_ambiguous_value():
+    parsed = parse_results_csv(b"date;analyte;value;unit\n2024-03-01;PTH;1,050;pg/mL\n")
+    assert parsed.rows == []
+    assert "ambiguous" in parsed.errors[0].message
+
+
+def test_a_lab_name_longer_than_the_database_column_is_refused_at_preview():
+    parsed = parse_results_csv(
+        ("date,analyte,value,unit,lab\n2024-03-01,PTH,40,pg/mL," + "x" * 121 + "\n").encode()
+    )
+    assert parsed.rows == [] and parsed.errors
+
+
+def test_a_deeply_nested_bundle_is_refused_not_a_crash():
+    observation = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+    node = observation
+    for _ in range(300):
+        child = {"url": "http://example.org/x"}
+        node["extension"] = [child]
+        node = child
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": observation}]}
+    result = parse_fhir_bundle(json.dumps(bundle).encode())
+    assert result.rows == [] and result.error

@@ -1,15 +1,17 @@
 """Services save all or nothing, keep results in step with their panel, and signal once."""
 
 import datetime as dt
+import threading
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from labs import services
 from labs.importers import ImportRow
 from labs.models import LifeEvent, Panel, Result, SymptomCheckin, SymptomEntry
 from labs.signals import data_changed
 from labs.units import UnknownUnit
+from tests.conftest import require
 from tests.factories import panel_with
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +238,30 @@ def test_a_large_import_writes_in_batches_not_per_row(user, django_assert_max_nu
     with django_assert_max_num_queries(40):
         assert services.results_import(user=user, rows=rows) == (2000, 0)
     assert Panel.objects.filter(user=user).count() == 1000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_confirms_at_once_store_the_file_once(user):
+    # SQLite serialises writers by itself: the race needs PostgreSQL.
+    require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    start = dt.date(2020, 1, 1)
+    rows = [
+        ImportRow(line=n + 2, drawn_on=start + dt.timedelta(days=n), analyte="vitd_25oh",
+                  value=30.0, unit="ng/mL", canonical_value=30.0)
+        for n in range(1500)
+    ]  # fmt: skip
+    barrier = threading.Barrier(2)
+
+    def confirm():
+        try:
+            barrier.wait()
+            services.results_import(user=user, rows=rows)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Result.objects.filter(user=user).count() == len(rows)

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from labs.models import Panel, Result
+from labs.services import panel_create
 from tests.factories import PanelFactory, ResultFactory, panel_with
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +240,13 @@ def test_tampered_rows_get_errors_not_a_crash(client_logged_in):
         reverse("labs:panel-preview"), {"analyte": "x" * 500, "value": "1e999", "row": "\x00"}
     )
     assert response.status_code == 200
+
+
+def test_editing_a_panel_keeps_imported_precision(client, user):
+    panel = panel_create(
+        user=user, drawn_on=dt.date(2026, 3, 2), lab="", fasting=None, notes="",
+        results=[("vitd_25oh", 52.08333333, "ng/mL")],
+    )  # fmt: skip
+    client.force_login(user)
+    html = client.get(reverse("labs:panel-edit", args=[panel.pk])).content.decode()
+    assert 'value="52.08333333"' in html
