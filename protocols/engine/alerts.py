@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from protocols.engine.calcium import CalciumReading
 from protocols.engine.kinds import (
     CALCIUM,
     D3,
@@ -19,8 +20,10 @@ from protocols.engine.kinds import (
 )
 from protocols.engine.plan import Alert, Response, SupplementLine
 from protocols.engine.snapshot import Context
-from protocols.engine.text import fmt, marker_text, nutrient_label
+from protocols.engine.text import fmt, marker_label, marker_text, nutrient_label
+from protocols.engine.tiers import is_low
 from protocols.rules import (
+    AUTHORITIES,
     HYPERCALCEMIA,
     MAGNESIUM_DEFICIENCY,
     NOT_APPLICABLE_FLAGS,
@@ -29,7 +32,7 @@ from protocols.rules import (
     SYMPTOMS,
 )
 
-# --- alerts --------------------------------------------------------------------------------
+ATTRIBUTION = "The protocol's authors say"
 
 
 def make_alert(ctx: Context, rule_id: str, message: str, reason: str, **extra: Any) -> Alert:
@@ -42,64 +45,81 @@ def make_alert(ctx: Context, rule_id: str, message: str, reason: str, **extra: A
         reason=reason,
         rule=rule.id,
         stops=rule.stops,
+        retest_days=rule.retest_days,
+        retest_tests=rule.retest_tests,
         **extra,
     )
 
 
-def calcium_alerts(ctx: Context) -> list[Alert]:
-    """Total Ca > 10.5 or ionized > 5.3 stops D and calcium; 10.2-10.5 warns."""
-    high = [m for m in ("ca_total", "ca_ionized") if ctx.tier_name(m) == "hypercalcemia"]
-    if high:
-        reason = ", ".join(marker_text(ctx, m) for m in high)
+# --- markers -------------------------------------------------------------------------------
+
+
+def calcium_alerts(ctx: Context, calcium: CalciumReading | None) -> list[Alert]:
+    """Above 10.5 mg/dL (ionized 5.3) stops D and calcium; 10.2-10.5 warns.
+
+    The value is the ionized, else albumin-corrected (Payne), else measured total calcium
+    of the latest calcium draw (CLINICAL.md §1), and the reason says which.
+    """
+    if calcium is None or calcium.tier is None:
+        return []
+    if calcium.tier.name == "hypercalcemia":
         message = (
-            "Calcium is above the safe limit: stop vitamin D and calcium supplements "
-            "and contact a physician."
+            "Calcium is above the safe limit: stop vitamin D and calcium supplements, "
+            "contact a physician and have calcium rechecked within two weeks."
         )
-        return [make_alert(ctx, "safety.hypercalcemia", message, reason, marker=high[0])]
-    if ctx.tier_name("ca_total") == "borderline":
+        return [make_alert(ctx, "safety.hypercalcemia", message, calcium.text, marker="ca_total")]
+    if calcium.tier.name == "borderline":
         message = "Calcium is at the top of the range: recheck it and watch vitamin D intake."
-        reason = marker_text(ctx, "ca_total")
-        return [
-            make_alert(ctx, "safety.hypercalcemia.borderline", message, reason, marker="ca_total")
-        ]
+        rule = "safety.hypercalcemia.borderline"
+        return [make_alert(ctx, rule, message, calcium.text, marker="ca_total")]
     return []
 
 
 def vitd_alerts(ctx: Context) -> list[Alert]:
-    """25(OH)D above the target reduces D; above 100 stops it; above 150 is urgent."""
+    """25(OH)D above the target lowers D; above 100 stops it; above 150 is urgent."""
     name = ctx.tier_name(VITD)
     if name is None:
         return []
     reason = marker_text(ctx, VITD)
     if name == "severe_toxicity":
-        message = "25(OH)D is in the toxic range: stop vitamin D and see a physician today."
+        message = (
+            "25(OH)D is in the toxic range: stop vitamin D and calcium supplements and see a "
+            "physician today; 25(OH)D and calcium need rechecking within a week."
+        )
         return [make_alert(ctx, "safety.vitd_toxicity.urgent", message, reason, marker=VITD)]
     if name == "toxicity":
-        message = "25(OH)D is above 100 ng/mL: stop vitamin D and retest it with calcium."
+        message = (
+            "25(OH)D is above 100 ng/mL: stop vitamin D and have 25(OH)D and calcium "
+            "rechecked within two weeks."
+        )
         return [make_alert(ctx, "safety.vitd_toxicity", message, reason, marker=VITD)]
     if name == "above_target":
-        message = "25(OH)D is above the target: reduce vitamin D to the maintenance dose."
+        high = ctx.rules.targets[VITD][1]
+        message = (
+            f"25(OH)D is above the {fmt(high or 0)} ng/mL target: no more vitamin D is added; "
+            "a dose above maintenance is lowered to it, a smaller one paused until the retest."
+        )
         return [make_alert(ctx, "safety.vitd_above_target", message, reason, marker=VITD)]
     return []
 
 
 def kidney_alerts(ctx: Context) -> list[Alert]:
-    """Kidney disease or eGFR < 30: no magnesium, D with caution; eGFR 30-44: caution."""
+    """Kidney disease or eGFR < 30: no magnesium and no D above maintenance without a
+    physician (CLINICAL.md §4); eGFR 30-44: magnesium with caution."""
     egfr = ctx.tier_name("egfr")
     if "kidney_disease" in ctx.flags or egfr == "g4_g5":
         reason = (
             "kidney_disease flag" if "kidney_disease" in ctx.flags else marker_text(ctx, "egfr")
         )
         message = (
-            "Reduced kidney function: no magnesium supplement without a physician; "
-            "take vitamin D only with caution."
+            "Reduced kidney function: no magnesium supplement, and no vitamin D above the "
+            "maintenance dose, without your physician."
         )
         return [make_alert(ctx, "safety.kidney_function", message, reason, marker="egfr")]
     if egfr == "g3b":
         message = "eGFR 30-44: magnesium only with caution; ask your physician."
-        return [
-            make_alert(ctx, "safety.kidney_function.caution", message, marker_text(ctx, "egfr"))
-        ]
+        reason = marker_text(ctx, "egfr")
+        return [make_alert(ctx, "safety.kidney_function.caution", message, reason)]
     return []
 
 
@@ -114,18 +134,26 @@ def profile_alerts(ctx: Context) -> list[Alert]:
         message = (
             f"The adult protocol does not apply as is ({labels}): follow your physician's advice."
         )
-        reason = "flags: " + ", ".join(blocking)
-        alerts.append(make_alert(ctx, "safety.protocol_not_applicable", message, reason))
+        reasons = [ctx.implied_flags.get(f, f"{f} flag") for f in blocking]
+        alerts.append(
+            make_alert(ctx, "safety.protocol_not_applicable", message, "; ".join(reasons))
+        )
+    if "pregnant" in ctx.implied_flags:
+        message = (
+            "Your life events include a pregnancy: the plan treats you as pregnant or "
+            "breastfeeding. Set this in your health profile so every page knows it."
+        )
+        reason = ctx.implied_flags["pregnant"]
+        alerts.append(make_alert(ctx, "profile.pregnancy_event", message, reason))
     if "mg_depleting_medication" in ctx.flags:
         message = "PPIs and diuretics deplete magnesium: test RBC magnesium and keep taking it."
-        alerts.append(
-            make_alert(ctx, "mg.depleting_medication", message, "mg_depleting_medication")
-        )
+        reason = "mg_depleting_medication"
+        alerts.append(make_alert(ctx, "mg.depleting_medication", message, reason))
     return alerts
 
 
 def marker_alerts(ctx: Context) -> list[Alert]:
-    """RBC magnesium missing; PTH above the seed's optimum."""
+    """RBC magnesium missing; PTH above the seed's optimum; censored values."""
     alerts = []
     if MG_RBC not in ctx.readings:
         serum = ctx.readings.get(MG_SERUM)
@@ -138,44 +166,116 @@ def marker_alerts(ctx: Context) -> list[Alert]:
         else:
             reason, message = "no magnesium result", "Ask for an RBC magnesium test."
         alerts.append(make_alert(ctx, "mg.serum_only", message, reason, marker=MG_RBC))
-    pth = ctx.tier_name("pth_intact")
-    if pth in ("elevated", "high"):
-        rule = "pth.elevated" if pth == "elevated" else "pth.high"
-        message = "PTH above 50 pg/mL suggests magnesium or vitamin D deficiency."
-        alerts.append(
-            make_alert(ctx, rule, message, marker_text(ctx, "pth_intact"), marker="pth_intact")
-        )
+    alerts += pth_alerts(ctx)
+    alerts += censored_alerts(ctx)
     return alerts
 
 
-def symptom_codes(ctx: Context, pattern: str) -> list[str]:
+def pth_alerts(ctx: Context) -> list[Alert]:
+    """High PTH: with low D or Mg the seed links them; with both at target it is a question
+    for a physician (primary hyperparathyroidism), not for these supplements."""
+    pth = ctx.tier_name("pth_intact")
+    if pth not in ("elevated", "high"):
+        return []
+    reason = marker_text(ctx, "pth_intact")
+    d_tier, mg_tier = ctx.tier(VITD), ctx.tier(MG_RBC)
+    at_target = (
+        d_tier is not None and not is_low(d_tier) and mg_tier is not None and not is_low(mg_tier)
+    )
+    if at_target:
+        message = (
+            "PTH is high although 25(OH)D and RBC magnesium are at target, so neither explains "
+            "it: ask a physician to look for other causes such as primary hyperparathyroidism."
+        )
+        return [make_alert(ctx, "pth.unexplained", message, reason, marker="pth_intact")]
+    rule = "pth.elevated" if pth == "elevated" else "pth.high"
+    message = (
+        f"PTH is above 50 pg/mL. {ATTRIBUTION} this can come with low magnesium or vitamin D; "
+        "retest it with them, and ask a physician if it stays high once they are at target."
+    )
+    return [make_alert(ctx, rule, message, reason, marker="pth_intact")]
+
+
+def censored_alerts(ctx: Context) -> list[Alert]:
+    """A '< x' or '> x' result that spans several bands gives no band: say so plainly."""
+    alerts = []
+    for code, reading in sorted(ctx.readings.items()):
+        if not reading.censored or reading.tier is not None or code not in ctx.rules.tiers:
+            continue
+        m = reading.latest
+        shown = f"{m.qualifier} {fmt(m.value)} {m.unit}"
+        message = (
+            f"{marker_label(code)} was reported as {shown}: that could be in more than one "
+            "band, so the plan has no value to work from. Ask the lab for the exact value "
+            "or retest."
+        )
+        alerts.append(make_alert(ctx, "data.censored", message, shown, marker=code))
+    return alerts
+
+
+# --- symptoms ------------------------------------------------------------------------------
+
+
+def symptom_codes(ctx: Context, pattern: str, *, only: bool = False) -> list[str]:
+    """Symptoms at warning severity with ``pattern``; ``only``: that pattern and no other."""
     threshold = ctx.rules.symptom_severity
     return sorted(
         code
         for code, severity in ctx.symptoms.items()
-        if severity >= threshold and pattern in SYMPTOMS[code][1]
+        if severity >= threshold
+        and pattern in SYMPTOMS[code][1]
+        and (not only or set(SYMPTOMS[code][1]) == {pattern})
     )
 
 
-def symptom_alerts(ctx: Context) -> list[Alert]:
-    """Mg-deficiency symptoms on D without Mg (seed case 2); hypercalcemia symptoms on D."""
+RED_FLAG_SEVERITY = 3  # one severe symptom specific to high calcium
+RED_FLAG_COUNT = 2  # or two of them at moderate or worse
+
+
+def symptom_alerts(ctx: Context, mg_forbidden: bool) -> list[Alert]:
+    """Mg-deficiency symptoms on D without Mg (seed case 2); high-calcium symptoms on D."""
     if not ctx.takes(D3):
         return []
     alerts = []
     mg_symptoms = symptom_codes(ctx, MAGNESIUM_DEFICIENCY)
     if mg_symptoms and not ctx.takes(MG):
-        message = (
-            "Magnesium-deficiency symptoms while taking vitamin D without magnesium: "
-            "vitamin D raises magnesium demand."
-        )
+        if mg_forbidden:
+            message = (
+                "Magnesium-deficiency symptoms while taking vitamin D: with your kidney "
+                "function, ask your physician before taking any magnesium."
+            )
+        else:
+            message = (
+                "Magnesium-deficiency symptoms while taking vitamin D without magnesium. "
+                f"{ATTRIBUTION} vitamin D raises magnesium demand: the plan starts a "
+                "magnesium correction."
+            )
         alerts.append(make_alert(ctx, "symptoms.mg_depletion", message, ", ".join(mg_symptoms)))
-    ca_symptoms = symptom_codes(ctx, HYPERCALCEMIA)
-    if ca_symptoms:
-        message = (
-            "Symptoms that can come from high calcium while taking vitamin D: test calcium now."
-        )
-        alerts.append(make_alert(ctx, "symptoms.hypercalcemia", message, ", ".join(ca_symptoms)))
+    alerts += hypercalcemia_symptom_alerts(ctx)
     return alerts
+
+
+def hypercalcemia_symptom_alerts(ctx: Context) -> list[Alert]:
+    """Symptoms specific to high calcium while on D: test calcium within days; severe ones
+    on a dose above the upper limit pause D and ask for care (fatigue alone does neither)."""
+    specific = symptom_codes(ctx, HYPERCALCEMIA, only=True)
+    if not specific:
+        return []
+    reason = ", ".join(f"{c} {ctx.symptoms[c]}/3" for c in specific)
+    limit = ctx.rules.upper_limits[D3].limit or 0
+    severe = any(ctx.symptoms[c] >= RED_FLAG_SEVERITY for c in specific)
+    if ctx.takes(D3) > limit and (severe or len(specific) >= RED_FLAG_COUNT):
+        message = (
+            "Seek care today: these symptoms can come from too much vitamin D (high calcium). "
+            "Pause vitamin D and calcium supplements and have calcium and 25(OH)D tested."
+        )
+        reason += f"; taking {fmt(ctx.takes(D3))} IU vitamin D3"
+        return [make_alert(ctx, "symptoms.hypercalcemia.red_flag", message, reason)]
+    message = (
+        "Symptoms that can come from high calcium while taking vitamin D: have calcium "
+        "tested within a week."
+    )
+    return [make_alert(ctx, "symptoms.hypercalcemia", message, reason, marker="ca_total")]
 
 
 @dataclass(frozen=True)
@@ -221,50 +321,66 @@ def worsening_alerts(ctx: Context) -> list[Alert]:
     return [make_alert(ctx, "symptoms.worsening", message, reason)]
 
 
+# --- intake --------------------------------------------------------------------------------
+
+
 def cofactor_alerts(ctx: Context, stopped: Mapping[str, Alert]) -> list[Alert]:
-    """The seeds' central point: vitamin D needs magnesium and K2 beside it."""
+    """The seed's central claim, attributed: vitamin D with magnesium and K2 beside it."""
     d_taken = ctx.takes(D3)
-    if not d_taken:
+    if not d_taken or D3 in stopped:
         return []
     alerts = []
     amount = f"{fmt(d_taken)} IU vitamin D3"
     if not ctx.takes(MG) and MG not in stopped:
-        message = "You take vitamin D without magnesium: magnesium is needed to activate it."
+        message = (
+            f"You take vitamin D without magnesium. {ATTRIBUTION} vitamin D needs magnesium "
+            "to be activated."
+        )
         alerts.append(make_alert(ctx, "cofactor.d_without_mg", message, f"{amount}, no magnesium"))
     if not ctx.takes(K2) and K2 not in stopped:
-        message = "You take vitamin D without K2: K2 steers calcium into bone, not arteries."
+        message = (
+            f"You take vitamin D without K2. {ATTRIBUTION} K2 directs calcium to the bones "
+            "rather than the arteries."
+        )
         alerts.append(make_alert(ctx, "cofactor.d_without_k2", message, f"{amount}, no K2"))
     high_dose = ctx.rules.upper_limits[D3].limit or 0
     if ctx.takes(CALCIUM) and d_taken >= high_dose and not ctx.takes(K2) and K2 not in stopped:
-        message = "Calcium with high-dose vitamin D and no K2: risk of calcium in the arteries."
+        message = (
+            f"Calcium with high-dose vitamin D and no K2: {ATTRIBUTION.lower()} this risks "
+            "calcium in the arteries."
+        )
         reason = f"{fmt(ctx.takes(CALCIUM))} mg calcium, {amount}, no K2"
         alerts.append(make_alert(ctx, "cofactor.calcium_without_k2", message, reason))
     return alerts
 
 
 def upper_limit_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[Alert]:
-    """One alert per nutrient whose recommended or taken daily dose is above its UL."""
-    recommended = {line.nutrient: line.daily_max for line in lines}
+    """One alert per nutrient whose recommended daily total, or the amount taken now, is
+    above the chosen authority's upper limit; the reason says which of the two."""
+    by_nutrient = {line.nutrient: line for line in lines}
+    authority = ctx.rules.upper_limits[D3].source
     alerts = []
     for nutrient in NUTRIENT_ORDER:
         limit = ctx.rules.upper_limits[nutrient].limit
-        rec, taken = recommended.get(nutrient, 0.0), ctx.takes(nutrient)
+        line = by_nutrient.get(nutrient)
+        rec = line.daily_max if line else 0.0
+        taken = ctx.takes(nutrient)
         if limit is None or max(rec, taken) <= limit:
             continue
         unit = NUTRIENTS[nutrient][1]
         parts = [
-            f"{label} {fmt(v)} {unit}"
-            for label, v in (("recommended", rec), ("taken", taken))
+            f"{label} {fmt(v)} {unit}/day"
+            for label, v in (("recommended", rec), ("you take", taken))
             if v > limit
         ]
+        label = AUTHORITIES[ctx.rules.authority]
         message = (
-            f"{nutrient_label(nutrient)} above the upper limit of {fmt(limit)} {unit}/day: "
-            "only under medical supervision."
+            f"{nutrient_label(nutrient)} above the upper limit of {fmt(limit)} {unit}/day "
+            f"({label}): {'; '.join(parts)}. Only under medical supervision."
         )
+        reason = f"{'; '.join(parts)}; limit {fmt(limit)} {unit} ({authority})"
         alerts.append(
-            make_alert(
-                ctx, "safety.above_upper_limit", message, "; ".join(parts), nutrient=nutrient
-            )
+            make_alert(ctx, "safety.above_upper_limit", message, reason, nutrient=nutrient)
         )
     return alerts
 
@@ -275,20 +391,37 @@ def non_responder_alerts(ctx: Context, responses: Mapping[str, Response]) -> lis
     for marker, resp in responses.items():
         if resp.on_track:
             continue
-        weeks = (resp.drawn_on - resp.previous_drawn_on).days // 7
+        weeks = resp.elapsed_days // 7
         reason = (
-            f"{marker} {fmt(resp.previous)} -> {fmt(resp.current)} in {weeks} weeks; "
-            f"expected {fmt(resp.expected[0])}-{fmt(resp.expected[1])}"
+            f"{marker} {fmt(resp.previous)} -> {fmt(resp.current)} after {weeks} weeks on the "
+            f"dose; expected at least {fmt(resp.expected[0])} by now"
         )
         message = (
-            "Below the expected response: stay in correction and check absorption (liposomal "
-            "magnesium; vitamin D with a fatty meal), adherence (simplify the routine), "
-            "increased losses (stress, PPIs, diuretics, diet) and missing cofactors (B6, K2)."
+            "Below the expected response: stay in correction at no less than the dose you "
+            "take, and check absorption (liposomal magnesium; vitamin D with a fatty meal), "
+            "adherence (simplify the routine), increased losses (stress, PPIs, diuretics, "
+            "diet) and missing cofactors (B6, K2)."
         )
         alerts.append(
             make_alert(ctx, "response.non_responder", message, reason, marker=marker, causes=causes)
         )
     return alerts
+
+
+def calcium_dose_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[Alert]:
+    """Seed case 2: calcium cut to 500 mg beside vitamin D; say so when the plan does it."""
+    line = next((li for li in lines if li.nutrient == CALCIUM and li.action == "reduce"), None)
+    if line is None or line.rule != "calcium.with_d":
+        return []
+    message = (
+        f"Calcium lowered to {fmt(line.daily_max)} mg/day beside vitamin D, as in the "
+        "protocol's case 2; prefer calcium from food."
+    )
+    reason = f"you take {fmt(line.taking)} mg calcium"
+    return [make_alert(ctx, "calcium.reduce", message, reason, nutrient=CALCIUM)]
+
+
+# --- order and stops -----------------------------------------------------------------------
 
 
 def sorted_alerts(alerts: Sequence[Alert]) -> tuple[Alert, ...]:

@@ -1,92 +1,222 @@
-"""Doses: which rule picks each nutrient's daily amount, its form and its time slot."""
+"""Doses: which rule picks each nutrient's daily amount, its form and its time slot.
+
+Every nutrient the person takes gets a line (keep, increase, reduce, pause or stop, with
+why); a nutrient they do not take gets one when the plan adds it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, replace
 
-from protocols.engine.kinds import B6, CALCIUM, D3, K2, MG, MG_SERUM, NUTRIENT_ORDER
-from protocols.engine.plan import Alert, ScheduleItem, SupplementLine
+from protocols.engine.alerts import ATTRIBUTION
+from protocols.engine.kinds import B6, CALCIUM, D3, K2, MG, MG_SERUM, NUTRIENT_ORDER, VITD
+from protocols.engine.plan import Action, Alert, ScheduleItem, SupplementLine
 from protocols.engine.snapshot import Context
-from protocols.engine.text import fmt, fmt_range, nutrient_label
+from protocols.engine.text import fmt, fmt_range
 from protocols.engine.tiers import is_low
-from protocols.rules import NUTRIENTS, DoseRule, FormRule, Tier
-
-# --- doses ---------------------------------------------------------------------------------
+from protocols.rules import AUTHORITIES, MG_TAKE_WITH_SPLIT, NUTRIENTS, DoseRule, FormRule, Tier
 
 
 @dataclass(frozen=True)
 class Pick:
-    """A chosen dose and why it was chosen."""
+    """A chosen dose, why it was chosen, and what it must not go below or stay past."""
 
     dose: DoseRule
     why: str
+    floor: float = 0  # a non-responder never gets less than they take
+    until_retest: bool = False  # a reduce or pause that holds until the retest
+
+
+@dataclass(frozen=True)
+class DoseState:
+    """What the dose rules need to know beyond the tiers."""
+
+    phase: str
+    d_tier: Tier | None
+    mg_tier: Tier | None
+    stopped: Mapping[str, Alert]
+    slow: Set[str]  # markers whose response was below the expected one
+    symptom_correction: bool  # Mg-deficiency symptoms on D (seed case 2)
+    kidney_hold: bool  # eGFR < 30 or kidney disease: no D above maintenance
+
+    @property
+    def d_low(self) -> bool:
+        return is_low(self.d_tier)
+
+    @property
+    def mg_low(self) -> bool:
+        return is_low(self.mg_tier)
+
+
+def as_taken(ctx: Context, rule_id: str, nutrient: str, amount: float) -> DoseRule:
+    """A rule template filled in with the nutrient and the amount the person takes."""
+    template = ctx.rules.doses[rule_id]
+    return replace(template, nutrient=nutrient, unit=NUTRIENTS[nutrient][1],
+                   daily_min=amount, daily_max=amount)  # fmt: skip
 
 
 def keep_current_d(ctx: Context, why: str) -> Pick:
     """Keep the D dose taken now, but never above the maintenance maximum."""
     taken, maintenance = ctx.takes(D3), ctx.rules.doses["d3.maintenance"]
     if taken > maintenance.daily_max:
-        return Pick(maintenance, why + " Reduce to the maintenance dose.")
+        return Pick(maintenance, why + " Lower it to the maintenance dose.")
     keep = ctx.rules.doses["d3.keep_current"]
-    return Pick(DoseRule(keep.id, D3, taken, taken, keep.unit, keep.source, keep.note), why)
+    return Pick(replace(keep, daily_min=taken, daily_max=taken), why)
 
 
-def pick_d(ctx: Context, d_tier: Tier | None, d_low: bool, mg_low: bool) -> Pick | None:
-    if d_tier is not None and d_tier.dose is not None and (d_low or d_tier.status == "high"):
-        return Pick(d_tier.dose, f"25(OH)D tier {d_tier.name}.")
-    if d_tier is not None and d_tier.dose is not None and not mg_low:
+def _reading_predates_dose(ctx: Context) -> bool:
+    """The latest 25(OH)D was drawn before the D amount taken now was started."""
+    reading, since = ctx.readings.get(VITD), ctx.since.get(D3)
+    return reading is not None and since is not None and since > reading.latest.drawn_on
+
+
+def above_target_d(ctx: Context) -> Pick | None:
+    """Above the target band D is never added or raised: lowered to maintenance from a
+    higher dose (seed case 2), paused when the dose is maintenance or less."""
+    taken, maintenance = ctx.takes(D3), ctx.rules.doses["d3.maintenance"]
+    if not taken:
+        return None
+    if _reading_predates_dose(ctx):
+        why = "25(OH)D was above target before your current dose began: the retest will tell."
+        return keep_current_d(ctx, why)
+    if taken > maintenance.daily_max:
+        why = (
+            "25(OH)D is above target: lower vitamin D to the maintenance dose "
+            "(as the protocol's case 2 did)."
+        )
+        return Pick(maintenance, why, until_retest=True)
+    why = "25(OH)D is above target on a maintenance dose or less: pause vitamin D."
+    return Pick(ctx.rules.doses["d3.pause"], why, until_retest=True)
+
+
+def pick_d(ctx: Context, state: DoseState) -> Pick | None:
+    d_tier = state.d_tier
+    if d_tier is not None and d_tier.name == "above_target":
+        return above_target_d(ctx)
+    floor = ctx.takes(D3) if VITD in state.slow else 0
+    if d_tier is not None and d_tier.dose is not None and state.d_low:
+        return Pick(d_tier.dose, f"25(OH)D is below target ({d_tier.name}).", floor=floor)
+    if d_tier is not None and d_tier.dose is not None and not state.mg_low:
         return Pick(d_tier.dose, "Maintenance: 25(OH)D is at target.")
     if ctx.takes(D3):
         why = "Only magnesium is low: keep your vitamin D dose." if d_tier else "No 25(OH)D result."
         return keep_current_d(ctx, why)
-    if d_tier is not None and mg_low:
-        why = "Only magnesium is low: a little vitamin D helps magnesium absorption."
+    if d_tier is not None and state.mg_low:
+        why = f"Only magnesium is low. {ATTRIBUTION} a little vitamin D helps magnesium absorption."
         return Pick(ctx.rules.doses["d3.only_mg_low.add"], why)
     return None
 
 
-def pick_mg(ctx: Context, mg_tier: Tier | None, d_low: bool, mg_low: bool) -> Pick:
-    doses = ctx.rules.doses
-    if mg_low and mg_tier is not None and mg_tier.marker == MG_SERUM:
+def pick_mg(ctx: Context, state: DoseState) -> Pick:
+    doses, mg_tier = ctx.rules.doses, state.mg_tier
+    floor = ctx.takes(MG) if "mg_rbc" in state.slow else 0
+    if state.mg_low and mg_tier is not None and mg_tier.marker == MG_SERUM:
         return Pick(doses["mg.serum_low"], "Serum magnesium is low.")
-    if mg_low and d_low and mg_tier is not None and mg_tier.dose is not None:
-        return Pick(mg_tier.dose, f"Both low: RBC magnesium tier {mg_tier.name}.")
-    if mg_low:
-        return Pick(doses["mg.only_mg_low"], "Only magnesium is low: correction dose.")
-    if d_low:
-        return Pick(doses["mg.only_d_low"], "Vitamin D correction raises magnesium demand.")
+    if state.mg_low and state.d_low and mg_tier is not None and mg_tier.dose is not None:
+        return Pick(mg_tier.dose, f"Both are low: RBC magnesium tier {mg_tier.name}.", floor)
+    if state.mg_low:
+        return Pick(doses["mg.only_mg_low"], "Only magnesium is low: correction dose.", floor)
+    if state.symptom_correction:
+        why = (
+            "Magnesium-deficiency symptoms while taking vitamin D: correction dose, as in the "
+            "protocol's case 2."
+        )
+        return Pick(doses["mg.only_mg_low"], why)
+    if state.d_low:
+        why = f"{ATTRIBUTION} vitamin D correction raises magnesium demand."
+        return Pick(doses["mg.only_d_low"], why)
     return Pick(doses["mg.maintenance"], "Maintenance magnesium.")
 
 
-def recommend(
-    ctx: Context, d_tier: Tier | None, mg_tier: Tier | None, stopped: Mapping[str, Alert]
-) -> dict[str, Pick]:
+def _kidney_cap(ctx: Context, pick: Pick) -> Pick:
+    """CLINICAL.md §4: with eGFR < 30 or kidney disease, no D above maintenance."""
+    maintenance = ctx.rules.doses["d3.maintenance"]
+    if pick.dose.daily_max <= maintenance.daily_max:
+        return pick
+    why = (
+        f"{pick.why} Kidney function: no vitamin D above the maintenance dose without your "
+        "physician."
+    )
+    return Pick(maintenance, why)
+
+
+def _calcium_pick(ctx: Context, d_given: bool) -> Pick:
+    """Seed case 2: calcium beside vitamin D lowered to 500 mg; otherwise kept."""
+    taken, rule = ctx.takes(CALCIUM), ctx.rules.doses["calcium.with_d"]
+    if d_given and taken > rule.daily_max:
+        why = (
+            "Calcium beside vitamin D: the protocol's case 2 lowered it to 500 mg; "
+            "prefer calcium from food."
+        )
+        return Pick(replace(rule, daily_min=rule.daily_max), why)
+    keep = ctx.rules.doses["calcium.keep_current"]
+    why = "No rule changes your calcium; prefer calcium from food."
+    return Pick(replace(keep, daily_min=taken, daily_max=taken), why)
+
+
+def recommend(ctx: Context, state: DoseState) -> dict[str, Pick]:
     """Doses by combination: both low / only D low / only Mg low / maintenance."""
-    d_low, mg_low = is_low(d_tier), is_low(mg_tier)
+    if state.phase in ("hold", "insufficient_data"):
+        return _keep_what_is_taken(ctx, state)
     picks: dict[str, Pick] = {}
-    d_pick = pick_d(ctx, d_tier, d_low, mg_low)
+    d_pick = None if D3 in state.stopped else pick_d(ctx, state)
+    if d_pick is not None and state.kidney_hold:
+        d_pick = _kidney_cap(ctx, d_pick)
     if d_pick is not None:
         picks[D3] = d_pick
-    if MG not in stopped:
-        picks[MG] = pick_mg(ctx, mg_tier, d_low, mg_low)
-    both_low = d_low and mg_low
-    if D3 in picks and K2 not in stopped:
-        k2 = "k2.both_low" if both_low else "k2.maintenance"
-        picks[K2] = Pick(ctx.rules.doses[k2], "K2 steers the calcium D absorbs into bone.")
-    if both_low and MG in picks:
-        why = "Both low: P5P helps move magnesium into cells."
+    if MG not in state.stopped:
+        picks[MG] = pick_mg(ctx, state)
+    d_given = d_pick is not None and d_pick.dose.daily_max > 0
+    if d_given and K2 not in state.stopped:
+        # Seed: 200-300 mcg when both are low (and case 2's symptom-driven correction used
+        # 300); 100-200 in maintenance and when only vitamin D is low.
+        correcting = (state.d_low and state.mg_low) or state.symptom_correction
+        k2 = "k2.both_low" if correcting else "k2.maintenance"
+        why = f"{ATTRIBUTION} K2 directs the calcium vitamin D absorbs to the bones."
+        picks[K2] = Pick(ctx.rules.doses[k2], why)
+    both_low = state.d_low and state.mg_low
+    if (both_low or state.slow) and MG in picks:
+        why = f"{ATTRIBUTION} P5P helps move magnesium into cells."
+        why = ("Both are low. " if both_low else "Below the expected response. ") + why
         picks[B6] = Pick(ctx.rules.doses["b6.both_low"], why)
-    if ctx.takes(CALCIUM):
-        keep = ctx.rules.doses["calcium.keep_current"]
-        amount = ctx.takes(CALCIUM)
-        dose = DoseRule(keep.id, CALCIUM, amount, amount, keep.unit, keep.source, keep.note)
-        picks[CALCIUM] = Pick(dose, "No rule changes your calcium; prefer calcium from food.")
+    if ctx.takes(CALCIUM) and CALCIUM not in state.stopped:
+        picks[CALCIUM] = _calcium_pick(ctx, d_given or bool(ctx.takes(D3)))
     return picks
 
 
+def _keep_what_is_taken(ctx: Context, state: DoseState) -> dict[str, Pick]:
+    """On hold or without data: what is taken is kept (vitamin D at most maintenance),
+    within the upper limit; a safety stop still stops."""
+    on_hold = state.phase == "hold"
+    why = (
+        "The protocol is on hold: ask your physician whether to go on; until then take no "
+        "more than the upper limit."
+        if on_hold
+        else "No 25(OH)D or magnesium result yet: keep what you take until you are tested."
+    )
+    picks = {}
+    for nutrient in NUTRIENT_ORDER:
+        taken = ctx.takes(nutrient)
+        if not taken or nutrient in state.stopped:
+            continue
+        if nutrient == D3 and not on_hold:
+            picks[D3] = keep_current_d(ctx, why)
+        elif nutrient == CALCIUM:
+            picks[CALCIUM] = _calcium_pick(ctx, bool(ctx.takes(D3)) and D3 not in state.stopped)
+        else:
+            limit = ctx.rules.upper_limits[nutrient].limit
+            amount = taken if limit is None or not on_hold else min(taken, limit)
+            picks[nutrient] = Pick(as_taken(ctx, "keep.as_taken", nutrient, amount), why)
+    return picks
+
+
+# --- forms and schedule --------------------------------------------------------------------
+
+
 def magnesium_form(ctx: Context, non_responder: bool) -> FormRule:
-    """Glycinate by default; malate for energy or dominant fatigue; threonate for cognition."""
+    """Glycinate by default; malate for energy or dominant fatigue; threonate for cognition;
+    liposomal for a non-responder (absorption is the first suspect)."""
     forms, goal = ctx.rules.forms, ctx.snapshot.goal
     if non_responder:
         return forms["mg.form.liposomal"]
@@ -107,57 +237,102 @@ def form_for(ctx: Context, nutrient: str, mg_non_responder: bool) -> FormRule:
     return ctx.rules.forms[f"{prefix}.form"]
 
 
-def schedule_for(ctx: Context, dose: DoseRule, form: FormRule) -> tuple[ScheduleItem, ...]:
+def schedule_for(
+    ctx: Context, nutrient: str, low: float, high: float, form: FormRule
+) -> tuple[ScheduleItem, ...]:
     """Magnesium above ~300 mg/day is split morning/bedtime (absorption per dose tops out)."""
-    if dose.nutrient == MG and dose.daily_max > ctx.rules.mg_split_above:
-        half_min, half_max = dose.daily_min / 2, dose.daily_max / 2
+    if high <= 0:
+        return ()
+    if nutrient == MG and high > ctx.rules.mg_split_above:
         return (
-            ScheduleItem("morning", half_min, half_max),
-            ScheduleItem("bedtime", half_min, half_max),
+            ScheduleItem("morning", low / 2, high / 2),
+            ScheduleItem("bedtime", low / 2, high / 2),
         )
-    return (ScheduleItem(form.time, dose.daily_min, dose.daily_max),)
+    return (ScheduleItem(form.time, low, high),)
 
 
-def compare_taken(ctx: Context, dose: DoseRule) -> str:
-    """'You take X: keep / increase / reduce / add' - taking vs recommended."""
-    taken, unit = ctx.takes(dose.nutrient), dose.unit
-    target = f"{fmt_range(dose.daily_min, dose.daily_max, unit)}/day"
+# --- lines ---------------------------------------------------------------------------------
+
+
+def _amount(ctx: Context, pick: Pick) -> tuple[float, float, Action]:
+    """What to take and the action, from the rule's range and what is taken now."""
+    dose, taken = pick.dose, ctx.takes(pick.dose.nutrient)
+    low, high = dose.daily_min, dose.daily_max
+    if pick.floor and pick.floor > high:  # non-responder: never less than taken
+        low = high = pick.floor
+    if ctx.rules.caps_doses:
+        limit = ctx.rules.upper_limits[dose.nutrient].limit
+        if limit is not None:
+            low, high = min(low, limit), min(high, limit)
+    if high <= 0:
+        return 0, 0, ("pause" if pick.until_retest else "stop")
     if not taken:
-        d_taken = ctx.takes(D3)
-        if dose.nutrient != D3 and d_taken:
-            name = nutrient_label(dose.nutrient)
-            return f"You take {fmt(d_taken)} IU D3 and no {name}: add {target}."
-        return f"You take no {nutrient_label(dose.nutrient)}: add {target}."
+        return low, high, "add"
+    if taken < low:
+        return low, high, "increase"
+    if taken > high:
+        return low, high, "reduce"
+    return taken, taken, "keep"
+
+
+def _compare(ctx: Context, nutrient: str, low: float, high: float, action: Action) -> str:
+    """'You take X: keep it / increase to / reduce to / add'."""
+    taken, unit = ctx.takes(nutrient), NUTRIENTS[nutrient][1]
+    target = f"{fmt_range(low, high, unit)}/day"
+    if action == "add":
+        return f"You take none: add {target}."
     now = f"You take {fmt(taken)} {unit}"
-    if taken < dose.daily_min:
-        return f"{now}: increase to {target}."
-    if taken > dose.daily_max:
-        return f"{now}: reduce to {target}."
-    return f"{now}: keep it."
+    return {
+        "keep": f"{now}: keep it.",
+        "increase": f"{now}: increase to {target}.",
+        "reduce": f"{now}: reduce to {target}.",
+        "pause": f"{now}: pause it.",
+        "stop": f"{now}: stop it.",
+    }[action]
 
 
-def dose_line(ctx: Context, pick: Pick, form: FormRule, caution: str) -> SupplementLine:
-    dose = pick.dose
-    ul = ctx.rules.upper_limits[dose.nutrient]
-    above = ul.limit is not None and dose.daily_max > ul.limit
-    reason = f"{pick.why} {compare_taken(ctx, dose)}"
+def _limit_text(ctx: Context, nutrient: str, high: float) -> tuple[str, bool, bool]:
+    """The upper-limit sentence, and whether the recommended and the taken amount pass it."""
+    ul = ctx.rules.upper_limits[nutrient]
+    if ul.limit is None:
+        return "", False, False
+    limit = f"{fmt(ul.limit)} {ul.unit}/day upper limit ({AUTHORITIES[ctx.rules.authority]})"
+    above, taking_above = high > ul.limit, ctx.takes(nutrient) > ul.limit
+    text = ""
     if above:
-        limit = f"{fmt(ul.limit or 0)} {ul.unit}"
-        reason += f" Above the {limit} upper limit: only under medical supervision."
-    sources = (dose.source, form.source) + ((ul.source,) if above else ())
+        text += f" {fmt(high)} {ul.unit}/day is above the {limit}: "
+        text += "only under medical supervision."
+    if taking_above and not above:
+        text += f" What you take now is above the {limit}."
+    return text, above, taking_above
+
+
+def dose_line(ctx: Context, pick: Pick, form: FormRule, mg_non_responder: bool) -> SupplementLine:
+    nutrient = pick.dose.nutrient
+    low, high, action = _amount(ctx, pick)
+    limit_text, above, taking_above = _limit_text(ctx, nutrient, high)
+    reason = f"{pick.why} {_compare(ctx, nutrient, low, high, action)}{limit_text}"
+    if nutrient == MG and mg_non_responder and action in ("keep", "increase", "add"):
+        reason += f" Change the form to {form.form}: absorption is the first suspect."
+    schedule = schedule_for(ctx, nutrient, low, high, form)
+    take_with = MG_TAKE_WITH_SPLIT if nutrient == MG and len(schedule) > 1 else form.take_with
+    ul = ctx.rules.upper_limits[nutrient]
+    sources = (pick.dose.source, form.source) + ((ul.source,) if above or taking_above else ())
     return SupplementLine(
-        nutrient=dose.nutrient,
-        daily_min=dose.daily_min,
-        daily_max=dose.daily_max,
-        unit=dose.unit,
-        schedule=schedule_for(ctx, dose, form),
-        form=form.form,
-        take_with=form.take_with,
+        nutrient=nutrient,
+        daily_min=low,
+        daily_max=high,
+        unit=NUTRIENTS[nutrient][1],
+        schedule=schedule,
+        form=form.form if high > 0 else "",
+        take_with=take_with if high > 0 else "",
         above_upper_limit=above,
-        rule=dose.id,
-        sources=tuple(dict.fromkeys(sources)),
-        reason=(reason + caution).strip(),
-        taking=ctx.takes(dose.nutrient),
+        rule=pick.dose.id,
+        sources=tuple(dict.fromkeys(s for s in sources if s)),
+        reason=reason.strip(),
+        taking=ctx.takes(nutrient),
+        action=action,
+        taking_above_upper_limit=taking_above,
     )
 
 
@@ -165,6 +340,7 @@ def stop_line(ctx: Context, nutrient: str, alert: Alert) -> SupplementLine:
     """A zero dose for a supplement a safety rule stops, so 'you take X: stop' shows."""
     unit = NUTRIENTS[nutrient][1]
     taken = ctx.takes(nutrient)
+    _text, _above, taking_above = _limit_text(ctx, nutrient, 0)
     return SupplementLine(
         nutrient=nutrient,
         daily_min=0,
@@ -176,25 +352,45 @@ def stop_line(ctx: Context, nutrient: str, alert: Alert) -> SupplementLine:
         above_upper_limit=False,
         rule=alert.rule,
         sources=alert.sources,
-        reason=f"You take {fmt(taken)} {unit}: stop. {alert.message}",
+        reason=f"You take {fmt(taken)} {unit}: stop it. {alert.message}",
         taking=taken,
+        action="stop",
+        taking_above_upper_limit=taking_above,
     )
+
+
+def _leftover_pick(ctx: Context, nutrient: str, picks: Mapping[str, Pick]) -> Pick:
+    """A nutrient taken that no dose rule picked: B6 outside correction stops, K2 without
+    vitamin D pauses, anything else is kept as taken."""
+    if nutrient == B6:
+        why = "B6 (P5P) belongs to the correction phase when both are low; maintenance has none."
+        return Pick(as_taken(ctx, "stop.not_in_phase", B6, 0), why)
+    if nutrient == K2:
+        why = "K2 goes with vitamin D in the protocol; with no vitamin D for now it is not needed."
+        return Pick(as_taken(ctx, "pause.with_d", K2, 0), why, until_retest=True)
+    why = "No rule of the protocol changes this."
+    return Pick(as_taken(ctx, "keep.as_taken", nutrient, ctx.takes(nutrient)), why)
 
 
 def plan_lines(
     ctx: Context, picks: Mapping[str, Pick], stopped: Mapping[str, Alert], mg_nr: bool
-) -> tuple[SupplementLine, ...]:
-    kidney = any(a.code == "kidney_function" and a.stops for a in stopped.values())
-    lines = []
+) -> tuple[tuple[SupplementLine, ...], frozenset[str]]:
+    """One line per nutrient recommended or taken; and the nutrients held until the retest."""
+    lines, until_retest = [], set()
     for nutrient in NUTRIENT_ORDER:
         if nutrient in stopped:
             if ctx.takes(nutrient):
                 lines.append(stop_line(ctx, nutrient, stopped[nutrient]))
-        elif nutrient in picks:
-            caution = (
-                " Kidney function: with caution, ask your physician."
-                if kidney and nutrient == D3
-                else ""
-            )
-            lines.append(dose_line(ctx, picks[nutrient], form_for(ctx, nutrient, mg_nr), caution))
-    return tuple(lines)
+            continue
+        pick = picks.get(nutrient)
+        if pick is None and ctx.takes(nutrient):
+            pick = _leftover_pick(ctx, nutrient, picks)
+        if pick is None:
+            continue
+        line = dose_line(ctx, pick, form_for(ctx, nutrient, mg_nr), mg_nr)
+        if line.daily_max <= 0 and not line.taking:
+            continue  # nothing to take and nothing to stop
+        if pick.until_retest and line.action in ("reduce", "pause"):
+            until_retest.add(nutrient)
+        lines.append(line)
+    return tuple(lines), frozenset(until_retest)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from protocols.rules import DISCLAIMER
 
 # --- output --------------------------------------------------------------------------------
+
+Action = Literal["add", "keep", "increase", "reduce", "pause", "stop"]
 
 
 def json_num(x: float) -> int | float:
@@ -49,9 +51,16 @@ class SupplementLine:
     sources: tuple[str, ...]
     reason: str
     taking: float = 0  # what the person takes now, same unit
+    # What to do about what is taken: add, keep, increase, reduce, pause or stop.
+    action: Action = "add"
+    taking_above_upper_limit: bool = False  # the amount taken now, against the same limit
+    until: date | None = None  # a reduce or pause holds until the retest
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "action": self.action,
+            "taking_above_upper_limit": self.taking_above_upper_limit,
+            "until": self.until.isoformat() if self.until else None,
             "nutrient": self.nutrient,
             "daily_min": json_num(self.daily_min),
             "daily_max": json_num(self.daily_max),
@@ -79,9 +88,13 @@ class Alert:
     marker: str | None = None  # for marker-driven alerts (non_responder, ...)
     stops: tuple[str, ...] = ()  # nutrients this alert sets to zero
     causes: tuple[str, ...] = ()  # non_responder: what to check
+    retest_days: int | None = None  # the retest of ``retest_tests`` within this many days
+    retest_tests: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "retest_days": self.retest_days,
+            "retest_tests": list(self.retest_tests),
             "level": self.level,
             "code": self.code,
             "message": self.message,
@@ -104,6 +117,8 @@ class Retest:
     rule: str
     overdue: bool = False
     overdue_since: date | None = None  # the date it was due, when that has passed
+    # The alert code that brought the retest to within days (a stop, urgent or "test now").
+    brought_forward_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +128,7 @@ class Retest:
             "reason": self.reason,
             "rule": self.rule,
             "overdue": self.overdue,
+            "brought_forward_by": self.brought_forward_by,
             "overdue_since": self.overdue_since.isoformat() if self.overdue_since else None,
         }
 
@@ -125,9 +141,11 @@ class MarkerStatus:
     tier: str
     target: tuple[float | None, float | None]
     rule: str
+    qualifier: str = ""  # "<" / ">": a censored result
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "qualifier": self.qualifier,
             "value": json_num(self.value),
             "unit": self.unit,
             "drawn_on": self.drawn_on.isoformat(),
@@ -146,9 +164,13 @@ class Response:
     previous_drawn_on: date
     drawn_on: date
     rule: str
+    elapsed_days: int = 0  # time on the dose the response is judged over
+    since: date | None = None  # the intake's start, when that set the time
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "elapsed_days": self.elapsed_days,
+            "since": self.since.isoformat() if self.since else None,
             "previous": json_num(self.previous),
             "current": json_num(self.current),
             "expected": json_range(self.expected),
@@ -172,6 +194,8 @@ class Plan:
     response: Mapping[str, Response]
     alerts: tuple[Alert, ...]
     upper_limits: Mapping[str, str] = field(default_factory=dict)  # authority, label, source
+    phase_reason: str = ""  # why this phase, in words
+    calcium: Mapping[str, Any] | None = None  # the calcium value the rules read, and which
     disclaimer: str = DISCLAIMER
 
     def line(self, nutrient: str) -> SupplementLine | None:
@@ -195,5 +219,7 @@ class Plan:
             "response": {code: r.to_dict() for code, r in self.response.items()},
             "alerts": [a.to_dict() for a in self.alerts],
             "upper_limits": dict(self.upper_limits),
+            "phase_reason": self.phase_reason,
+            "calcium": dict(self.calcium) if self.calcium else None,
             "disclaimer": self.disclaimer,
         }

@@ -7,23 +7,52 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from protocols.engine.alerts import worsening_of
-from protocols.engine.kinds import D3, HALTING_LEVELS, MG_RBC, MG_SERUM, VITD
+from protocols.engine.kinds import D3, HALTING_LEVELS, MG_RBC, MG_SERUM, VITD, Phase
 from protocols.engine.plan import Alert, MarkerStatus, Retest, SupplementLine
 from protocols.engine.snapshot import Context
+from protocols.engine.text import marker_label
 from protocols.engine.tiers import is_low
 from protocols.rules import LIFE_EVENTS, RetestRule, Tier
 
 # --- phase, retest, expectations ----------------------------------------------------------
 
 
-def phase_of(alerts: Sequence[Alert], d_tier: Tier | None, mg_tier: Tier | None) -> str:
+def phase_of(
+    alerts: Sequence[Alert], d_tier: Tier | None, mg_tier: Tier | None, symptom_correction: bool
+) -> Phase:
     if any(a.level in HALTING_LEVELS or a.code == "protocol_not_applicable" for a in alerts):
         return "hold"
-    if d_tier is None and mg_tier is None:
+    if d_tier is None and mg_tier is None and not symptom_correction:
         return "insufficient_data"
-    if is_low(d_tier) or is_low(mg_tier):
+    above_target = d_tier is not None and d_tier.name == "above_target"
+    if is_low(d_tier) or is_low(mg_tier) or symptom_correction or above_target:
         return "correction"
     return "maintenance"
+
+
+def phase_reason(
+    phase: Phase, d_tier: Tier | None, mg_tier: Tier | None, symptom_correction: bool
+) -> str:
+    """Why this phase, in words."""
+    if phase == "hold":
+        return (
+            "A safety rule halted the protocol or it does not apply as is: follow the alerts "
+            "and talk to a physician."
+        )
+    if phase == "insufficient_data":
+        return "There is no usable 25(OH)D or magnesium result to plan from yet."
+    if phase == "maintenance":
+        return "Your markers are at target: maintenance doses, with a retest in 6-12 months."
+    why = []
+    if is_low(d_tier) and d_tier is not None:
+        why.append(f"25(OH)D is below target ({d_tier.name})")
+    if d_tier is not None and d_tier.name == "above_target":
+        why.append("25(OH)D is above target, so vitamin D is lowered or paused")
+    if is_low(mg_tier) and mg_tier is not None:
+        why.append(f"magnesium is below target ({mg_tier.name})")
+    if symptom_correction:
+        why.append("magnesium-deficiency symptoms while taking vitamin D (the protocol's case 2)")
+    return "Correction: " + "; ".join(why) + ". A retest after 8-12 weeks checks the change."
 
 
 def add_months(day: date, months: int) -> date:
@@ -47,16 +76,29 @@ def retest_anchor(ctx: Context) -> date:
 def retest_tests(
     ctx: Context, lines: Sequence[SupplementLine], alerts: Sequence[Alert]
 ) -> tuple[str, ...]:
-    """25(OH)D and RBC Mg always; calcium beside vitamin D; PTH when it was high."""
+    """25(OH)D and RBC Mg always; calcium beside vitamin D; PTH when it was high; and every
+    marker an alert asks to recheck."""
     codes = {a.code for a in alerts}
     tests = [VITD, MG_RBC]
     takes_d = any(line.nutrient == D3 and line.daily_max > 0 for line in lines)
     calcium_reasons = {"hypercalcemia", "vitd_toxicity", "hypercalcemia_symptoms"}
     if takes_d or codes & calcium_reasons:
         tests.append("ca_total")
-    if "pth_elevated" in codes:
+    if codes & {"pth_elevated", "pth_unexplained"}:
         tests.append("pth_intact")
-    return tuple(tests)
+    for alert in alerts:
+        if alert.retest_days is not None:
+            tests += alert.retest_tests
+    return tuple(dict.fromkeys(tests))
+
+
+def alert_cap(ctx: Context, alerts: Sequence[Alert]) -> tuple[date, Alert] | None:
+    """The earliest 'recheck within N days' of a stop, urgent or test-now alert."""
+    timed = [a for a in alerts if a.retest_days is not None]
+    if not timed:
+        return None
+    alert = min(timed, key=lambda a: (a.retest_days, a.code))
+    return ctx.as_of + timedelta(days=alert.retest_days or 0), alert
 
 
 def life_event_cap(ctx: Context, anchor: date) -> tuple[date, str] | None:
@@ -92,9 +134,20 @@ def retest_rule(ctx: Context, phase: str, alerts: Sequence[Alert]) -> RetestRule
 def plan_retest(
     ctx: Context, phase: str, lines: Sequence[SupplementLine], alerts: Sequence[Alert]
 ) -> Retest | None:
+    """One retest window: the phase's schedule after the latest draw, brought forward by a
+    life event, worsening symptoms, or (to within days) an alert that names a marker."""
     rule = retest_rule(ctx, phase, alerts)
-    if rule is None:
+    urgent = alert_cap(ctx, alerts)
+    if rule is None and urgent is None:
         return None
+    tests = retest_tests(ctx, lines, alerts)
+    if urgent is not None:
+        latest, alert = urgent
+        names = ", ".join(marker_label(t) for t in alert.retest_tests)
+        reason = f"{names} within {alert.retest_days} days ({alert.code})"
+        due = ctx.as_of + timedelta(days=1)
+        return Retest(due, latest, tests, reason, alert.rule, brought_forward_by=alert.code)
+    assert rule is not None
     anchor = retest_anchor(ctx)
     due = after(anchor, rule.due_days, rule.due_months)
     latest = after(anchor, rule.latest_days, rule.latest_months)
@@ -117,7 +170,6 @@ def plan_retest(
         reason += f"; overdue since {due.isoformat()}"
         due = ctx.as_of + timedelta(days=1)
         latest = max(latest, due)
-    tests = retest_tests(ctx, lines, alerts)
     return Retest(due, latest, tests, reason, rule_id, bool(overdue_since), overdue_since)
 
 
@@ -151,5 +203,6 @@ def marker_statuses(ctx: Context) -> dict[str, MarkerStatus]:
             tier=reading.tier.name if reading.tier else "unrated",
             target=ctx.rules.targets.get(code, (None, None)),
             rule=reading.tier.id if reading.tier else "",
+            qualifier=reading.latest.qualifier,
         )
     return markers

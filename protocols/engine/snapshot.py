@@ -74,7 +74,11 @@ class Snapshot:
 class Reading:
     latest: Measurement
     previous: Measurement | None
-    tier: Tier | None
+    tier: Tier | None  # None: no band, or a censored value ("< x") that spans several
+
+    @property
+    def censored(self) -> bool:
+        return bool(self.latest.qualifier)
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,10 @@ class Context:
     symptoms: Mapping[str, int]
     previous_symptoms: Mapping[str, int]
     flags: frozenset[str]
+    # flag -> why it applies when the profile does not set it (a life event, a symptom).
+    implied_flags: Mapping[str, str] = field(default_factory=dict)
+    # nutrient -> the day the person started the amount they take now, when known.
+    since: Mapping[str, date] = field(default_factory=dict)
 
     @property
     def as_of(self) -> date:
@@ -103,8 +111,19 @@ class Context:
         return tier.name if tier else None
 
 
-def classify(rules: RuleSet, marker: str, value: float) -> Tier | None:
-    return next((t for t in rules.tiers.get(marker, ()) if t.contains(value)), None)
+def classify(rules: RuleSet, marker: str, value: float, qualifier: str = "") -> Tier | None:
+    """The band of ``value``; for a censored "< x" / "> x" the band that holds every value
+    below / above x, or None when such values fall in more than one band."""
+    tiers = rules.tiers.get(marker, ())
+    if qualifier == "<":
+        lowest = next(iter(tiers), None)
+        fits = lowest is not None and lowest.low is None
+        return lowest if fits and (lowest.high is None or value <= lowest.high) else None
+    if qualifier == ">":
+        highest = tiers[-1] if tiers else None
+        fits = highest is not None and highest.high is None
+        return highest if fits and (highest.low is None or value >= highest.low) else None
+    return next((t for t in tiers if t.contains(value)), None)
 
 
 def reading_of(
@@ -120,7 +139,7 @@ def reading_of(
     latest = usable[-1]
     earlier = [m for m in usable if m.drawn_on < latest.drawn_on]
     previous = earlier[-1] if earlier else None
-    return Reading(latest, previous, classify(rules, marker, latest.value))
+    return Reading(latest, previous, classify(rules, marker, latest.value, latest.qualifier))
 
 
 UNIT_NAMES = {"iu": "IU", "mg": "mg", "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg"}
@@ -171,12 +190,53 @@ def build_context(snapshot: Snapshot) -> Context:
         reading = reading_of(rules, marker, series, snapshot.as_of)
         if reading is not None:
             readings[marker] = reading
+    taken = taken_totals(snapshot.taking)
+    symptoms = severities(snapshot.symptoms)
+    flags = frozenset(f for f in snapshot.flags if f in PROFILE_FLAGS)
+    implied = {
+        f: why for f, why in implied_flags(snapshot, taken, symptoms).items() if f not in flags
+    }
     return Context(
         snapshot=snapshot,
         rules=rules,
         readings=readings,
-        taken=taken_totals(snapshot.taking),
-        symptoms=severities(snapshot.symptoms),
+        taken=taken,
+        symptoms=symptoms,
         previous_symptoms=severities(snapshot.previous_symptoms),
-        flags=frozenset(f for f in snapshot.flags if f in PROFILE_FLAGS),
+        flags=flags | frozenset(implied),
+        implied_flags=implied,
+        since=intake_since(snapshot.taking, snapshot.as_of),
     )
+
+
+# A pregnancy counts for this long after its life event: nine months and a year of
+# breastfeeding (the pregnant flag reads "pregnant or breastfeeding").
+PREGNANCY_MONTHS = 21
+KIDNEY_STONE_SEVERITY = 2  # moderate or worse: a stone now, not a vague ache
+
+
+def implied_flags(
+    snapshot: Snapshot, taken: Mapping[str, float], symptoms: Mapping[str, int]
+) -> dict[str, str]:
+    """Flags the data implies: a recent pregnancy event, kidney stones now while on D."""
+    implied = {}
+    limit = snapshot.as_of.toordinal() - PREGNANCY_MONTHS * 30
+    pregnancies = [
+        when
+        for kind, when in snapshot.life_events
+        if kind == "pregnancy" and limit <= when.toordinal() <= snapshot.as_of.toordinal()
+    ]
+    if pregnancies:
+        implied["pregnant"] = f"pregnancy life event on {max(pregnancies).isoformat()}"
+    if taken.get("vitamin_d3") and symptoms.get("kidney_stones", 0) >= KIDNEY_STONE_SEVERITY:
+        implied["kidney_stones"] = "kidney stones symptom while taking vitamin D"
+    return implied
+
+
+def intake_since(taking: Sequence[Intake], as_of: date) -> dict[str, date]:
+    """The latest start date of each nutrient's intakes: the current total began then."""
+    since: dict[str, date] = {}
+    for intake in taking:
+        if intake.since is not None and intake.since <= as_of and intake.amount > 0:
+            since[intake.nutrient] = max(since.get(intake.nutrient, intake.since), intake.since)
+    return since

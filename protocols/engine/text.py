@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labs.analytes import ANALYTES
 from protocols.engine.snapshot import Context
 from protocols.rules import NUTRIENTS
 
@@ -22,7 +23,14 @@ def nutrient_label(nutrient: str) -> str:
     return NUTRIENTS[nutrient][0]
 
 
+def marker_label(marker: str) -> str:
+    """The analyte's short name ("25(OH)D", "RBC Mg"), from the labs catalog."""
+    analyte = ANALYTES.get(marker)
+    return analyte.short_name if analyte else marker
+
+
 def marker_text(ctx: Context, marker: str) -> str:
     reading = ctx.readings[marker]
     tier = reading.tier.name if reading.tier else "unrated"
-    return f"{marker} {fmt(reading.latest.value)} {reading.latest.unit} ({tier})"
+    value = f"{reading.latest.qualifier}{fmt(reading.latest.value)}"
+    return f"{marker} {value} {reading.latest.unit} ({tier})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocols.engine.kinds import MG_RBC, MG_SERUM, VITD
+from protocols.engine.kinds import D3, MG, MG_RBC, MG_SERUM, VITD
 from protocols.engine.plan import Response
 from protocols.engine.snapshot import Context, classify
 from protocols.rules import Tier
@@ -10,28 +10,55 @@ from protocols.rules import Tier
 # --- responses and tiers -------------------------------------------------------------------
 
 
+# The 12-week targets of the Expected Improvements table are reached by 12 weeks (a new
+# 25(OH)D steady state takes 8-12 weeks, CLINICAL.md §4); before that the rise is pro rata.
+FULL_RESPONSE_DAYS = 84
+RESPONSE_NUTRIENT = {VITD: D3, MG_RBC: MG}
+
+
 def responses_of(ctx: Context) -> dict[str, Response]:
-    """Change since the previous draw, against the previous tier's 12-week target."""
-    low, high = ctx.rules.response_window_days
+    """The change of each marker while its nutrient was taken, against the expected rise.
+
+    The time on the dose runs from the intake's ``since`` (or the previous draw, if later)
+    to the latest draw, else it is the gap between the two draws. It is judged from 6 weeks
+    to a year; the expected rise from the previous value to the previous tier's 12-week
+    target is scaled to that time, and complete from 12 weeks on.
+    """
     responses = {}
-    for marker in (VITD, MG_RBC):
-        reading = ctx.readings.get(marker)
-        if reading is None or reading.previous is None:
-            continue
-        gap = (reading.latest.drawn_on - reading.previous.drawn_on).days
-        before = classify(ctx.rules, marker, reading.previous.value)
-        if not low <= gap <= high or before is None or before.expected is None:
-            continue
-        responses[marker] = Response(
-            previous=reading.previous.value,
-            current=reading.latest.value,
-            expected=before.expected,
-            on_track=reading.latest.value >= before.expected[0],
-            previous_drawn_on=reading.previous.drawn_on,
-            drawn_on=reading.latest.drawn_on,
-            rule=before.id,
-        )
+    for marker, nutrient in RESPONSE_NUTRIENT.items():
+        response = _response(ctx, marker, nutrient)
+        if response is not None:
+            responses[marker] = response
     return responses
+
+
+def _response(ctx: Context, marker: str, nutrient: str) -> Response | None:
+    low, high = ctx.rules.response_window_days
+    reading = ctx.readings.get(marker)
+    if reading is None or reading.previous is None or not ctx.takes(nutrient):
+        return None
+    if reading.censored or reading.previous.qualifier:
+        return None  # a censored value is no number to compare
+    since = ctx.since.get(nutrient)
+    start = max(reading.previous.drawn_on, since) if since else reading.previous.drawn_on
+    elapsed = (reading.latest.drawn_on - start).days
+    before = classify(ctx.rules, marker, reading.previous.value)
+    if not low <= elapsed <= high or before is None or before.expected is None:
+        return None
+    share = min(elapsed / FULL_RESPONSE_DAYS, 1.0)
+    previous = reading.previous.value
+    expected = tuple(round(previous + (x - previous) * share, 1) for x in before.expected)
+    return Response(
+        previous=previous,
+        current=reading.latest.value,
+        expected=(expected[0], expected[1]),
+        on_track=reading.latest.value >= expected[0],
+        previous_drawn_on=reading.previous.drawn_on,
+        drawn_on=reading.latest.drawn_on,
+        rule=before.id,
+        elapsed_days=elapsed,
+        since=since,
+    )
 
 
 def is_low(tier: Tier | None) -> bool:

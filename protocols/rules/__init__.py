@@ -41,6 +41,7 @@ from protocols.rules.seed import (
     ALERT_RULES,
     D_MAINTENANCE,
     FORM_RULES,
+    MG_TAKE_WITH_SPLIT,
     RETEST_RULES,
     SEED_DOSES,
     SEED_RULES,
@@ -88,6 +89,7 @@ DISCLAIMER = (
 )
 
 __all__ = [
+    "MG_TAKE_WITH_SPLIT",
     "AUTHORITIES",
     "DEFAULT_AUTHORITY",
     "NUTRIENT_CATALOG",

@@ -10,18 +10,22 @@ from labs.symptoms import MAGNESIUM_DEFICIENCY, VITAMIN_D_DEFICIENCY
 from protocols.rules.limits import UPPER_LIMITS, UPPER_LIMITS_BY_AUTHORITY, Authority
 from protocols.rules.sources import (
     C_CHOICES,
+    C_KIDNEY,
     C_LIMITS,
+    C_PTH,
     C_RANGES,
     C_SAFETY,
     P_SAFETY,
     PRODUCT_42,
     RULES_VERSION,
     S_BASELINE,
+    S_CASE2,
     S_DEPLETION,
     S_DOSING,
     S_EXPECTED,
     S_FORMS,
     S_HYPERCA,
+    S_INTRO,
     S_MAINT,
     S_MAINT_TEST,
     S_NOT_IMPROVING,
@@ -91,6 +95,54 @@ SEED_DOSES: Mapping[str, DoseRule] = {
             f"{SEED} §Worsening Bone Health",
             note="The seed has no calcium dose rule (it prefers calcium from diet); a calcium "
             "supplement already taken is kept unless a safety rule stops it.",
+        ),
+        _dose(
+            "calcium.with_d",
+            "calcium",
+            0,
+            500,
+            S_CASE2,
+            note="Seed case 2 reduced calcium 1,000 -> 500 mg beside vitamin D (with Mg and "
+            "K2 added). The seed gives no other calcium rule; calcium from food is preferred "
+            "(§Worsening Bone Health). A supplement above 500 mg/day is lowered to 500 mg.",
+        ),
+        _dose(
+            "d3.pause",
+            "vitamin_d3",
+            0,
+            0,
+            f"{C_CHOICES}; {S_CASE2}",
+            note="Above the target on a dose at or below maintenance: pause until the retest.",
+        ),
+        DoseRule(
+            "keep.as_taken",
+            "",
+            0,
+            0,
+            "",
+            f"{P_SAFETY}; {C_LIMITS}",
+            note="A supplement no rule changes is kept as taken (on hold, without a result, "
+            "or outside the protocol), never above the upper limit in force; the engine fills "
+            "in the nutrient and amount.",
+        ),
+        DoseRule(
+            "stop.not_in_phase",
+            "",
+            0,
+            0,
+            "",
+            S_MAINT,
+            note="B6 belongs to the correction phase when both are low (seed §Dosing Ratios); "
+            "the seed's maintenance protocol has D, magnesium and K2 only.",
+        ),
+        DoseRule(
+            "pause.with_d",
+            "",
+            0,
+            0,
+            "",
+            f"{SEED} §The Trinity",
+            note="K2 goes with vitamin D in the seed; while D is paused it is not needed.",
         ),
         _dose("mg.maintenance", "magnesium", 300, 400, S_MAINT),
         _dose(
@@ -244,8 +296,8 @@ def _other_tiers() -> Mapping[str, tuple[Tier, ...]]:
                  closed="high", note="Above the lab reference range too: warning."),
         ),
         "egfr": (
-            Tier("egfr.tier.g4_g5", "egfr", "g4_g5", None, 30, "toxic", C_SAFETY,
-                 note="KDIGO G4-G5: no magnesium without a physician."),
+            Tier("egfr.tier.g4_g5", "egfr", "g4_g5", None, 30, "toxic", C_KIDNEY,
+                 note="KDIGO G4-G5: no magnesium, no D above maintenance, without a physician."),
             Tier("egfr.tier.g3b", "egfr", "g3b", 30, 45, "high", C_SAFETY,
                  note="KDIGO G3b: magnesium with caution."),
             Tier("egfr.tier.g3a", "egfr", "g3a", 45, 60, "info", C_SAFETY),
@@ -268,9 +320,22 @@ SEED_TARGETS: Mapping[str, tuple[float | None, float | None]] = {
 
 
 def _a(
-    id_: str, code: str, level: str, source: str, stops: tuple[str, ...] = (), note: str = ""
+    id_: str,
+    code: str,
+    level: str,
+    source: str,
+    stops: tuple[str, ...] = (),
+    note: str = "",
+    retest: tuple[int, tuple[str, ...]] | None = None,
 ) -> AlertRule:
-    return AlertRule(id_, code, level, source, stops, note)  # type: ignore[arg-type]
+    days, tests = retest or (None, ())
+    return AlertRule(id_, code, level, source, stops, note, days, tests)  # type: ignore[arg-type]
+
+
+# A stop or urgent alert brings the retest of the marker it names to within days: an
+# urgent one within a week, a stop within two (PRODUCT.md §4.3; no source gives a number,
+# "see a physician today" and "test calcium now" cannot wait for an 8-12-week retest).
+URGENT_DAYS, STOP_DAYS = 7, 14
 
 
 ALERT_RULES: Mapping[str, AlertRule] = {
@@ -282,20 +347,45 @@ ALERT_RULES: Mapping[str, AlertRule] = {
             "stop",
             S_HYPERCA,
             ("vitamin_d3", "calcium"),
-            note="Total Ca > 10.5 mg/dL or ionized > 5.3 mg/dL: stop D and calcium.",
+            note="Ionized Ca > 5.3 mg/dL, else albumin-corrected (Payne, CLINICAL.md §1) or "
+            "measured total Ca > 10.5 mg/dL: stop D and calcium.",
+            retest=(STOP_DAYS, ("ca_total", "albumin", "vitd_25oh")),
         ),
         _a("safety.hypercalcemia.borderline", "hypercalcemia", "warning", C_CHOICES),
-        _a("safety.vitd_toxicity", "vitd_toxicity", "stop", P_SAFETY, ("vitamin_d3",)),
-        _a("safety.vitd_toxicity.urgent", "vitd_toxicity", "urgent", C_RANGES, ("vitamin_d3",)),
-        _a("safety.vitd_above_target", "vitd_above_target", "warning", C_CHOICES),
+        _a(
+            "safety.vitd_toxicity",
+            "vitd_toxicity",
+            "stop",
+            P_SAFETY,
+            ("vitamin_d3",),
+            retest=(STOP_DAYS, ("vitd_25oh", "ca_total")),
+        ),
+        _a(
+            "safety.vitd_toxicity.urgent",
+            "vitd_toxicity",
+            "urgent",
+            C_RANGES,
+            ("vitamin_d3", "calcium"),
+            retest=(URGENT_DAYS, ("vitd_25oh", "ca_total")),
+        ),
+        _a(
+            "safety.vitd_above_target",
+            "vitd_above_target",
+            "warning",
+            f"{C_CHOICES}; {S_CASE2}",
+            note="Above the target band D is never added or raised: a dose above maintenance "
+            "is lowered to it (seed case 2: 68 ng/mL on 10,000 IU -> 5,000 IU), a smaller one "
+            "is paused until the retest.",
+        ),
         _a("safety.above_upper_limit", "above_upper_limit", "warning", C_LIMITS),
         _a(
             "safety.kidney_function",
             "kidney_function",
             "warning",
-            C_SAFETY,
+            C_KIDNEY,
             ("magnesium",),
-            note="Not a 'stop' level: the rest of the plan goes on; magnesium is set to zero.",
+            note="Not a 'stop' level: the rest of the plan goes on; magnesium is set to zero "
+            "and vitamin D held at or below the maintenance dose.",
         ),
         _a("safety.kidney_function.caution", "kidney_function", "info", C_SAFETY),
         _a(
@@ -307,7 +397,14 @@ ALERT_RULES: Mapping[str, AlertRule] = {
             note="Theuwissen 2013: 10 mcg/day MK-7 lowered INR.",
         ),
         _a("safety.protocol_not_applicable", "protocol_not_applicable", "warning", P_SAFETY),
-        _a("cofactor.d_without_mg", "d_without_mg", "warning", f"{SEED} §Introduction"),
+        _a(
+            "profile.pregnancy_event",
+            "pregnancy_event",
+            "info",
+            f"{P_SAFETY}; {C_SAFETY}",
+            note="A pregnancy life event acts like the pregnant flag, which it suggests setting.",
+        ),
+        _a("cofactor.d_without_mg", "d_without_mg", "warning", S_INTRO),
         _a("cofactor.d_without_k2", "d_without_k2", "warning", f"{SEED} §The Trinity"),
         _a(
             "cofactor.calcium_without_k2",
@@ -316,7 +413,25 @@ ALERT_RULES: Mapping[str, AlertRule] = {
             f"{SEED} §Arterial Calcification",
         ),
         _a("symptoms.mg_depletion", "mg_depletion_symptoms", "warning", S_DEPLETION),
-        _a("symptoms.hypercalcemia", "hypercalcemia_symptoms", "warning", S_HYPERCA),
+        _a(
+            "symptoms.hypercalcemia",
+            "hypercalcemia_symptoms",
+            "warning",
+            f"{S_HYPERCA}; {C_SAFETY}",
+            note="Needs a symptom specific to high calcium: fatigue and muscle weakness alone "
+            "also come with the deficiencies and do not call for a calcium test.",
+            retest=(URGENT_DAYS, ("ca_total", "albumin")),
+        ),
+        _a(
+            "symptoms.hypercalcemia.red_flag",
+            "hypercalcemia_red_flag",
+            "urgent",
+            f"{S_HYPERCA}; {C_SAFETY}",
+            ("vitamin_d3", "calcium"),
+            note="Severe symptoms matching vitamin D excess on a dose above the upper limit: "
+            "pause D and calcium and seek care.",
+            retest=(URGENT_DAYS, ("ca_total", "albumin", "vitd_25oh")),
+        ),
         _a("response.non_responder", "non_responder", "warning", S_NOT_IMPROVING),
         _a(
             "symptoms.worsening",
@@ -328,6 +443,15 @@ ALERT_RULES: Mapping[str, AlertRule] = {
         _a("mg.serum_only", "test_rbc_mg", "info", f"{S_BASELINE} (RBC, not serum)"),
         _a("pth.elevated", "pth_elevated", "info", S_BASELINE),
         _a("pth.high", "pth_elevated", "warning", C_RANGES),
+        _a(
+            "pth.unexplained",
+            "pth_unexplained",
+            "warning",
+            f"{C_PTH}; {C_RANGES}",
+            note="High PTH with 25(OH)D and magnesium at target is not theirs to explain.",
+        ),
+        _a("data.censored", "censored_result", "info", "issue #11 (censored results)"),
+        _a("calcium.reduce", "calcium_reduced", "info", S_CASE2),
         _a(
             "mg.depleting_medication",
             "mg_depleting_medication",
@@ -385,7 +509,9 @@ RETEST_RULES: Mapping[str, RetestRule] = {
 }
 
 MG_FORM_NOTE = "Never oxide: poorly absorbed (seed §Best Forms to Use)."
-MG_TAKE_WITH = "split doses: with breakfast and 30-60 min before bed; single dose before bed"
+MG_TAKE_WITH = "30-60 min before bed"
+# Above mg_split_above the daily amount is split (seed §Timing: absorption tops out per dose).
+MG_TAKE_WITH_SPLIT = "half with breakfast, half 30-60 min before bed"
 
 FORM_RULES: Mapping[str, FormRule] = {
     f.id: f
@@ -495,7 +621,9 @@ SEED_RULES = RuleSet(
     retests=RETEST_RULES,
     forms=FORM_RULES,
     mg_split_above=300,  # seed §Timing: absorption tops out around 200-300 mg per dose
-    response_window_days=(42, 112),  # a retest 6-16 weeks after the previous draw
+    # The response is judged 6 weeks to a year into the dose (seed: "after 3-6 months,
+    # minimal improvement"); the expected rise is scaled to the time, full at 12 weeks.
+    response_window_days=(42, 365),
     life_event_cap_months=3,  # seed §Maintenance Testing: after major life changes
     symptom_severity=2,  # moderate or worse counts as a symptom worth a warning
     symptom_worsening=SYMPTOM_WORSENING,

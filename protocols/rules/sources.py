@@ -1,6 +1,6 @@
 """Where each rule comes from: the seed sections and CLINICAL.md / PRODUCT.md sections cited."""
 
-RULES_VERSION = "2026.11.2"  # .2: worsening symptoms bring the retest forward
+RULES_VERSION = "2026.12.1"  # .12.1: plan truth (issue #10): responses over time, Payne, ...
 
 SEED = "seed:002"
 S_DOSING = f"{SEED} §Dosing Ratios Based on Deficiency Status"
@@ -21,3 +21,9 @@ C_CHOICES = "CLINICAL.md §5"
 C_RANGES = "CLINICAL.md §2"
 P_SAFETY = "PRODUCT.md §4.3"
 PRODUCT_42 = "PRODUCT.md §4.2"
+S_CASE1 = f"{SEED} §Case 1 (Vitamin D Non-Responder)"
+S_CASE2 = f"{SEED} §Case 2 (High-Dose D Causing Problems)"
+S_INTRO = f"{SEED} §Introduction"
+C_PAYNE = "CLINICAL.md §1 (corrected calcium, Payne)"
+C_KIDNEY = "CLINICAL.md §4 (eGFR < 30: no D above maintenance and no Mg without a physician)"
+C_PTH = "CLINICAL.md §4 (primary hyperparathyroidism)"

@@ -79,6 +79,10 @@ class AlertRule:
     source: str
     stops: tuple[str, ...] = ()
     note: str = ""
+    # A stop, urgent or "test now" alert brings the retest of these markers to within
+    # ``retest_days`` of today (None: the alert leaves the retest alone).
+    retest_days: int | None = None
+    retest_tests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,3 +150,5 @@ class RuleSet:
     symptom_worsening: WorseningRule
     # Whose upper limits flag the doses (and cap them, in the within-limits set).
     authority: str = "iom"
+    # The within-limits set: no line, kept amounts included, goes above the limit in force.
+    caps_doses: bool = False

@@ -25,8 +25,8 @@ Limits = Mapping[str, UpperLimit]
 
 def _cap(dose: DoseRule | None, limits: Limits) -> DoseRule | None:
     """The same dose with both ends capped at the nutrient's upper limit (CLINICAL.md §3)."""
-    if dose is None:
-        return None
+    if dose is None or dose.nutrient not in limits:  # a template, filled in by the engine
+        return dose
     limit = limits[dose.nutrient].limit
     if limit is None or dose.daily_max <= limit:
         return dose
@@ -105,6 +105,7 @@ def within_limits_rules(authority: Authority) -> RuleSet:
         doses={id_: _cap(d, limits) for id_, d in SEED_DOSES.items()},  # type: ignore[misc]
         upper_limits=limits,
         authority=authority,
+        caps_doses=True,
     )
 
 

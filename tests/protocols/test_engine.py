@@ -24,6 +24,7 @@ from protocols.engine import (
 from protocols.rules import NOT_APPLICABLE_FLAGS, RULE_SETS
 
 AS_OF = date(2026, 3, 5)
+VITD_CODE = "vitd_25oh"
 DRAWN = date(2026, 3, 2)
 UNITS = {"vitd_25oh": "ng/mL", "pth_intact": "pg/mL", "egfr": "mL/min/1.73m2"}
 
@@ -38,7 +39,7 @@ def snap(*results: tuple[str, Measurement], **kwargs) -> Snapshot:
     for code, measurement in results:
         grouped.setdefault(code, []).append(measurement)
     kwargs.setdefault("as_of", AS_OF)
-    if "taking" in kwargs:
+    if isinstance(kwargs.get("taking"), dict):
         kwargs["taking"] = [Intake(n, a, NUTRIENTS[n][1]) for n, a in kwargs["taking"].items()]
     if "flags" in kwargs:
         kwargs["flags"] = frozenset(kwargs["flags"])
@@ -305,8 +306,8 @@ DOSE_CASES = [
         "d3.tier.above_target",
         [m("vitd_25oh", 70), m("mg_rbc", 6.0)],
         {"taking": {D3: 10000}},
-        {D3: (4000, 5000, "d3.tier.above_target")},
-        "maintenance",
+        {D3: (4000, 5000, "d3.maintenance")},
+        "correction",
     ),
     (
         "mg.serum_low",
@@ -337,10 +338,10 @@ DOSE_CASES = [
         "maintenance",
     ),
     (
-        "insufficient_data.nothing",
+        "insufficient_data.keeps-what-is-taken",
         [],
         {"taking": {D3: 5000}},
-        {D3: None, MG: None, K2: None},
+        {D3: (5000, 5000, "d3.keep_current"), MG: None, K2: None},
         "insufficient_data",
     ),
     (
@@ -529,11 +530,14 @@ def test_no_retest_without_data_or_when_protocol_does_not_apply():
     assert plan_of(m("vitd_25oh", 22), flags={"pregnant"}).retest is None
 
 
-def test_hold_after_a_stop_retests_with_calcium():
+def test_hold_after_a_stop_retests_with_calcium_within_two_weeks():
     plan = plan_of(m("vitd_25oh", 120))
     assert plan.phase == "hold"
-    assert plan.retest.rule == "retest.hold"
-    assert "ca_total" in plan.retest.tests
+    assert plan.retest.rule == "safety.vitd_toxicity"
+    assert plan.retest.brought_forward_by == "vitd_toxicity"
+    assert {"vitd_25oh", "ca_total"} <= set(plan.retest.tests)
+    assert plan.retest.latest_on <= AS_OF + timedelta(days=14)
+    assert "within 14 days" in plan.retest.reason
 
 
 # --- worsening symptoms bring the retest forward (seed: "if symptoms return -> retest sooner")
@@ -643,15 +647,20 @@ def test_expected_at_retest_per_tier(result, marker, band):
 BASE = date(2026, 1, 1)
 
 RESPONSE_CASES = [
-    # id, marker, previous, current, days between, on_track (None = no response)
+    # id, marker, previous, current, days on the dose, on_track (None = no response);
+    # the expected rise is scaled to the time: full at 12 weeks, half at 6.
     ("response.on-track", "vitd_25oh", 22, 45, 70, True),
+    ("response.scaled.6-weeks-on-track", "vitd_25oh", 22, 32, 42, True),
+    ("response.scaled.6-weeks-slow", "vitd_25oh", 22, 30, 42, False),
+    ("response.case1.6-months", "vitd_25oh", 22, 28, 182, False),
     ("response.non_responder.d", "vitd_25oh", 22, 30, 70, False),
     ("response.non_responder.mild-reached-target", "vitd_25oh", 33, 42, 84, False),
     ("response.non_responder.mg", "mg_rbc", 4.2, 5.0, 84, False),
     ("response.window.41-days", "vitd_25oh", 22, 30, 41, None),
     ("response.window.42-days", "vitd_25oh", 22, 30, 42, False),
     ("response.window.112-days", "vitd_25oh", 22, 30, 112, False),
-    ("response.window.113-days", "vitd_25oh", 22, 30, 113, None),
+    ("response.window.365-days", "vitd_25oh", 22, 30, 365, False),
+    ("response.window.366-days", "vitd_25oh", 22, 30, 366, None),
     ("response.previous-not-in-correction", "vitd_25oh", 45, 38, 70, None),
 ]
 
@@ -662,7 +671,8 @@ RESPONSE_CASES = [
 )
 def test_response_and_non_responder(marker, previous, current, days, on_track):
     later = BASE + timedelta(days=days)
-    plan = plan_of(m(marker, previous, BASE), m(marker, current, later), as_of=later)
+    taking = {D3: 5000} if marker == "vitd_25oh" else {MG: 400}
+    plan = plan_of(m(marker, previous, BASE), m(marker, current, later), as_of=later, taking=taking)
     if on_track is None:
         assert marker not in plan.response
         assert "non_responder" not in codes(plan)
@@ -676,17 +686,45 @@ def test_response_and_non_responder(marker, previous, current, days, on_track):
         assert plan.phase == "correction"
 
 
+def test_no_response_is_judged_without_the_nutrient_taken():
+    later = BASE + timedelta(weeks=12)
+    plan = plan_of(m("vitd_25oh", 22, BASE), m("vitd_25oh", 28, later), as_of=later)
+    assert plan.response == {} and "non_responder" not in codes(plan)
+
+
+def test_time_on_the_dose_runs_from_the_intake_since():
+    later = BASE + timedelta(weeks=26)
+    started = later - timedelta(weeks=4)  # four weeks on the dose: too early to judge
+    results = (m("vitd_25oh", 22, BASE), m("vitd_25oh", 28, later))
+    taking = [Intake(D3, 5000, "IU", since=started)]
+    assert compute_plan(snap(*results, as_of=later, taking=taking)).response == {}
+    taking = [Intake(D3, 5000, "IU", since=BASE)]
+    response = compute_plan(snap(*results, as_of=later, taking=taking)).response[VITD_CODE]
+    assert (response.on_track, response.elapsed_days, response.since) == (False, 182, BASE)
+
+
 def test_non_responder_whose_value_reached_target_stays_in_correction_dose():
     later = BASE + timedelta(weeks=12)
-    plan = plan_of(m("vitd_25oh", 33, BASE), m("vitd_25oh", 42, later), as_of=later)
+    plan = plan_of(
+        m("vitd_25oh", 33, BASE), m("vitd_25oh", 42, later), as_of=later, taking={D3: 4000}
+    )
     assert plan.phase == "correction"
     assert plan.line(D3).rule == "d3.tier.mild"
 
 
 def test_magnesium_non_responder_gets_liposomal_form():
     later = BASE + timedelta(weeks=12)
-    plan = plan_of(m("mg_rbc", 4.2, BASE), m("mg_rbc", 4.4, later), as_of=later)
+    plan = plan_of(m("mg_rbc", 4.2, BASE), m("mg_rbc", 4.4, later), as_of=later, taking={MG: 400})
     assert plan.line(MG).form == "liposomal"
+
+
+def test_magnesium_non_responder_never_gets_less_than_they_take():
+    later = BASE + timedelta(weeks=12)
+    plan = plan_of(m("mg_rbc", 4.2, BASE), m("mg_rbc", 5.2, later), as_of=later, taking={MG: 400})
+    line = plan.line(MG)
+    assert "non_responder" in codes(plan)
+    assert (line.daily_min, line.daily_max, line.action) == (400, 400, "keep")
+    assert line.form == "liposomal" and "liposomal" in line.reason
 
 
 def test_measurements_in_any_order_and_future_draws_ignored():
@@ -695,7 +733,7 @@ def test_measurements_in_any_order_and_future_draws_ignored():
         m("vitd_25oh", 80, BASE + timedelta(days=75)),
         m("vitd_25oh", 22, BASE),
     ]
-    plan = plan_of(*results, as_of=BASE + timedelta(days=70))
+    plan = plan_of(*results, as_of=BASE + timedelta(days=70), taking={D3: 5000})
     assert plan.markers["vitd_25oh"].value == 30
     assert plan.response["vitd_25oh"].previous == 22
 
@@ -811,10 +849,14 @@ def test_every_profile_flag_changes_the_plan():
 
 @pytest.mark.parametrize("flag", [pytest.param(f, id=f"hold.{f}") for f in NOT_APPLICABLE_FLAGS])
 def test_protocol_not_applicable_holds_and_defers(flag):
-    plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), flags={flag}, taking={D3: 2000})
+    plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), flags={flag}, taking={D3: 6000})
     assert plan.phase == "hold"
-    assert not positive(plan)
     assert plan.expected_at_retest == {}
+    # Nothing is added; what is taken keeps a line, never above the upper limit.
+    assert [(li.nutrient, li.action, li.daily_max) for li in plan.supplements] == [
+        (D3, "reduce", 4000)
+    ]
+    assert "physician" in plan.line(D3).reason
 
 
 def test_hypercalcemia_stops_vitamin_d_and_calcium():
@@ -841,8 +883,12 @@ def test_kidney_function_removes_magnesium_and_b6_keeps_d_with_caution():
     assert plan.phase == "correction"
     assert dose(plan, MG) == (0, 0)
     assert plan.line(B6) is None
-    assert dose(plan, D3) == (5000, 7000)
-    assert "caution" in plan.line(D3).reason
+    # CLINICAL.md §4: no vitamin D above maintenance without the physician.
+    assert dose(plan, D3) == (4000, 5000)
+    assert "maintenance dose without your physician" in plan.line(D3).reason
+    kidney = next(a for a in plan.alerts if a.code == "kidney_function")
+    assert kidney.sources == ("CLINICAL.md §4 (eGFR < 30: no D above maintenance and no Mg "
+                              "without a physician)",)  # fmt: skip
 
 
 def test_anticoagulant_removes_k2():
@@ -871,8 +917,7 @@ def test_line_reason_compares_taking_with_recommendation():
     plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), taking={D3: 5000})
     assert plan.line(D3).taking == 5000
     assert "keep" in plan.line(D3).reason
-    assert "5,000 IU D3 and no" in plan.line(MG).reason
-    assert "add 400-600 mg" in plan.line(MG).reason
+    assert "You take none: add 400-600 mg" in plan.line(MG).reason
 
 
 def test_intake_in_mcg_of_vitamin_d_converts_to_iu():
@@ -880,183 +925,6 @@ def test_intake_in_mcg_of_vitamin_d_converts_to_iu():
     assert "calcium_without_k2" not in codes(plan)
     assert any(a.nutrient == D3 for a in plan.alerts if a.code == "above_upper_limit")
     assert "d_without_mg" in codes(plan)  # grams are not a supplement unit: ignored
-
-
-# --- the seed's three case studies -------------------------------------------------------
-
-
-def case1_baseline() -> Plan:
-    day = date(2026, 1, 5)
-    return plan_of(
-        m("vitd_25oh", 22, day),
-        m("mg_rbc", 4.2, day),
-        as_of=day,
-        symptoms={"fatigue": 2, "low_mood": 2},
-    )
-
-
-def case1_six_months() -> Plan:
-    base, later = date(2026, 1, 5), date(2026, 7, 6)
-    return plan_of(
-        m("vitd_25oh", 22, base),
-        m("mg_rbc", 4.2, base),
-        m("vitd_25oh", 28, later),
-        as_of=later,
-        taking={D3: 5000},
-        symptoms={"fatigue": 2, "low_mood": 2, "muscle_cramps": 2},
-    )
-
-
-def case1_twelve_weeks() -> Plan:
-    base, six, later = date(2026, 1, 5), date(2026, 7, 6), date(2026, 9, 28)
-    return plan_of(
-        m("vitd_25oh", 22, base),
-        m("mg_rbc", 4.2, base),
-        m("vitd_25oh", 28, six),
-        m("vitd_25oh", 48, later),
-        m("mg_rbc", 5.8, later),
-        as_of=later,
-        taking={D3: 5000, MG: 400, K2: 200},
-    )
-
-
-def test_case1_baseline_both_low():
-    plan = case1_baseline()
-    assert plan.phase == "correction"
-    assert dose(plan, D3) == (5000, 7000)
-    assert dose(plan, MG) == (400, 600)
-    assert dose(plan, K2) == (200, 300)
-    assert dose(plan, B6) == (50, 100)
-    assert plan.line(MG).form == "glycinate"
-    assert plan.retest.due_on == date(2026, 3, 2)
-
-
-def test_case1_six_months_of_d_alone():
-    plan = case1_six_months()
-    assert plan.phase == "correction"
-    assert {"d_without_mg", "d_without_k2", "mg_depletion_symptoms"} <= codes(plan)
-    assert plan.response == {}  # 26 weeks apart: outside the 6-16-week response window
-    # The seed's revision (D 5,000 IU + Mg glycinate 400 mg + K2 200 mcg) lies in our ranges.
-    assert dose(plan, D3)[0] <= 5000 <= dose(plan, D3)[1]
-    assert dose(plan, MG)[0] <= 400 <= dose(plan, MG)[1]
-    assert dose(plan, K2)[0] <= 200 <= dose(plan, K2)[1]
-    assert plan.retest.due_on == date(2026, 7, 6) + timedelta(weeks=8)
-
-
-def test_case1_twelve_weeks_after_adding_magnesium():
-    plan = case1_twelve_weeks()
-    assert plan.phase == "maintenance"
-    assert plan.response["vitd_25oh"].on_track
-    assert plan.response["vitd_25oh"].expected == (40, 55)
-    assert "non_responder" not in codes(plan)
-    assert not {"d_without_mg", "d_without_k2", "mg_depletion_symptoms"} & codes(plan)
-    assert (dose(plan, D3), dose(plan, MG), dose(plan, K2)) == (
-        (4000, 5000),
-        (300, 400),
-        (100, 200),
-    )
-    assert plan.retest.due_on == date(2027, 3, 28)
-
-
-def test_case2_baseline_high_dose_d_with_calcium_and_nothing_else():
-    plan = plan_of(taking={D3: 10000, CA: 1000}, as_of=date(2026, 1, 5))
-    assert plan.phase == "insufficient_data"
-    assert {"d_without_mg", "d_without_k2", "calcium_without_k2", "above_upper_limit"} <= codes(
-        plan
-    )
-    assert "test_rbc_mg" in codes(plan)
-    assert plan.retest is None
-
-
-def case2_six_months() -> Plan:
-    day = date(2026, 7, 6)
-    return plan_of(
-        m("vitd_25oh", 68, day),
-        m("mg_rbc", 5.4, day),
-        as_of=day,
-        taking={D3: 10000, CA: 1000},
-        symptoms={"muscle_cramps": 2, "insomnia": 2, "anxiety": 2, "palpitations": 2},
-    )
-
-
-def test_case2_six_months_high_d_and_magnesium_depletion():
-    plan = case2_six_months()
-    assert plan.phase == "correction"
-    assert {
-        "vitd_above_target",
-        "mg_depletion_symptoms",
-        "d_without_mg",
-        "d_without_k2",
-        "calcium_without_k2",
-        "above_upper_limit",
-    } <= codes(plan)
-    # Seed's correction: D reduced to 5,000 IU, magnesium 600 mg: both inside our ranges.
-    assert dose(plan, D3) == (4000, 5000)
-    assert plan.line(D3).rule == "d3.tier.above_target"
-    assert dose(plan, MG) == (400, 600)
-    assert dose(plan, CA) == (1000, 1000)
-    assert "reduce" in plan.line(D3).reason
-
-
-def test_case2_twelve_weeks_later():
-    six, later = date(2026, 7, 6), date(2026, 9, 28)
-    plan = plan_of(
-        m("vitd_25oh", 68, six),
-        m("mg_rbc", 5.4, six),
-        m("mg_rbc", 6.1, later),
-        as_of=later,
-        taking={D3: 5000, MG: 600, K2: 300, CA: 500},
-        symptoms={"muscle_cramps": 0, "insomnia": 0},
-    )
-    assert plan.phase == "maintenance"
-    assert plan.response["mg_rbc"].on_track
-    assert not {"mg_depletion_symptoms", "d_without_mg", "calcium_without_k2"} & codes(plan)
-    assert dose(plan, MG) == (300, 400)
-
-
-def case3_baseline() -> Plan:
-    day = date(2026, 1, 5)
-    return plan_of(
-        m("vitd_25oh", 18, day),
-        m("mg_rbc", 4.5, day),
-        as_of=day,
-        symptoms={"anxiety": 2, "insomnia": 2, "fatigue": 2},
-    )
-
-
-def test_case3_baseline_synergistic_correction():
-    plan = case3_baseline()
-    assert plan.phase == "correction"
-    assert plan.markers["mg_rbc"].tier == "mild"  # 4.5 exactly: half-open interval
-    assert dose(plan, D3) == (10000, 10000)
-    assert dose(plan, MG) == (300, 400)  # seed used 500 mg; see mg.tier.severe note
-    assert dose(plan, K2) == (200, 300)
-    assert dose(plan, B6) == (50, 100)
-    assert plan.line(MG).form == "glycinate"
-    assert plan.expected_at_retest == {"vitd_25oh": (40, 50), "mg_rbc": (5.5, 6.5)}
-
-
-def test_case3_twelve_weeks_maintenance():
-    base, later = date(2026, 1, 5), date(2026, 3, 30)
-    plan = plan_of(
-        m("vitd_25oh", 18, base),
-        m("mg_rbc", 4.5, base),
-        m("vitd_25oh", 52, later),
-        m("mg_rbc", 5.6, later),
-        as_of=later,
-        taking={D3: 10000, MG: 500, K2: 200, B6: 50},
-    )
-    assert plan.phase == "maintenance"
-    assert all(r.on_track for r in plan.response.values())
-    assert set(plan.response) == {"vitd_25oh", "mg_rbc"}
-    # Seed maintenance: D 4,000 IU, Mg 300 mg, K2 100 mcg.
-    assert (dose(plan, D3), dose(plan, MG), dose(plan, K2)) == (
-        (4000, 5000),
-        (300, 400),
-        (100, 200),
-    )
-    assert plan.line(B6) is None
-    assert plan.retest.due_on == date(2026, 9, 30)
 
 
 # --- catalogs and JSON shape -------------------------------------------------------------
@@ -1109,7 +977,8 @@ def test_to_dict_has_the_shape_of_product_4_6():
             assert set(item) == {"time", "amount_min", "amount_max"}
             assert item["time"] in {"morning", "evening", "bedtime"}
     d3 = next(s for s in data["supplements"] if s["nutrient"] == D3)
-    assert (d3["daily_min"], d3["daily_max"]) == (4000, 5000)  # 30 ng/mL: mild tier
+    # 30 ng/mL: mild tier (4,000-5,000 IU); the 5,000 IU taken is kept.
+    assert (d3["daily_min"], d3["daily_max"], d3["action"]) == (5000, 5000, "keep")
     assert isinstance(d3["daily_min"], int)
     assert set(data["retest"]) >= {"due_on", "latest_on", "tests", "reason"}
     assert data["retest"]["due_on"] == (later + timedelta(weeks=8)).isoformat()
@@ -1118,8 +987,9 @@ def test_to_dict_has_the_shape_of_product_4_6():
         **data["response"]["vitd_25oh"],
         "previous": 22,
         "current": 30,
-        "expected": [40, 55],
+        "expected": [37, 49.5],  # 40-55 at 12 weeks, scaled to the 10 weeks on the dose
         "on_track": False,
+        "elapsed_days": 70,
     }
     for alert in data["alerts"]:
         assert set(alert) >= {"level", "code", "message", "sources", "reason"}
