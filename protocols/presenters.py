@@ -167,7 +167,10 @@ def _code_labels() -> dict[str, str]:
     labels.update({code: symptom_label(code).lower() for code in SYMPTOMS})
     labels.update({code: analyte_label(code) for code in ANALYTES})
     labels.update({code: nutrient_label(code) for code in NUTRIENT_LABELS})
-    return labels
+    # Codes that are ordinary words ("magnesium", "calcium", "fatigue") stay as written:
+    # the engine's prose uses them as words, and "vitamin D without Magnesium (elemental)"
+    # reads wrong. Only real codes (vitd_25oh, muscle_cramps, egfr) are replaced.
+    return {code: label for code, label in labels.items() if not code.isalpha() or code == "egfr"}
 
 
 _CODE_LABELS = _code_labels()
@@ -252,6 +255,7 @@ class Line:
     why: Why
     limit: str = ""  # the upper limit, when the range reaches above it
     always_above_limit: bool = False  # even the low end of the range is above it
+    action: str = ""  # the engine's word: add, keep, increase, reduce, pause or stop
 
 
 @dataclass(frozen=True)
@@ -445,6 +449,7 @@ def _line(item: Mapping[str, Any], authority: str) -> Line:
         why=_why(item),
         limit=fmt_range(limit, limit, unit) if reaches_above else "",
         always_above_limit=reaches_above and limit is not None and low > limit,
+        action=str(item.get("action", "")),
     )
 
 
@@ -485,6 +490,10 @@ def _above_limit(nutrient: str, amount: float, unit: str, authority: str) -> boo
 
 
 def _advice(line: Line | None, amount: float, unit: str, *, on_hold: bool) -> str:
+    if line is not None and line.stopped and line.action == "pause":
+        if on_hold:
+            return _("Pause it until you have talked to your physician.")
+        return _("Pause it until the retest.")
     if line is not None and line.stopped:
         return _("Stop it.")
     if line is None:

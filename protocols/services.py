@@ -26,13 +26,11 @@ from labs.models import LifeEvent, SymptomEntry
 from labs.selectors import newest_results
 from protocols.engine import Intake, Measurement, Snapshot, compute_plan
 from protocols.engine import Plan as EnginePlan
+from protocols.engine.snapshot import PREVIOUS_SYMPTOM_WINDOW_DAYS, SYMPTOM_WINDOW_DAYS
 from protocols.models import HealthProfile, Plan, SupplementIntake
 from protocols.rules import RULE_SETS
 from protocols.signals import plan_created
 
-SYMPTOM_WINDOW_DAYS = 30  # symptoms older than this no longer describe how the person feels
-# 30-90 days back: the earlier check-in that worsening symptoms are measured against.
-PREVIOUS_SYMPTOM_WINDOW_DAYS = 90
 ADULT_AGE = 18
 
 
@@ -100,10 +98,10 @@ def snapshot_for_user(user, *, as_of: date | None = None) -> Snapshot:
     if profile and is_minor(profile.birth_year, as_of):
         flags.add("under_18")
     taking = [
-        Intake(nutrient, amount, unit)
-        for nutrient, amount, unit in SupplementIntake.objects.filter(user=user)
+        Intake(nutrient, amount, unit, since)
+        for nutrient, amount, unit, since in SupplementIntake.objects.filter(user=user)
         .order_by("nutrient")
-        .values_list("nutrient", "amount", "unit")
+        .values_list("nutrient", "amount", "unit", "since")
     ]
     events = LifeEvent.objects.filter(user=user, occurred_on__lte=as_of).order_by(
         "occurred_on", "kind"
@@ -146,7 +144,12 @@ def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
             else {}
         ),
         "taking": [
-            {"nutrient": i.nutrient, "amount": i.amount, "unit": i.unit}
+            {
+                "nutrient": i.nutrient,
+                "amount": i.amount,
+                "unit": i.unit,
+                **({"since": i.since.isoformat()} if i.since else {}),
+            }
             for i in sorted(snapshot.taking, key=lambda i: (i.nutrient, i.unit, i.amount))
         ],
         "flags": sorted(snapshot.flags),

@@ -186,29 +186,27 @@ def recommend(ctx: Context, state: DoseState) -> dict[str, Pick]:
 
 
 def _keep_what_is_taken(ctx: Context, state: DoseState) -> dict[str, Pick]:
-    """On hold or without data: what is taken is kept (vitamin D at most maintenance),
-    within the upper limit; a safety stop still stops."""
+    """On hold, what is taken waits for the physician; without data it is kept (vitamin D
+    at most at maintenance). A safety stop still stops."""
     on_hold = state.phase == "hold"
-    why = (
-        "The protocol is on hold: ask your physician whether to go on; until then take no "
-        "more than the upper limit."
-        if on_hold
-        else "No 25(OH)D or magnesium result yet: keep what you take until you are tested."
-    )
     picks = {}
     for nutrient in NUTRIENT_ORDER:
         taken = ctx.takes(nutrient)
         if not taken or nutrient in state.stopped:
             continue
-        if nutrient == D3 and not on_hold:
-            picks[D3] = keep_current_d(ctx, why)
+        if on_hold:
+            why = "The protocol is on hold: pause it until you have talked to your physician."
+            picks[nutrient] = Pick(as_taken(ctx, "pause.on_hold", nutrient, 0), why)
+        elif nutrient == D3:
+            picks[D3] = keep_current_d(ctx, NO_DATA)
         elif nutrient == CALCIUM:
-            picks[CALCIUM] = _calcium_pick(ctx, bool(ctx.takes(D3)) and D3 not in state.stopped)
+            picks[CALCIUM] = _calcium_pick(ctx, D3 not in state.stopped)
         else:
-            limit = ctx.rules.upper_limits[nutrient].limit
-            amount = taken if limit is None or not on_hold else min(taken, limit)
-            picks[nutrient] = Pick(as_taken(ctx, "keep.as_taken", nutrient, amount), why)
+            picks[nutrient] = Pick(as_taken(ctx, "keep.as_taken", nutrient, taken), NO_DATA)
     return picks
+
+
+NO_DATA = "No 25(OH)D or magnesium result yet: keep what you take until you are tested."
 
 
 # --- forms and schedule --------------------------------------------------------------------
@@ -265,7 +263,8 @@ def _amount(ctx: Context, pick: Pick) -> tuple[float, float, Action]:
         if limit is not None:
             low, high = min(low, limit), min(high, limit)
     if high <= 0:
-        return 0, 0, ("pause" if pick.until_retest else "stop")
+        paused = pick.until_retest or dose.id.startswith("pause.")
+        return 0, 0, ("pause" if paused else "stop")
     if not taken:
         return low, high, "add"
     if taken < low:

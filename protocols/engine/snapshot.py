@@ -67,6 +67,27 @@ class Snapshot:
     adherence: Mapping[str, float] = field(default_factory=dict)
 
 
+SYMPTOM_WINDOW_DAYS = 30  # symptoms older than this no longer describe how the person feels
+# 30-90 days back: the earlier check-in that worsening symptoms are measured against.
+PREVIOUS_SYMPTOM_WINDOW_DAYS = 90
+
+
+def symptom_windows(
+    reports: Sequence[tuple[str, int, date]], as_of: date
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Dated symptom reports as the snapshot's two windows: the latest severity of each
+    symptom in the last 30 days, and in the 30-90 days before (later reports win)."""
+    now: dict[str, int] = {}
+    before: dict[str, int] = {}
+    for code, severity, day in sorted(reports, key=lambda r: r[2]):
+        age = (as_of - day).days
+        if 0 <= age < SYMPTOM_WINDOW_DAYS:
+            now[code] = severity
+        elif SYMPTOM_WINDOW_DAYS <= age < PREVIOUS_SYMPTOM_WINDOW_DAYS:
+            before[code] = severity
+    return now, before
+
+
 # --- reading the snapshot ------------------------------------------------------------------
 
 

@@ -136,6 +136,15 @@ SEED_DOSES: Mapping[str, DoseRule] = {
             "the seed's maintenance protocol has D, magnesium and K2 only.",
         ),
         DoseRule(
+            "pause.on_hold",
+            "",
+            0,
+            0,
+            "",
+            P_SAFETY,
+            note="When the protocol does not apply as is, supplements wait for the physician.",
+        ),
+        DoseRule(
             "pause.with_d",
             "",
             0,
@@ -450,7 +459,7 @@ ALERT_RULES: Mapping[str, AlertRule] = {
             f"{C_PTH}; {C_RANGES}",
             note="High PTH with 25(OH)D and magnesium at target is not theirs to explain.",
         ),
-        _a("data.censored", "censored_result", "info", "issue #11 (censored results)"),
+        _a("data.censored", "censored_result", "info", f"{PRODUCT_42} (a censored result)"),
         _a("calcium.reduce", "calcium_reduced", "info", S_CASE2),
         _a(
             "mg.depleting_medication",

@@ -65,6 +65,7 @@ def test_earlier_results_of_an_analyte_act_as_history():
     plan = run_json(
         "--result", "vitd_25oh=18:ng/mL@2025-12-01",
         "--result", "vitd_25oh=22:ng/mL@2026-03-01",
+        "--taking", "vitamin_d3=5000:IU@2025-12-01",
         "--as-of", "2026-03-05",
     )  # fmt: skip
     response = plan["response"]["vitd_25oh"]
@@ -93,7 +94,8 @@ def test_vitamin_d_in_mcg_is_taken_as_iu():
 def test_text_output_is_readable():
     text = run_plan(*EXAMPLE)
     assert "phase correction" in text
-    assert "Vitamin D3 5,000–7,000 IU [above the upper limit" in text
+    # kidney_disease: no vitamin D above the maintenance dose (CLINICAL.md §4)
+    assert "Vitamin D3 5,000 IU [above the upper limit" in text  # kept: within 4,000-5,000
     assert "Retest: due" in text and "kidney_function" in text
     assert "not medical advice" in text
     assert "{" not in text

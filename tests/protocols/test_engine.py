@@ -852,10 +852,8 @@ def test_protocol_not_applicable_holds_and_defers(flag):
     plan = plan_of(m("vitd_25oh", 22), m("mg_rbc", 4.2), flags={flag}, taking={D3: 6000})
     assert plan.phase == "hold"
     assert plan.expected_at_retest == {}
-    # Nothing is added; what is taken keeps a line, never above the upper limit.
-    assert [(li.nutrient, li.action, li.daily_max) for li in plan.supplements] == [
-        (D3, "reduce", 4000)
-    ]
+    # Nothing is added; what is taken keeps a line: paused until the physician is asked.
+    assert [(li.nutrient, li.action, li.daily_max) for li in plan.supplements] == [(D3, "pause", 0)]
     assert "physician" in plan.line(D3).reason
 
 

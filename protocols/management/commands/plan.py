@@ -1,8 +1,13 @@
 """A what-if plan from the command line; nothing is read from or written to the database.
 
     python manage.py plan --result vitd_25oh=22:ng/mL@2026-03-02 --result mg_rbc=4.2:mg/dL \\
-        --taking vitamin_d3=5000:IU --symptom muscle_cramps=2 --flag kidney_disease \\
+        --taking vitamin_d3=5000:IU@2025-09-01 --symptom muscle_cramps=2@2026-03-01 \\
+        --life-event pregnancy@2026-01-10 --flag kidney_disease --limits efsa \\
         --as-of 2026-03-05 --json
+
+Every option but --as-of, --goal, --rules, --limits and --json may be repeated: several
+results of one analyte (on different dates) are its history, several dated symptom reports
+give the earlier check-in that tells whether symptoms are getting worse.
 
 Bad input exits non-zero with one line on stderr (CommandError), never a traceback.
 """
@@ -21,14 +26,15 @@ from labs import validation
 from labs.symptoms import LIFE_EVENTS, SYMPTOMS
 from labs.units import UnknownAnalyte, UnknownUnit, get_analyte, normalize_unit, to_canonical
 from protocols.engine import Intake, Measurement, Snapshot, UnknownRuleSet, compute_plan
+from protocols.engine.snapshot import symptom_windows
 from protocols.forms import check_dose
 from protocols.models import GOAL_CHOICES, PROFILE_FLAG_CHOICES
 from protocols.presenters import PlanPresentation, present_plan
 from protocols.rules import AUTHORITIES, DEFAULT_AUTHORITY, NUTRIENTS, RULE_SETS
 
 RESULT_RE = re.compile(r"^(?P<code>[^=]+)=(?P<value>[^:]+):(?P<unit>[^@]+)(?:@(?P<day>.+))?$")
-TAKING_RE = re.compile(r"^(?P<nutrient>[^=]+)=(?P<amount>[^:]+):(?P<unit>.+)$")
-SYMPTOM_RE = re.compile(r"^(?P<code>[^=]+)=(?P<severity>.+)$")
+TAKING_RE = re.compile(r"^(?P<nutrient>[^=]+)=(?P<amount>[^:]+):(?P<unit>[^@]+)(?:@(?P<day>.+))?$")
+SYMPTOM_RE = re.compile(r"^(?P<code>[^=]+)=(?P<severity>[^@]+)(?:@(?P<day>.+))?$")
 EVENT_RE = re.compile(r"^(?P<kind>[^@]+)@(?P<day>.+)$")
 DOSE_UNITS = {"iu": "IU", "mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg"}
 MCG_TO_IU = 40  # vitamin D: 1 mcg = 40 IU (CLINICAL.md §1)
@@ -60,23 +66,32 @@ def parse_result(text: str, as_of: date) -> tuple[str, Measurement]:
         to_canonical(code, 1, unit)  # UnknownUnit when the analyte does not take it
     except (UnknownAnalyte, UnknownUnit) as exc:
         raise CommandError(f"--result {text!r}: {exc}") from None
+    value_text = match["value"]
+    confirmed = value_text.rstrip().endswith("!")  # "2.2!" keeps an unusual value as typed
     try:  # the one lab-value reader every input uses (labs.validation)
-        reading = validation.parse_lab_value(analyte, match["value"], unit)
+        value = validation.parse_lab_value(
+            analyte, value_text.rstrip().rstrip("!"), unit, unit_confirmed=confirmed
+        )
+    except validation.UnusualUnit as exc:
+        question = str(exc).split(" Tick ")[0]
+        message = f"{question} Write it as {value_text.strip()}! to keep it as typed."
+        raise CommandError(f"--result {code}: {message}") from None
     except validation.LabValueError as exc:
         raise CommandError(f"--result {code}: {exc}") from None
     drawn_on = _day(match["day"], f"--result {code}") if match["day"] else as_of
     if drawn_on > as_of:
         raise CommandError(f"--result {code}: drawn on {drawn_on}, after --as-of {as_of}")
-    return code, Measurement(
-        reading.canonical_value, analyte.canonical_unit, drawn_on, reading.qualifier
+    measurement = Measurement(
+        value.canonical_value, analyte.canonical_unit, drawn_on, value.qualifier
     )
+    return code, measurement
 
 
-def parse_taking(text: str) -> Intake:
-    """'vitamin_d3=5000:IU' → Intake (mcg of vitamin D is turned into IU)."""
+def parse_taking(text: str, as_of: date) -> Intake:
+    """'vitamin_d3=5000:IU@2025-09-01' → Intake (mcg of vitamin D is turned into IU)."""
     match = TAKING_RE.match(text.strip())
     if not match:
-        raise CommandError(f"--taking {text!r}: expected NUTRIENT=AMOUNT:UNIT")
+        raise CommandError(f"--taking {text!r}: expected NUTRIENT=AMOUNT:UNIT[@SINCE]")
     nutrient = match["nutrient"].strip()
     if nutrient not in NUTRIENTS:
         raise CommandError(f"--taking: unknown nutrient {nutrient!r}; use {', '.join(NUTRIENTS)}")
@@ -89,29 +104,39 @@ def parse_taking(text: str) -> Intake:
     problem = check_dose(nutrient, amount, unit)
     if problem:
         raise CommandError(f"--taking {nutrient}: {problem}")
-    return Intake(nutrient, amount, unit)
+    since = _day(match["day"], f"--taking {nutrient}") if match["day"] else None
+    if since is not None and since > as_of:
+        raise CommandError(f"--taking {nutrient}: since {since}, after --as-of {as_of}")
+    return Intake(nutrient, amount, unit, since)
 
 
-def parse_symptom(text: str) -> tuple[str, int]:
+def parse_symptom(text: str, as_of: date) -> tuple[str, int, date]:
+    """'muscle_cramps=2@2026-03-01' → (code, severity, day); no date means --as-of."""
     match = SYMPTOM_RE.match(text.strip())
     if not match:
-        raise CommandError(f"--symptom {text!r}: expected CODE=SEVERITY (0-3)")
+        raise CommandError(f"--symptom {text!r}: expected CODE=SEVERITY[@YYYY-MM-DD] (0-3)")
     code = match["code"].strip()
     if code not in SYMPTOMS:
         raise CommandError(f"--symptom: unknown symptom {code!r}; use {', '.join(SYMPTOMS)}")
     severity = match["severity"].strip()
     if severity not in {"0", "1", "2", "3"}:
         raise CommandError(f"--symptom {code}: severity must be 0, 1, 2 or 3, not {severity!r}")
-    return code, int(severity)
+    day = _day(match["day"], f"--symptom {code}") if match["day"] else as_of
+    if day > as_of:
+        raise CommandError(f"--symptom {code}: reported on {day}, after --as-of {as_of}")
+    return code, int(severity), day
 
 
-def parse_event(text: str) -> tuple[str, date]:
+def parse_event(text: str, as_of: date) -> tuple[str, date]:
     match = EVENT_RE.match(text.strip())
     if not match or match["kind"].strip() not in LIFE_EVENTS:
         raise CommandError(
             f"--life-event {text!r}: expected KIND@YYYY-MM-DD, KIND in {', '.join(LIFE_EVENTS)}"
         )
-    return match["kind"].strip(), _day(match["day"], "--life-event")
+    kind, day = match["kind"].strip(), _day(match["day"], "--life-event")
+    if day > as_of:
+        raise CommandError(f"--life-event {kind}: on {day}, after --as-of {as_of}")
+    return kind, day
 
 
 def _choice(value: str | None, choices: list[str], option: str) -> str | None:
@@ -126,36 +151,49 @@ def build_snapshot(options: dict) -> Snapshot:
     results: dict[str, list[Measurement]] = defaultdict(list)
     for text in options["result"]:
         code, measurement = parse_result(text, as_of)
+        if any(m.drawn_on == measurement.drawn_on for m in results[code]):
+            raise CommandError(
+                f"--result {code}: two results drawn on {measurement.drawn_on}; "
+                "give one value per analyte and draw date"
+            )
         results[code].append(measurement)
     flag_codes = [code for code, _label in PROFILE_FLAG_CHOICES]
+    reports = [parse_symptom(t, as_of) for t in options["symptom"]]
+    if len({(code, day) for code, _sev, day in reports}) < len(reports):
+        raise CommandError("--symptom: one severity per symptom and day")
+    symptoms, previous = symptom_windows(reports, as_of)
     return Snapshot(
         as_of=as_of,
         results=dict(results),
-        symptoms=dict(parse_symptom(t) for t in options["symptom"]),
-        taking=tuple(parse_taking(t) for t in options["taking"]),
+        symptoms=symptoms,
+        previous_symptoms=previous,
+        taking=tuple(parse_taking(t, as_of) for t in options["taking"]),
         flags=frozenset(_choice(f, flag_codes, "--flag") for f in options["flag"]),
         goal=_choice(options["goal"], [code for code, _label in GOAL_CHOICES], "--goal"),
-        life_events=tuple(parse_event(t) for t in options["life_event"]),
+        life_events=tuple(parse_event(t, as_of) for t in options["life_event"]),
         rules=_choice(options["rules"], list(RULE_SETS), "--rules") or "seed",
         limits=_choice(options["limits"], list(AUTHORITIES), "--limits") or DEFAULT_AUTHORITY,
     )
 
 
-def render_text(pv: PlanPresentation, disclaimer: str) -> str:
+def render_text(pv: PlanPresentation, data: dict) -> str:
     """The plan as plain text for a terminal (codes kept in brackets: this is a tool)."""
-    out = [f"Plan as of {pv.as_of}: phase {pv.phase} ({pv.phase_label})", pv.phase_reason]
+    phase_reason = data.get("phase_reason") or pv.phase_reason
+    out = [f"Plan as of {pv.as_of}: phase {pv.phase} ({pv.phase_label})", phase_reason]
     alerts = [*pv.halting, *pv.warnings, *pv.notes]
     if alerts:
         out.append("\nAlerts:")
         out += [f"  [{a.level.upper()}] {a.code}: {a.message}" for a in alerts]
     if pv.stopped:
-        out.append("\nStop:")
+        out.append("\nStop or pause:")
         out += [f"  {line.label}: {line.why.reason}" for line in pv.stopped]
     out.append("\nRoutine:")
     limits = {line.nutrient: line for line in pv.lines if line.limit}
+    flagged: set[str] = set()  # the daily total is flagged once, not each half of a split
     for _time, label, doses in pv.routine:
         for dose in doses:
-            line = limits.get(dose.nutrient)
+            line = None if dose.nutrient in flagged else limits.get(dose.nutrient)
+            flagged.add(dose.nutrient)
             flag = (
                 f" [above the upper limit of {line.limit} - only under medical supervision]"
                 if line
@@ -178,8 +216,11 @@ def render_text(pv: PlanPresentation, disclaimer: str) -> str:
         )
     if pv.expected:
         out.append("Expected at retest: " + "; ".join(f"{k} {v}" for k, v in pv.expected))
+    limits_used = (data.get("upper_limits") or {}).get("label", "")
     out.append(f"\nRule set {pv.rule_set}, rules version {pv.rules_version}.")
-    out.append(disclaimer)
+    if limits_used:
+        out.append(f"Upper limits: {limits_used}.")
+    out.append(data.get("disclaimer", ""))
     return "\n".join(out)
 
 
@@ -203,8 +244,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--result", action="append", default=[], metavar="CODE=VALUE:UNIT[@DATE]"
         )
-        parser.add_argument("--taking", action="append", default=[], metavar="NUTRIENT=AMOUNT:UNIT")
-        parser.add_argument("--symptom", action="append", default=[], metavar="CODE=SEVERITY")
+        parser.add_argument(
+            "--taking", action="append", default=[], metavar="NUTRIENT=AMOUNT:UNIT[@SINCE]"
+        )
+        parser.add_argument(
+            "--symptom", action="append", default=[], metavar="CODE=SEVERITY[@DATE]"
+        )
         parser.add_argument("--flag", action="append", default=[], metavar="FLAG")
         parser.add_argument("--life-event", action="append", default=[], metavar="KIND@DATE")
         parser.add_argument("--goal", metavar="GOAL")
@@ -226,4 +271,4 @@ class Command(BaseCommand):
         else:
             data = result.to_dict()
             pv = present_plan(data, {"flags": sorted(snapshot.flags)})
-            self.stdout.write(render_text(pv, data.get("disclaimer", "")))
+            self.stdout.write(render_text(pv, data))
