@@ -5,13 +5,16 @@ query per request and bumped by every write), their display preferences and lang
 and a digest of the code that builds the values, so a cached value is never served after
 the data, a preference or a release changed it. The cache is Django's default: Redis when
 REDIS_URL is set (config/settings.py), else each process's own memory; both are correct,
-since a bump makes every process miss.
+since a bump makes every process miss. In front of it each process keeps the values it used
+last (a key never changes meaning, so they cannot go stale).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,11 +27,13 @@ from .models import DataVersion
 
 T = TypeVar("T")
 TIMEOUT = 24 * 3600  # old versions are never read again; this only frees their memory
+RECENT_VALUES = 512  # per process: a few hundred people's pages, a few MB at most
 
 # The modules whose output is cached: a release that changes one of them starts afresh.
 _BUILDERS = ("dashboard/charts.py", "dashboard/selectors.py", "dashboard/summaries.py",
              "dashboard/trends.py", "dashboard/caching.py", "labs/analytes.py",
-             "labs/display.py", "labs/units.py")  # fmt: skip
+             "labs/display.py", "labs/units.py", "templates/dashboard/trends.html",
+             "templates/labs/quick_result.html")  # fmt: skip
 _ROOT = Path(__file__).resolve().parent.parent
 _CODE = hashlib.sha256(b"".join((_ROOT / name).read_bytes() for name in _BUILDERS)).hexdigest()[:12]
 
@@ -86,6 +91,37 @@ def _key(user, version: int, name: str, parts: Iterable[Any]) -> str:
     return f"person:{_CODE}:{user.pk}:{version}:{name}:{digest}"
 
 
+class _Recent:
+    """The values this process used last, in front of the shared cache.
+
+    A key names one version of one person's data, so a copy kept here can never be stale;
+    a hit skips Redis' round trip and unpickling. Values are shared between requests and
+    treated as read-only (frozen dataclasses, strings, dicts the templates only read).
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self.values: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self.lock:
+            value = self.values.get(key)
+            if value is not None:
+                self.values.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: Any) -> None:
+        with self.lock:
+            self.values[key] = value
+            self.values.move_to_end(key)
+            while len(self.values) > self.size:
+                self.values.popitem(last=False)
+
+
+_recent = _Recent(size=RECENT_VALUES)
+
+
 class PersonCache:
     """One request's view of the person's cache: the version is read once, on first use."""
 
@@ -97,8 +133,11 @@ class PersonCache:
         if self._version is None:
             self._version = data_version(self.user)
         key = _key(self.user, self._version, name, parts)
-        value = cache.get(key)
+        value = _recent.get(key)
         if value is None:
-            value = build()
-            cache.set(key, value, TIMEOUT)
+            value = cache.get(key)
+            if value is None:
+                value = build()
+                cache.set(key, value, TIMEOUT)
+            _recent.put(key, value)
         return value

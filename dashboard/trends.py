@@ -4,11 +4,16 @@ them, and everything the template shows. The view only picks the template.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import json_script
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import person_today
@@ -90,27 +95,44 @@ def links(chosen: Choice, analytes: list[str]) -> dict:
     }
 
 
-def context(query, *, user) -> dict:
-    """The trends template's context for a person and a query string.
+CHART_TEMPLATE = "dashboard/trends.html#chart"
+# Stands for the request's CSRF token in a cached section (the quick-add form's): the same in
+# every process sharing the cache, and no string a person could type into a lab name.
+CSRF_SLOT = "csrf-" + hashlib.sha256(f"trends {settings.SECRET_KEY}".encode()).hexdigest()
 
-    The chart, the table and the list of markers come from the person's cache
-    (dashboard.caching): rebuilt only after their data changed, or the day did.
+
+def page(request) -> dict:
+    """The trends template's context: the chart section as HTML, and whether it has a chart.
+
+    The section (tabs, chart, table, quick-add form) changes only with the person's data,
+    their preferences and the day, so it is rendered once into the person's cache
+    (dashboard.caching) and each request only puts in its own CSRF token.
     """
+    user = request.user
     cache = PersonCache(user)
     analytes = cache.get_or_build(
         "analytes", (), lambda: selectors.analytes_with_results(user=user)
     )
     if not analytes:
-        return {"analytes": [], "refresh_url": reverse("dashboard:trends")}
-    chosen = choice(query, user=user, analytes=analytes)
-    analyte, unit = chosen.analyte, chosen.unit
+        empty = {"analytes": [], "refresh_url": reverse("dashboard:trends")}
+        return {"chart_html": render_to_string(CHART_TEMPLATE, empty, request), "has_chart": False}
+    chosen = choice(request.GET, user=user, analytes=analytes)
     today = person_today(user)
-    chart = cache.get_or_build(
-        "trend",
-        (analyte, chosen.range_key, unit, chosen.all_rows, today),
-        lambda: _chart(user, chosen, today=today),
+    section = cache.get_or_build(
+        "trend-section",
+        (chosen.analyte, chosen.range_key, chosen.unit, chosen.all_rows, today),
+        lambda: _section(request, chosen, analytes, today=today),
     )
-    return {
+    html = section["html"].replace(CSRF_SLOT, get_token(request))
+    return {"chart_html": mark_safe(html), "has_chart": section["has_chart"]}  # noqa: S308
+
+
+def _section(request, chosen: Choice, analytes: list[str], *, today) -> dict:
+    """The chart section rendered, with CSRF_SLOT where the request's token goes."""
+    user = request.user
+    analyte, unit = chosen.analyte, chosen.unit
+    chart = _chart(user, chosen, today=today)
+    context = {
         "analytes": analytes,
         "analyte": analyte,
         "entry": ANALYTES[analyte],
@@ -120,9 +142,12 @@ def context(query, *, user) -> dict:
         "refresh_url": chosen.url(),
         "all_rows_url": chosen.url(rows="all"),
         "quick_form": QuickResultForm.blank(user=user, analyte=analyte, today=today, unit=unit),
+        "csrf_token": CSRF_SLOT,
         **chart,
         **links(chosen, analytes),
     }
+    html = render_to_string(CHART_TEMPLATE, context, request)
+    return {"html": html, "has_chart": chart["fig_script"] is not None}
 
 
 def _chart(user, chosen: Choice, *, today) -> dict:

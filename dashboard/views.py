@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.vary import vary_on_headers
 
@@ -26,11 +27,11 @@ def home(request):
 @vary_on_headers("HX-Request")
 def trends(request):
     """One marker over time; the same URL serves the page or, for htmx, the chart fragment."""
-    context = trends_page.context(request.GET, user=request.user)
+    context = trends_page.page(request)
     htmx = request.htmx
-    fragment = htmx and not htmx.history_restore_request
-    template = "dashboard/trends.html#chart" if fragment else "dashboard/trends.html"
-    return render(request, template, context)
+    if htmx and not htmx.history_restore_request:
+        return HttpResponse(context["chart_html"])
+    return render(request, "dashboard/trends.html", context)
 
 
 @login_required

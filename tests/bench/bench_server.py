@@ -30,6 +30,7 @@ import http.cookiejar
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,7 @@ class Page:
     person: str  # "typical", "heavy" or "anonymous"
     htmx: bool = False
     expect: int = 200
+    form: str = ""  # a urlencoded body: the page is POSTed (with the visitor's CSRF token)
 
 
 @dataclass
@@ -214,6 +216,9 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     from django.db import connections
 
     connections.close_all()  # the server gets the database to itself while it is measured
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is taken: pass --port or BENCH_PORT")
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -225,6 +230,8 @@ def start_gunicorn(port: int) -> subprocess.Popen:
         cwd=ROOT,
     )
     for _ in range(100):
+        if server.poll() is not None:
+            raise SystemExit("gunicorn stopped")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
             return server
@@ -264,7 +271,7 @@ def login(base: str, person: str) -> str:
     return f"sessionid={cookies['sessionid']}; csrftoken={cookies.get('csrftoken', '')}"
 
 
-WHAT_IF_QUERY = "vitd_25oh=22&vitd_25oh_unit=ng%2FmL&mg_rbc=4.6&mg_rbc_unit=mg%2FdL"
+WHAT_IF_FORM = "vitd_25oh=22&vitd_25oh_unit=ng%2FmL&mg_rbc=4.6&mg_rbc_unit=mg%2FdL"
 
 
 def pages() -> list[Page]:
@@ -289,12 +296,14 @@ def pages() -> list[Page]:
             Page("settings", reverse("accounts:preferences"), person),
             Page("report", reverse("dashboard:report"), person),
         ]
-    listed.append(Page("what-if", reverse("protocols:what-if") + "?" + WHAT_IF_QUERY, "anonymous"))
+    what_if = reverse("protocols:what-if")
+    listed.append(Page("what-if form", what_if, "anonymous"))
+    listed.append(Page("what-if plan (POST)", what_if, "anonymous", form=WHAT_IF_FORM))
     return listed
 
 
-def fetch(url: str, cookie: str, *, htmx: bool = False) -> tuple[int, bytes]:
-    request = urllib.request.Request(url)
+def fetch(url: str, cookie: str, *, htmx: bool = False, body: str = "") -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body.encode() if body else None)
     if cookie:
         request.add_header("Cookie", cookie)
     if htmx:
@@ -305,6 +314,16 @@ def fetch(url: str, cookie: str, *, htmx: bool = False) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+
+
+def csrf_for(url: str) -> tuple[str, str]:
+    """The CSRF cookie and the form's token a visitor gets with the page."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(url).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    return f"csrftoken={cookies['csrftoken']}", token
 
 
 _ASSET = re.compile(r'<script[^>]+src="([^"]+)"|<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"')
@@ -339,14 +358,21 @@ def count_queries(page: Page) -> int:
         email = TYPICAL_EMAIL if page.person == "typical" else HEAVY_EMAIL
         client.force_login(get_user_model().objects.get(email=email))
     headers = {"HX-Request": "true"} if page.htmx else {}
-    client.get(page.path, headers=headers)  # warm: the day's plan refresh, caches
+    data = urllib.parse.parse_qs(page.form) if page.form else None
+    send = client.post if page.form else client.get
+    send(page.path, data, headers=headers)  # warm: the day's plan refresh, caches
     with CaptureQueriesContext(connection) as captured:
-        client.get(page.path, headers=headers)
+        send(page.path, data, headers=headers)
     return len(captured)
 
 
-def wrk(url: str, cookie: str, *, htmx: bool, seconds: int) -> dict:
+def wrk(url: str, cookie: str, *, htmx: bool, seconds: int, body: str = "") -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if body:
+            script.write(
+                f'wrk.method = "POST"\nwrk.body = "{body}"\n'
+                'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            )
         script.write(WRK_SCRIPT)
     command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout=10s"]
     command += ["-s", script.name]
@@ -365,13 +391,16 @@ def measure_pages(base: str, sessions: dict[str, str], *, seconds: int) -> list[
 
     rows, asset_cache = [], {}
     for page in pages():
-        cookie = sessions[page.person]
-        status, body = fetch(base + page.path, cookie, htmx=page.htmx)
+        cookie, form = sessions[page.person], page.form
+        if form:  # a visitor's CSRF cookie and token, as the form page hands them out
+            cookie, token = csrf_for(base + page.path)
+            form = f"{form}&csrfmiddlewaretoken={token}"
+        status, body = fetch(base + page.path, cookie, htmx=page.htmx, body=form)
         notes = [] if status == page.expect else [f"status {status}, expected {page.expect}"]
         queries = count_queries(page)
         connections.close_all()
         js, css = assets_gzipped(base, body, asset_cache) if status == 200 else (0, 0)
-        figures = wrk(base + page.path, cookie, htmx=page.htmx, seconds=seconds)
+        figures = wrk(base + page.path, cookie, htmx=page.htmx, seconds=seconds, body=form)
         rows.append(
             Row(
                 page=page,

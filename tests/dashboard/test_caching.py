@@ -224,3 +224,33 @@ class TestCachedEqualsFresh(TestCase):
             cached = trend_values(self.client), marker_values(self.client)
             cache.clear()
             assert (trend_values(self.client), marker_values(self.client)) == cached
+
+
+def test_a_cached_section_carries_each_visitors_own_csrf_token(user):
+    """The quick-add form in a section rendered for one session posts from another."""
+    from django.test import Client
+
+    from dashboard.trends import CSRF_SLOT
+
+    make_history(user, panels=2, first_on=today() - dt.timedelta(days=30))
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    tokens = []
+    for client in (first, second):  # the second page is the first one's, from the cache
+        client.force_login(user)
+        html = client.get(TRENDS + "?analyte=vitd_25oh").content.decode()
+        assert CSRF_SLOT not in html
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1))
+    for days_ago, (client, token) in enumerate(zip((first, second), tokens, strict=True)):
+        response = client.post(
+            reverse("labs:quick-result"),
+            {
+                "csrfmiddlewaretoken": token,
+                "analyte": "vitd_25oh",
+                "drawn_on": (today() - dt.timedelta(days=days_ago)).isoformat(),
+                "value": str(41 + days_ago),
+                "unit": "ng/mL",
+            },
+        )
+        assert response.status_code == 302, response.status_code  # saved, not 403
+    # both saved values show, though the second page came from the cache
+    assert trend_values(second)[-2:] == [42.0, 41.0]
