@@ -12,6 +12,7 @@ from protocols.reminders.selectors import next_reminder
 from protocols.reminders.services import reminder_sync_preferences
 
 from . import services
+from .dates import person_zone
 from .forms import DeleteAccountForm, PreferencesForm
 from .models import User
 
@@ -23,7 +24,8 @@ def preferences(request):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save()
-            reminder_sync_preferences(user=user)  # on/off, lead days, time zone
+            # on/off, lead days, time zone (request.user still has the zone before the form)
+            reminder_sync_preferences(user=user, previous_zone=person_zone(request.user))
         messages.success(request, _("Settings saved."))
         return redirect("accounts:preferences")
     context = {"form": form, "next_reminder": next_reminder(request.user)}

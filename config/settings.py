@@ -39,6 +39,20 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_seconds(name: str, default: float) -> float:
+    """A duration in seconds; fractions allowed (the fault tests shrink every period)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not value > 0:
+        raise ImproperlyConfigured(f"{name} must be more than 0 seconds")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -283,6 +297,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Two queues, so a backlog of emails never delays the sweep: "light" (the default: the sweep,
+# the heartbeat, anything short) and "sends" (reminder emails, set on their task). The
+# Procfile runs one worker for each (README, production).
+CELERY_TASK_DEFAULT_QUEUE = "light"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "config.tasks.record_heartbeat",
@@ -290,16 +308,26 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-due-reminders": {
         "task": "protocols.reminders.tasks.send_due_reminders",
-        "schedule": float(env_int("REMINDER_SWEEP_SECONDS", 300)),
+        "schedule": env_seconds("REMINDER_SWEEP_SECONDS", 60),
     },
 }
 
-# Retest reminders: the local hour emails go out, and how long a row may stay "sending"
-# (a worker killed mid-send) before the sweep hands it back.
+# Retest reminders: the local hour emails go out; how long a row may stay "sending" before
+# the sweep hands it back (only a worker that died mid-send leaves one there); the back-off
+# after a temporary SMTP failure (doubling from MIN to MAX, with jitter) and how long those
+# retries go on before the reminder is marked failed; emails per SMTP connection.
 REMINDER_LOCAL_HOUR = env_int("REMINDER_LOCAL_HOUR", 9)
 if not 0 <= REMINDER_LOCAL_HOUR <= 23:
     raise ImproperlyConfigured("REMINDER_LOCAL_HOUR must be an hour from 0 to 23")
-REMINDER_SENDING_TIMEOUT = env_int("REMINDER_SENDING_TIMEOUT", 30 * 60)
+REMINDER_SENDING_TIMEOUT = env_seconds("REMINDER_SENDING_TIMEOUT", 30 * 60)
+REMINDER_RETRY_MIN_SECONDS = env_seconds("REMINDER_RETRY_MIN_SECONDS", 60)
+REMINDER_RETRY_MAX_SECONDS = env_seconds("REMINDER_RETRY_MAX_SECONDS", 4 * 3600)
+REMINDER_RETRY_HORIZON_SECONDS = env_seconds("REMINDER_RETRY_HORIZON_SECONDS", 3 * 24 * 3600)
+if not 0 < REMINDER_RETRY_MIN_SECONDS <= REMINDER_RETRY_MAX_SECONDS:
+    raise ImproperlyConfigured("REMINDER_RETRY_MIN_SECONDS must be > 0 and <= the MAX")
+REMINDER_SEND_BATCH = env_int("REMINDER_SEND_BATCH", 50)
+if REMINDER_SEND_BATCH < 1:
+    raise ImproperlyConfigured("REMINDER_SEND_BATCH must be at least 1")
 
 # One JSON object a line on stderr, with no health value and no link token (config.logs).
 _LOG_HANDLER = {

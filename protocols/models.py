@@ -103,9 +103,12 @@ class Reminder(models.Model):
         FOLLOWUP_SENDING = "followup_sending", _("Sending follow-up")
         FOLLOWUP_SENT = "followup_sent", _("Overdue follow-up sent")
         SNOOZED = "snoozed", _("Snoozed")
+        FAILED = "failed", _("Failed")  # the mail server refused the address for good
         DONE = "done", _("Done")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", _("Cancelled")  # only by the person, or a plan with no retest
 
+    # A failed reminder stays open: it holds the person's one slot (so a plan recomputed for
+    # the same retest does not bounce again), shows its reason, and moves on with a new plan.
     OPEN_STATES = (
         State.SCHEDULED,
         State.SENDING,
@@ -113,6 +116,7 @@ class Reminder(models.Model):
         State.FOLLOWUP_SENDING,
         State.FOLLOWUP_SENT,
         State.SNOOZED,
+        State.FAILED,
     )
 
     user = models.ForeignKey(
@@ -126,12 +130,18 @@ class Reminder(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     followup_sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # Signed snooze/unsubscribe links carry this key; it changes when a link is used or the
-    # reminder moves, so every link works once and an old email cannot undo a newer state.
+    attempts = models.PositiveSmallIntegerField(default=0)  # claims of the current email
+    # Temporary SMTP failures (4xx, timeouts, a server that is down): the row goes back to its
+    # due state and waits until next_attempt_at (exponential back-off); failing_since starts
+    # the REMINDER_RETRY_HORIZON. last_error is the server's reply (also why a row failed).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    # Signed snooze/unsubscribe links carry this key; it changes when the reminder moves to a
+    # new retest, so an old email cannot act on a newer reminder.
     link_key = models.CharField(max_length=24, default=new_link_key)
     # Set by the sweep when it enqueues the row, so a backlog is not enqueued again every few
-    # minutes; cleared when the row needs a new email, ignored after REMINDER_SENDING_TIMEOUT.
+    # minutes; cleared when the row needs a new email, ignored once the send queue is empty.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -143,7 +153,7 @@ class Reminder(models.Model):
             models.UniqueConstraint(
                 fields=["user"],
                 condition=Q(state__in=["scheduled", "sending", "sent", "followup_sending",
-                                       "followup_sent", "snoozed"]),
+                                       "followup_sent", "snoozed", "failed"]),
                 name="reminder_one_open_per_user",
             ),
         ]  # fmt: skip

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from email.utils import format_datetime, make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from accounts.dates import person_today
+from accounts.dates import person_today, person_zone
 from labs.display import analyte_name
 from protocols.models import Reminder
 
@@ -36,6 +38,7 @@ def test_names(codes: list[str]) -> list[str]:
 
 def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime) -> dict:
     overdue = followup or reminder.due_on < person_today(reminder.user, now)
+    unsubscribe_token = reminder_link_token(reminder, "unsubscribe")
     snooze_links = [
         (
             weeks,
@@ -57,11 +60,22 @@ def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime)
         "reason": reminder.reason,
         "results_url": results_url(),
         "snooze_links": snooze_links,
-        "unsubscribe_url": _absolute(
-            reverse("reminders:unsubscribe", args=[reminder_link_token(reminder, "unsubscribe")])
-        ),
+        "unsubscribe_token": unsubscribe_token,
+        "unsubscribe_url": _absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token])),
         "settings_url": _absolute(reverse("accounts:preferences")),
         "SITE_URL": settings.SITE_URL,
+    }
+
+
+def reminder_headers(*, reminder: Reminder, unsubscribe_token: str) -> dict[str, str]:
+    """Headers a mailbox provider checks: our own Message-ID domain, a Date with the
+    person's real UTC offset, and RFC 8058 one-click unsubscribe (a POST to a signed URL)."""
+    one_click = _absolute(reverse("reminders:one-click-unsubscribe", args=[unsubscribe_token]))
+    return {
+        "Message-ID": make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost"),
+        "Date": format_datetime(timezone.now().astimezone(person_zone(reminder.user))),
+        "List-Unsubscribe": f"<{one_click}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
 
@@ -80,7 +94,7 @@ def _reminder_message(*, reminder: Reminder, followup: bool, now: datetime):
         subject=" ".join(subject.split()),  # one line, whatever the template's whitespace
         body=render_to_string(f"emails/{name}-body.txt", context),
         to=[reminder.user.email],
-        headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},
+        headers=reminder_headers(reminder=reminder, unsubscribe_token=context["unsubscribe_token"]),
     )
     message.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
     return message

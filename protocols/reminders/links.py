@@ -32,7 +32,12 @@ def reminder_link_token(reminder: Reminder, purpose: str, **extra: int) -> str:
 
 
 def reminder_from_link(token: str, purpose: str) -> tuple[Reminder, dict]:
-    """The open reminder a valid, unused link points to, and the link's payload."""
+    """The reminder a valid link points to, and the link's payload.
+
+    Every link of one email works on its own: using one (a snooze) leaves the others (the
+    other snooze, unsubscribe) working. A link stops working when the reminder moves to a
+    new retest (a new link_key), when it expires, or (snooze) when the reminder is closed.
+    """
     try:
         payload = _signer(purpose).unsign_object(token, max_age=LINK_MAX_AGE)
     except signing.SignatureExpired as exc:
@@ -42,11 +47,7 @@ def reminder_from_link(token: str, purpose: str) -> tuple[Reminder, dict]:
     if not isinstance(payload, dict) or not isinstance(payload.get("r"), int):
         raise ReminderLinkError("invalid")
     reminder = Reminder.objects.select_related("user").filter(pk=payload["r"]).first()
-    if (
-        reminder is None
-        or reminder.state not in Reminder.OPEN_STATES
-        or not constant_time_compare(str(payload.get("k")), reminder.link_key)
-    ):
+    if reminder is None or not constant_time_compare(str(payload.get("k")), reminder.link_key):
         raise ReminderLinkError("used")
     return reminder, payload
 

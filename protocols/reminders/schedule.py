@@ -58,3 +58,22 @@ def followup_email_at(*, due_on: date, sent_on: date | None, zone: ZoneInfo, hou
 def snoozed_email_at(*, today: date, weeks: int, zone: ZoneInfo, hour: int) -> datetime:
     """A snooze moves the next email `weeks` from today, at the reminder hour."""
     return local_to_utc(today + timedelta(weeks=weeks), hour, zone)
+
+
+RETRY_JITTER = 0.25  # each wait is stretched by up to a quarter, so retries do not bunch up
+
+
+def retry_delay(*, failures: int, minimum: float, maximum: float, jitter: float) -> timedelta:
+    """The wait before the next attempt after `failures` temporary failures in a row.
+
+    Doubles from `minimum` and stops growing at `maximum`; `jitter` (0 ≤ jitter < 1, drawn
+    by the caller) stretches it by up to RETRY_JITTER so a crowd of reminders that failed
+    together (a mail server outage at 09:00) does not retry in one burst.
+    """
+    base = min(maximum, minimum * 2 ** min(max(failures, 1) - 1, 32))
+    return timedelta(seconds=base * (1 + RETRY_JITTER * jitter))
+
+
+def gave_up(*, failing_since: datetime, now: datetime, horizon: float) -> bool:
+    """True once temporary failures have gone on for the whole retry horizon."""
+    return (now - failing_since).total_seconds() >= horizon

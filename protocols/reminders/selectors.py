@@ -1,11 +1,11 @@
-"""Reads: the person's open reminder, and the rows the sweep wants."""
+"""Reads: the person's open reminder, the rows the sweep wants, the backlog for operators."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from accounts.models import User
 from protocols.models import Reminder
@@ -20,22 +20,49 @@ def next_reminder(user: User) -> Reminder | None:
     return open_rows.filter(user=user).first()
 
 
+def _due(now: datetime, first_states: tuple[str, ...], followup_states: tuple[str, ...]) -> Q:
+    first = Q(state__in=first_states, send_at__lte=now)
+    followup = Q(state__in=followup_states, send_at__lte=now, user__overdue_followup=True)
+    return first | followup
+
+
 def due_reminders(*, now: datetime) -> QuerySet[Reminder]:
-    """Rows whose next email is due: first emails and wanted overdue follow-ups.
+    """Rows whose next email may go out now: first emails and wanted overdue follow-ups,
+    unless a temporary failure set a later next attempt.
 
     One query; the (state, send_at) index serves both branches.
     """
-    first = Q(state__in=DUE_FIRST_STATES, send_at__lte=now)
-    followup = Q(state=State.SENT, send_at__lte=now, user__overdue_followup=True)
-    return Reminder.objects.filter(first | followup)
+    not_waiting = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return Reminder.objects.filter(_due(now, DUE_FIRST_STATES, (State.SENT,)) & not_waiting)
 
 
-def reminders_to_enqueue(*, now: datetime) -> QuerySet[Reminder]:
-    """Due rows the sweep has not enqueued yet, or enqueued too long ago to trust the queue.
+def reminders_to_enqueue(*, now: datetime, queue_lost: bool = False) -> QuerySet[Reminder]:
+    """Due rows the sweep has not enqueued yet; every due row if the queue was lost.
 
-    A message can vanish (a worker killed with prefetched messages, a flushed broker); after
-    REMINDER_SENDING_TIMEOUT the row is enqueued again, and the claim keeps that harmless.
+    `enqueued_at` keeps a backlog from being enqueued again each sweep. When the send queue
+    is empty while rows are still marked enqueued and unclaimed, their messages are gone (a
+    broker restarted or flushed): the caller says so and they are enqueued again at once.
     """
-    cutoff = now - timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT)
-    fresh = Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff)
-    return due_reminders(now=now).filter(fresh)
+    rows = due_reminders(now=now)
+    return rows if queue_lost else rows.filter(enqueued_at__isnull=True)
+
+
+@dataclass(frozen=True)
+class ReminderBacklog:
+    """Emails that are due and not sent: an operator's sign of a mail or worker outage."""
+
+    due: int  # due and not sent, including rows waiting for a retry or being sent
+    retrying: int  # of those, rows whose last attempt failed for a temporary reason
+    oldest_due_at: datetime | None
+
+
+def reminder_backlog(*, now: datetime) -> ReminderBacklog:
+    """The backlog in one query (no person's data: counts and one time)."""
+    waiting = (*DUE_FIRST_STATES, State.SENDING)
+    followups = (State.SENT, State.FOLLOWUP_SENDING)
+    numbers = Reminder.objects.filter(_due(now, waiting, followups)).aggregate(
+        due=Count("pk"),
+        retrying=Count("pk", filter=Q(failing_since__isnull=False)),
+        oldest_due_at=Min("send_at"),
+    )
+    return ReminderBacklog(**numbers)

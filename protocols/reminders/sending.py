@@ -1,38 +1,54 @@
-"""Claim a due row, send its email, record the outcome.
+"""Claim due rows, send their emails over one SMTP connection, record each outcome.
 
-Delivery guarantee. A send is two short committed steps around the SMTP call: a conditional
-UPDATE claims the row (scheduled → sending, exactly one caller wins), the email goes out, a
-guarded UPDATE marks it sent. No database transaction or row lock is held across the network
-call, so a slow SMTP server never blocks the web app and a duplicated or retried task never
-sends twice: it finds the row already claimed and skips.
+Delivery guarantee. A send is short committed steps around the SMTP call: a conditional
+UPDATE claims the batch's due rows (scheduled → sending; a row locked or already claimed by
+another sender is skipped, so exactly one sender wins it), each email goes out, and a guarded
+UPDATE right after each one records what happened. No transaction or row lock is held across
+the network, so a slow mail server never blocks the web app, and a duplicated or late task
+never sends twice: it finds the rows already claimed (or sent) and skips them.
 
-The one window left is a worker killed after the SMTP server accepted the message and before
-the "sent" UPDATE committed (milliseconds). The row then stays in `sending`; the sweep hands
-it back to `scheduled` after REMINDER_SENDING_TIMEOUT and it is sent again. We chose this
-at-least-once edge over at-most-once (mark sent first, then send) because a duplicate
-reminder is a nuisance while a lost one is a missed blood test.
+Outcomes. Sent → the next state. A temporary failure (4xx, a dropped connection, a timeout, a
+server that is down — or a bug) → back to the due state with next_attempt_at set by
+schedule.retry_delay; failures go on being retried until REMINDER_RETRY_HORIZON_SECONDS,
+then the row is failed. A permanent refusal of the recipient (5xx to RCPT or DATA) → failed
+at once, with the server's reply for the person and for staff. Nothing here cancels: only
+the person (reminders off, unsubscribe) or a plan without a retest does.
+
+The one window left is a worker killed after the mail server accepted a message and before
+its UPDATE committed (milliseconds). The row then stays in `sending`; the sweep hands it
+back after REMINDER_SENDING_TIMEOUT and it is sent again. We chose this at-least-once edge
+over at-most-once because a duplicate reminder is a nuisance while a lost one is a missed
+blood test. The same goes for a connection lost after the server took the message but before
+it said so: SMTP cannot tell, so the message is retried.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import smtplib
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.dates import person_today
 from protocols.models import Reminder
 
+from . import schedule
 from .emails import reminder_email
-from .selectors import DUE_FIRST_STATES
+from .selectors import DUE_FIRST_STATES, due_reminders
 from .times import reminder_followup_at
 
 logger = logging.getLogger(__name__)
 
 State = Reminder.State
-MAX_SEND_ATTEMPTS = 12  # task retries plus sweeps: after this, a message that cannot go out stops
 
 
 @dataclass(frozen=True)
@@ -58,52 +74,163 @@ def _step_for(reminder: Reminder) -> _Step | None:
     return None
 
 
-def reminder_claim(*, reminder_id: int, step: _Step, now: datetime) -> bool:
-    """Claim a due row for one sender: a conditional UPDATE that exactly one caller wins."""
-    claimed = Reminder.objects.filter(
-        pk=reminder_id, state__in=step.claim_from, send_at__lte=now
-    ).update(state=step.sending, updated_at=now, attempts=F("attempts") + 1)
-    return claimed == 1
+# --- what went wrong ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendFailure:
+    """Why one email did not go out, as far as SMTP tells."""
+
+    permanent: bool  # the server refused this recipient (or message) for good: 5xx
+    reply: str  # the server's reply, or the error, readable by the person and staff
+    code: int | None  # the SMTP reply code, for the log (the reply may hold the address)
+    connection_lost: bool  # the SMTP connection cannot carry another message
+
+
+def _text(raw: bytes | str) -> str:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return " ".join(text.split())
+
+
+def _reply(code: int, message: bytes | str) -> SendFailure:
+    return SendFailure(
+        permanent=500 <= code < 600,
+        reply=f"{code} {_text(message)}"[:300],
+        code=code,
+        connection_lost=code == 421,  # smtplib has closed the connection after a 421
+    )
+
+
+def classify_failure(error: BaseException) -> SendFailure:
+    """Temporary or permanent: only a 5xx answer about this recipient or message is final."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        code, message = next(iter(error.recipients.values()))
+        return _reply(code, message)
+    if isinstance(error, smtplib.SMTPDataError):
+        return _reply(error.smtp_code, error.smtp_error)
+    if isinstance(error, smtplib.SMTPResponseException):
+        # The sender refused, a failed login, a 421 greeting: the server or our setup is at
+        # fault, not the person's address, so it is retried (staff see it in the admin).
+        failure = _reply(error.smtp_code, error.smtp_error)
+        return SendFailure(False, failure.reply, failure.code, connection_lost=True)
+    reply = _text(str(error)) or type(error).__name__
+    return SendFailure(False, f"{type(error).__name__}: {reply}"[:300], None, True)
+
+
+# --- one connection per batch ------------------------------------------------------------
+
+
+class _Mailer:
+    """One SMTP connection for a batch: opened on first use, reopened after it broke.
+
+    If it cannot even be opened (the server is down), the rest of the batch is not tried:
+    every remaining row gets the same temporary failure instead of a connect timeout each.
+    """
+
+    def __init__(self) -> None:
+        self.backend = get_connection()
+        self.is_open = False
+        self.down: SendFailure | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if not self.is_open:
+            try:
+                self.backend.open()
+            except Exception as error:
+                self.down = classify_failure(error)
+                raise
+            self.is_open = True
+        if self.backend.send_messages([message]) != 1:
+            raise smtplib.SMTPException("the mail backend did not send the message")
+
+    def drop(self) -> None:
+        try:
+            self.backend.close()
+        except Exception:  # a broken connection may fail to say goodbye; it is gone anyway
+            logger.debug("SMTP connection closed uncleanly", exc_info=True)
+        self.is_open = False
+
+
+# --- claim, send, record -----------------------------------------------------------------
+
+
+def reminders_claim(*, reminder_ids: Iterable[int], now: datetime) -> list[tuple[Reminder, _Step]]:
+    """Claim the due rows among `reminder_ids` for this sender: 2–4 statements per batch.
+
+    Rows another sender holds (locked) or has claimed (no longer due) are skipped; a row of a
+    person who has turned reminders off is cancelled instead of sent.
+    """
+    with transaction.atomic():
+        rows = list(
+            due_reminders(now=now)
+            .filter(pk__in=list(reminder_ids))
+            .select_related("user")
+            .select_for_update(of=("self",), skip_locked=True)
+        )
+        off = [row.pk for row in rows if not row.user.reminders_enabled]
+        if off:
+            Reminder.objects.filter(pk__in=off).update(state=State.CANCELLED, updated_at=now)
+        claimed = [(row, _step_for(row)) for row in rows if row.pk not in off]
+        for step in (FIRST, FOLLOWUP):
+            ids = [row.pk for row, row_step in claimed if row_step is step]
+            if ids:
+                Reminder.objects.filter(pk__in=ids).update(
+                    state=step.sending,
+                    updated_at=now,
+                    attempts=Case(
+                        When(failing_since__isnull=True, then=Value(1)),
+                        default=F("attempts") + 1,
+                    ),
+                )
+    for row, step in claimed:
+        logger.info("reminder %s: %s → %s", row.pk, row.state, step.sending)
+        row.state = step.sending
+        row.attempts = 1 if row.failing_since is None else row.attempts + 1
+    return claimed
+
+
+def reminders_send(*, reminder_ids: Iterable[int], now: datetime | None = None) -> Counter:
+    """Claim a batch, send each email over one SMTP connection, record each outcome.
+
+    Returns how many were "sent", put back to "retry", "failed"; rows not claimed are not
+    counted (another sender has them, or they are not due).
+    """
+    now = now or timezone.now()
+    outcomes: Counter = Counter()
+    claimed = reminders_claim(reminder_ids=reminder_ids, now=now)
+    if not claimed:
+        return outcomes
+    mailer = _Mailer()
+    try:
+        for reminder, step in claimed:
+            outcomes[_deliver(reminder, step, mailer, now)] += 1
+    finally:
+        mailer.drop()
+    return outcomes
 
 
 def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str:
-    """Claim, send and mark one reminder. Returns what happened ("sent", "skipped", …).
+    """Claim and send one reminder (demos, tests): "sent", "retry", "failed" or "skipped"."""
+    outcomes = reminders_send(reminder_ids=[reminder_id], now=now)
+    return next(iter(outcomes), "skipped")
 
-    Raises the email backend's error after handing the row back, so the task retries.
-    """
-    now = now or timezone.now()
-    reminder = Reminder.objects.select_related("user").filter(pk=reminder_id).first()
-    if reminder is None:
-        return "missing"
-    step = _step_for(reminder)
-    if step is None:
-        return "skipped"
-    if not reminder.user.reminders_enabled:
-        Reminder.objects.filter(pk=reminder_id, state__in=step.claim_from).update(
-            state=State.CANCELLED, updated_at=now
-        )
-        return "disabled"
-    if not reminder_claim(reminder_id=reminder_id, step=step, now=now):
-        return "skipped"
-    reminder.refresh_from_db()
+
+def _deliver(reminder: Reminder, step: _Step, mailer: _Mailer, now: datetime) -> str:
+    if mailer.down is not None:
+        return _record_failure(reminder, step, mailer.down, now)
     try:
-        reminder_email(reminder=reminder, followup=step.followup, now=now).send()
-    except Exception:
-        # Hand the row back (only if still ours) so the retry, or the next sweep, claims it;
-        # after MAX_SEND_ATTEMPTS give up, so a message that can never be sent stops looping.
-        gave_up = reminder.attempts >= MAX_SEND_ATTEMPTS
-        Reminder.objects.filter(pk=reminder_id, state=step.sending).update(
-            state=State.CANCELLED if gave_up else step.back_to, updated_at=timezone.now()
-        )
-        if gave_up:
-            logger.exception(
-                "Reminder %s cancelled after %s attempts", reminder_id, MAX_SEND_ATTEMPTS
-            )
-        raise
-    return _mark_sent(reminder=reminder, step=step, now=now)
+        mailer.send(reminder_email(reminder=reminder, followup=step.followup, now=now))
+    except Exception as error:
+        failure = classify_failure(error)
+        if not isinstance(error, smtplib.SMTPException | OSError):
+            logger.exception("reminder %s: unexpected error while sending", reminder.pk)
+        if failure.connection_lost:
+            mailer.drop()
+        return _record_failure(reminder, step, failure, now)
+    return _mark_sent(reminder, step)
 
 
-def _mark_sent(*, reminder: Reminder, step: _Step, now: datetime) -> str:
+def _mark_sent(reminder: Reminder, step: _Step) -> str:
     sent = timezone.now()
     if step.followup:
         fields = {"followup_sent_at": sent}
@@ -113,10 +240,38 @@ def _mark_sent(*, reminder: Reminder, step: _Step, now: datetime) -> str:
             user=reminder.user, due_on=reminder.due_on, sent_on=sent_on
         )
         fields = {"sent_at": sent, "send_at": followup_at}
-    marked = Reminder.objects.filter(pk=reminder.pk, state=step.sending).update(
-        state=step.done, enqueued_at=None, updated_at=sent, **fields
-    )
-    if not marked:
-        # A new plan moved it (or a link cancelled it) while the email was in flight.
-        logger.info("reminder %s changed while its email was being sent", reminder.pk)
+    _record(reminder, step, step.done, sent, next_attempt_at=None, failing_since=None,
+            last_error="", **fields)  # fmt: skip
     return "sent"
+
+
+def _record_failure(reminder: Reminder, step: _Step, failure: SendFailure, now: datetime) -> str:
+    failing_since = reminder.failing_since or now
+    horizon = settings.REMINDER_RETRY_HORIZON_SECONDS
+    if failure.permanent or schedule.gave_up(failing_since=failing_since, now=now, horizon=horizon):
+        reply = failure.reply if failure.permanent else f"{failure.reply} (kept failing)"[:300]
+        _record(reminder, step, State.FAILED, now, code=failure.code, next_attempt_at=None,
+                failing_since=failing_since, last_error=reply)  # fmt: skip
+        return "failed"
+    delay = schedule.retry_delay(
+        failures=reminder.attempts,
+        minimum=settings.REMINDER_RETRY_MIN_SECONDS,
+        maximum=settings.REMINDER_RETRY_MAX_SECONDS,
+        jitter=random.random(),  # noqa: S311 - spreading retries, not a secret
+    )
+    _record(reminder, step, step.back_to, now, code=failure.code, next_attempt_at=now + delay,
+            failing_since=failing_since, last_error=failure.reply)  # fmt: skip
+    return "retry"
+
+
+def _record(reminder: Reminder, step: _Step, state: str, now: datetime, *, code=None, **fields):
+    """One guarded UPDATE per email: only a row this sender still holds is changed."""
+    changed = Reminder.objects.filter(pk=reminder.pk, state=step.sending).update(
+        state=state, enqueued_at=None, updated_at=now, **fields
+    )
+    if not changed:
+        # A new plan moved it (or a link cancelled it) while the email was in flight.
+        logger.info("reminder %s: changed elsewhere while its email was being sent", reminder.pk)
+        return
+    detail = f" (SMTP {code})" if code else ""
+    logger.info("reminder %s: %s → %s%s", reminder.pk, step.sending, state, detail)

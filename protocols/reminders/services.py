@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,9 +14,18 @@ from accounts.models import User
 from labs.models import Panel
 from protocols.models import Plan, Reminder, new_link_key
 
+from . import schedule
 from .times import reminder_send_at, reminder_snoozed_at
 
 State = Reminder.State
+# A new send time starts delivery afresh: no queue mark, no back-off, no failure shown.
+FRESH_DELIVERY = {
+    "attempts": 0,
+    "enqueued_at": None,
+    "next_attempt_at": None,
+    "failing_since": None,
+    "last_error": "",
+}
 
 
 def _retest_of(plan: Plan) -> tuple[date | None, list[str], str]:
@@ -75,9 +86,8 @@ def reminder_schedule_from_plan(*, plan: Plan, now: datetime | None = None) -> R
         "state": State.SCHEDULED,
         "sent_at": None,
         "followup_sent_at": None,
-        "attempts": 0,
         "link_key": new_link_key(),
-        "enqueued_at": None,
+        **FRESH_DELIVERY,
     }
     if reminder is None:
         return Reminder.objects.create(user=user, **fields)
@@ -93,8 +103,15 @@ def _set_state(reminder: Reminder, state: str, now: datetime) -> None:
 
 
 @transaction.atomic
-def reminder_sync_preferences(*, user: User, now: datetime | None = None) -> Reminder | None:
-    """Apply changed reminder settings: off cancels, on re-schedules, lead/zone move send_at."""
+def reminder_sync_preferences(
+    *, user: User, previous_zone: ZoneInfo | None = None, now: datetime | None = None
+) -> Reminder | None:
+    """Apply changed reminder settings: off cancels, on re-schedules, lead days and time zone
+    move the next email (scheduled, snoozed or a pending follow-up) to 09:00 in the zone.
+
+    `previous_zone` is the zone the person had before this change: a snoozed email or
+    a follow-up keeps the day it was set for there, at the reminder hour in the new zone.
+    """
     now = now or timezone.now()
     reminder = _lock_open(user)
     user.refresh_from_db()
@@ -105,12 +122,32 @@ def reminder_sync_preferences(*, user: User, now: datetime | None = None) -> Rem
     if reminder is None:
         plan = Plan.objects.filter(user=user).first()
         return reminder_schedule_from_plan(plan=plan, now=now) if plan else None
-    if reminder.state == State.SCHEDULED:
-        reminder.send_at = reminder_send_at(user=user, due_on=reminder.due_on, now=now)
-        Reminder.objects.filter(pk=reminder.pk, state=State.SCHEDULED).update(
-            send_at=reminder.send_at, enqueued_at=None, updated_at=now
+    send_at = _moved_send_at(reminder, user, previous_zone, now)
+    if send_at is not None and send_at != reminder.send_at:
+        moved = Reminder.objects.filter(pk=reminder.pk, state=reminder.state).update(
+            send_at=send_at, enqueued_at=None, next_attempt_at=None, updated_at=now
         )
+        if moved:
+            reminder.send_at = send_at
     return reminder
+
+
+def _moved_send_at(
+    reminder: Reminder, user: User, previous_zone: ZoneInfo | None, now: datetime
+) -> datetime | None:
+    """The open reminder's next email under the person's current settings, or None to leave
+    it (being sent, failed, or a follow-up already due or not wanted)."""
+    if reminder.state == State.SCHEDULED:
+        return reminder_send_at(user=user, due_on=reminder.due_on, now=now)
+    waiting = reminder.state == State.SNOOZED or (
+        reminder.state == State.SENT and user.overdue_followup
+    )
+    if not waiting or reminder.send_at <= now:
+        return None
+    zone, hour = person_zone(user), settings.REMINDER_LOCAL_HOUR
+    day = schedule.local_date(reminder.send_at, previous_zone or zone)
+    send_at = schedule.local_to_utc(day, hour, zone)
+    return send_at if send_at > now else schedule.next_sensible_time(now=now, zone=zone, hour=hour)
 
 
 def _answering_panel(reminder: Reminder) -> Panel | None:
@@ -159,26 +196,42 @@ def reminder_snooze(*, reminder: Reminder, weeks: int, now: datetime | None = No
     send_at = reminder_snoozed_at(user=reminder.user, weeks=weeks, now=now)
     updated = Reminder.objects.filter(
         pk=reminder.pk, link_key=reminder.link_key, state__in=Reminder.OPEN_STATES
-    ).update(
-        state=State.SNOOZED,
-        send_at=send_at,
-        link_key=new_link_key(),
-        enqueued_at=None,
-        updated_at=now,
-    )
+    ).update(state=State.SNOOZED, send_at=send_at, updated_at=now, **FRESH_DELIVERY)
     if updated:
         reminder.state, reminder.send_at = State.SNOOZED, send_at
     return updated == 1
 
 
 @transaction.atomic
-def reminder_unsubscribe(*, reminder: Reminder, now: datetime | None = None) -> bool:
-    """Cancel the reminder and turn retest emails off for its owner. False if used meanwhile."""
+def reminder_unsubscribe(*, reminder: Reminder, now: datetime | None = None) -> None:
+    """Turn retest emails off for the reminder's owner and cancel it if it is open.
+
+    Idempotent, so the unsubscribe link keeps working after the email's other links were
+    used, and a second click (or the mail client's one-click POST) changes nothing more.
+    """
     now = now or timezone.now()
-    updated = Reminder.objects.filter(
+    User.objects.filter(pk=reminder.user_id).update(reminders_enabled=False)
+    cancelled = Reminder.objects.filter(
         pk=reminder.pk, link_key=reminder.link_key, state__in=Reminder.OPEN_STATES
-    ).update(state=State.CANCELLED, link_key=new_link_key(), updated_at=now)
-    if updated:
-        User.objects.filter(pk=reminder.user_id).update(reminders_enabled=False)
+    ).update(state=State.CANCELLED, updated_at=now)
+    if cancelled:
         reminder.state = State.CANCELLED
-    return updated == 1
+
+
+@transaction.atomic
+def reminder_retry_failed(*, user: User, now: datetime | None = None) -> Reminder | None:
+    """A person who fixed their address gets the reminder that bounced, at the next sensible
+    time (their new address may work where the old one was refused)."""
+    now = now or timezone.now()
+    reminder = _lock_open(user)
+    if reminder is None or reminder.state != State.FAILED:
+        return reminder
+    zone = person_zone(user)
+    reminder.send_at = schedule.next_sensible_time(
+        now=now, zone=zone, hour=settings.REMINDER_LOCAL_HOUR
+    )
+    reminder.state = State.SENT if reminder.sent_at else State.SCHEDULED
+    Reminder.objects.filter(pk=reminder.pk, state=State.FAILED).update(
+        state=reminder.state, send_at=reminder.send_at, updated_at=now, **FRESH_DELIVERY
+    )
+    return reminder

@@ -1,9 +1,8 @@
-"""Beat's sweep: hand back rows a killed worker left in "sending", pick due rows to enqueue."""
+"""Beat's sweep: hand back rows a dead worker left in "sending", pick due rows to enqueue."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -19,7 +18,11 @@ State = Reminder.State
 
 
 def reminders_release_stuck(*, now: datetime) -> int:
-    """Hand rows left in a sending state by a killed worker back to the sweep."""
+    """Hand back rows left in a sending state for REMINDER_SENDING_TIMEOUT.
+
+    Only a worker that died between claiming a row and recording its outcome leaves one
+    there (every failure is recorded on the row); the timeout is longer than any send.
+    """
     cutoff = now - timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT)
     released = Reminder.objects.filter(state=State.SENDING, updated_at__lte=cutoff).update(
         state=State.SCHEDULED, enqueued_at=None, updated_at=now
@@ -32,19 +35,22 @@ def reminders_release_stuck(*, now: datetime) -> int:
     return released
 
 
-def reminders_pick_due(*, now: datetime) -> list[int]:
-    """Release stuck rows, select every due row in one query and mark it enqueued at `now`.
+def reminders_pick_due(*, now: datetime, queue_lost: bool = False) -> list[int]:
+    """Release stuck rows, select the due rows to enqueue, mark them enqueued at `now`.
 
     A constant number of statements whatever the row count: two releases, one select, one
     update. The caller enqueues the ids after this commits (and unmarks them if it cannot).
+    Rows another sweep is marking right now are skipped (two beats split the work).
     """
     with transaction.atomic():
         reminders_release_stuck(now=now)
-        rows = reminders_to_enqueue(now=now)
-        ids: Sequence[int] = list(rows.values_list("pk", flat=True))
+        rows = reminders_to_enqueue(now=now, queue_lost=queue_lost)
+        ids = list(
+            rows.select_for_update(of=("self",), skip_locked=True).values_list("pk", flat=True)
+        )
         if ids:
-            rows.update(enqueued_at=now)
-    return list(ids)
+            Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
+    return ids
 
 
 def reminders_unmark(*, enqueued_at: datetime) -> None:

@@ -1,74 +1,94 @@
-"""Celery tasks for reminders (thin: they call sweep and sending) and enqueueing them."""
+"""Celery tasks for reminders (thin: they call the sweep and sending) and enqueueing them.
+
+Two queues (config/settings.py, Procfile): the sweep runs on the default "light" queue, the
+sends on SEND_QUEUE, so thousands of queued emails never delay the next sweep.
+"""
 
 from __future__ import annotations
 
 import logging
-import smtplib
-from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import ChannelError
 
 from protocols.models import Reminder
 
-from .sending import reminder_send
+from .sending import reminders_send
 from .sweep import reminders_pick_due, reminders_unmark
 
 logger = logging.getLogger(__name__)
 
-# What a flaky mail server raises; anything else is a bug and must not loop.
-SEND_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+SEND_QUEUE = "sends"
 
 
 @shared_task(acks_late=True)
 def send_due_reminders() -> int:
-    """Beat's sweep: enqueue one send_reminder per due reminder (ids only)."""
+    """Beat's sweep: enqueue the due reminders, in batches, for the send workers."""
     return reminders_sweep()
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=SEND_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-)
-def send_reminder(reminder_id: int) -> str:
-    """Claim, send and mark one reminder; a duplicate or late copy of this task is a no-op.
+@shared_task(acks_late=True, queue=SEND_QUEUE)
+def send_reminders(reminder_ids: list[int]) -> dict[str, int]:
+    """Claim and send a batch over one SMTP connection; a duplicate or late copy is a no-op.
 
-    After the last retry the row is left scheduled, so the next sweep tries again.
+    No Celery retries: a temporary failure is written on the row (next_attempt_at) and a
+    later sweep sends it, so retries survive a lost queue and follow the row's back-off.
     """
-    return reminder_send(reminder_id=reminder_id)
+    return dict(reminders_send(reminder_ids=reminder_ids))
 
 
-def reminders_sweep(*, now=None) -> int:
-    """Pick every due row and enqueue it after commit; the broker being down loses nothing."""
+def send_queue_length() -> int | None:
+    """Messages waiting in the send queue, or None if the broker cannot be asked."""
+    try:
+        with send_reminders.app.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=1)
+            declared = connection.default_channel.queue_declare(queue=SEND_QUEUE, passive=True)
+            return declared.message_count
+    except ChannelError:  # the queue does not exist: nothing was ever queued, or it was lost
+        return 0
+    except Exception:  # the broker is down: the enqueue below will say so too
+        logger.warning("could not read the length of the %s queue", SEND_QUEUE)
+        return None
+
+
+def reminders_sweep(*, now: datetime | None = None) -> int:
+    """Pick every due row and enqueue it after commit; the broker being down loses nothing.
+
+    An empty send queue means every row still marked enqueued has lost its message (nothing
+    is waiting to claim it): those are enqueued again now, not after a timeout.
+    """
     now = now or timezone.now()
-    ids = reminders_pick_due(now=now)
+    queue_lost = send_queue_length() == 0
+    ids = reminders_pick_due(now=now, queue_lost=queue_lost)
     if ids:
         transaction.on_commit(lambda: _enqueue_swept(ids, now))
     return len(ids)
 
 
-def _enqueue_swept(ids: list[int], swept_at) -> None:
+def _enqueue_swept(ids: Sequence[int], swept_at: datetime) -> None:
     if reminders_enqueue(ids) < len(ids):
         reminders_unmark(enqueued_at=swept_at)
 
 
-def reminders_enqueue(reminder_ids: Iterable[int]) -> int:
-    """Enqueue one send_reminder task per id over one broker connection; never raises.
+def reminders_enqueue(reminder_ids: Sequence[int]) -> int:
+    """Enqueue send tasks of REMINDER_SEND_BATCH ids over one broker connection; never raises.
 
-    A broker outage must not break the caller (a web request saving results, or the sweep):
-    the rows stay due and the next sweep enqueues them again.
+    Returns how many ids were enqueued. A broker outage must not break the caller (a web
+    request saving results, or the sweep): the rows stay due and the next sweep retries.
     """
     count = 0
     try:
-        with send_reminder.app.producer_or_acquire() as producer:
-            for reminder_id in reminder_ids:
-                send_reminder.apply_async((reminder_id,), producer=producer)
-                count += 1
+        with send_reminders.app.producer_or_acquire() as producer:
+            size = settings.REMINDER_SEND_BATCH
+            for start in range(0, len(reminder_ids), size):
+                batch = list(reminder_ids[start : start + size])
+                send_reminders.apply_async((batch,), producer=producer)
+                count += len(batch)
     except Exception:  # any broker/transport error: log it, the sweep catches up
         logger.exception("could not enqueue reminders (enqueued %d); next sweep retries", count)
     return count

@@ -48,7 +48,7 @@ def test_the_email_links_to_results_snooze_and_unsubscribe(user, mailoutbox, set
     assert sum("/reminders/snooze/" in link for link in links) == 2
     assert sum("/reminders/unsubscribe/" in link for link in links) == 1
     assert any(link.endswith(("/dashboard/", "/new/")) or "/labs/" in link for link in links)
-    assert "List-Unsubscribe" in mailoutbox[0].extra_headers
+    assert "List-Unsubscribe" in mailoutbox[0].extra_headers  # more in the headers test
 
 
 def test_every_link_in_the_email_opens_a_page(user, mailoutbox, client, settings):
@@ -97,3 +97,28 @@ def test_the_email_language_does_not_leak_into_the_next_one(user, other_user, ma
     _send(user)
     _send(other_user)
     assert mailoutbox[1].subject.startswith("[Cofactor] Your retest is due on")
+
+
+def test_the_headers_carry_our_domain_a_real_offset_and_one_click_unsubscribe(
+    user, mailoutbox, settings
+):
+    from email import message_from_bytes
+    from email.utils import parsedate_to_datetime
+    from urllib.parse import urlsplit
+    from zoneinfo import ZoneInfo
+
+    settings.SITE_URL = "https://cofactor.example"
+    user.time_zone = "Asia/Kolkata"  # +05:30: an offset no server default would give
+    user.save()
+    _send(user)
+    sent = message_from_bytes(mailoutbox[0].message().as_bytes())
+    assert sent["Message-ID"].endswith("@cofactor.example>")
+    date = parsedate_to_datetime(sent["Date"])
+    assert date.utcoffset() == timedelta(hours=5, minutes=30)
+    assert date.utcoffset() == timezone.now().astimezone(ZoneInfo("Asia/Kolkata")).utcoffset()
+    assert abs(date - timezone.now()) < timedelta(minutes=1)
+    one_click = "".join(sent["List-Unsubscribe"].split()).strip("<>")  # unfold the header
+    assert one_click.startswith("https://cofactor.example/reminders/unsubscribe/")
+    assert one_click.endswith("/one-click/")
+    assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert urlsplit(one_click).path  # the address the mailbox provider POSTs to

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from protocols.models import Reminder
 from protocols.reminders.services import reminder_schedule_from_plan
@@ -111,3 +113,99 @@ def test_the_overdue_follow_up_can_be_turned_off(client_logged_in, user, reminde
     assert user.overdue_followup is False
     reminder.refresh_from_db()
     assert reminder.state == Reminder.State.SCHEDULED  # the first email still goes out
+
+
+# --- a new time zone moves every open reminder to 09:00 there -----------------------------
+
+BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
+
+
+def _nine_on(day, zone):
+    from protocols.reminders.schedule import local_to_utc
+
+    return local_to_utc(day, 9, zone)
+
+
+@pytest.mark.parametrize("state", ["scheduled", "snoozed", "followup"])
+def test_a_time_zone_change_moves_every_open_reminder_to_nine_in_the_new_zone(
+    client, state, django_user_model
+):
+    from tests.factories import ReminderFactory, UserFactory
+
+    user = UserFactory(time_zone="Europe/Berlin", overdue_followup=True)
+    client.force_login(user)
+    day = timezone.now().astimezone(BERLIN).date() + timedelta(days=20)
+    fields = {
+        "scheduled": {"state": Reminder.State.SCHEDULED, "due_on": day + timedelta(7)},
+        "snoozed": {"state": Reminder.State.SNOOZED, "due_on": day - timedelta(7)},
+        "followup": {"state": Reminder.State.SENT, "due_on": day - timedelta(7)},
+    }[state]
+    reminder = ReminderFactory(user=user, send_at=_nine_on(day, BERLIN), **fields)
+    if state == "scheduled":
+        user.reminder_lead_days = 7
+        user.save()
+    response = client.post(
+        reverse("accounts:preferences"), _form(user, time_zone="America/New_York")
+    )
+    assert response.status_code == 302
+    reminder.refresh_from_db()
+    assert reminder.state == fields["state"]  # moved, not re-sent or reset
+    # Same day as before, 09:00 in New York (not Berlin's 09:00, 03:00 in New York).
+    assert reminder.send_at == _nine_on(day, NEW_YORK)
+    assert reminder.send_at.astimezone(NEW_YORK).hour == 9
+
+
+ZONES = [
+    "UTC", "Europe/Berlin", "America/New_York", "Pacific/Apia", "Australia/Lord_Howe",
+    "Asia/Kathmandu", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Sao_Paulo",
+]  # fmt: skip
+
+
+@given(
+    old=st.sampled_from(ZONES),
+    new=st.sampled_from(ZONES),
+    days_ahead=st.integers(min_value=1, max_value=800),
+    state=st.sampled_from([Reminder.State.SNOOZED, Reminder.State.SENT]),
+)
+def test_a_waiting_email_keeps_its_day_and_moves_to_nine_in_any_new_zone(
+    old, new, days_ahead, state
+):
+    from accounts.models import User
+    from protocols.reminders.services import _moved_send_at
+
+    now = timezone.now()
+    day = now.astimezone(ZoneInfo(old)).date() + timedelta(days=days_ahead)
+    person = User(time_zone=new, overdue_followup=True)
+    reminder = Reminder(state=state, send_at=_nine_on(day, ZoneInfo(old)), due_on=day)
+    moved = _moved_send_at(reminder, person, ZoneInfo(old), now)
+    local = moved.astimezone(ZoneInfo(new))
+    assert moved > now
+    assert (local.date(), local.hour, local.minute) == (day, 9, 0)
+
+
+@pytest.mark.parametrize("page", ["accounts:preferences", "dashboard:home"])
+def test_a_bounced_reminder_is_explained_on_the_dashboard_and_settings(
+    client_logged_in, user, reminder, page
+):
+    reply = "550 5.1.1 <x@example.org>: Recipient address rejected: User unknown"
+    Reminder.objects.filter(pk=reminder.pk).update(state=Reminder.State.FAILED, last_error=reply)
+    html = client_logged_in.get(reverse(page)).content.decode()
+    assert 'data-testid="reminder-failed"' in html
+    assert f"We could not deliver your retest reminder to {user.email}:" in html
+    assert "Recipient address rejected: User unknown — check your address." in html
+    assert 'href="/accounts/email/"' in html
+
+
+def test_a_new_address_sends_the_bounced_reminder_again(client_logged_in, user, reminder):
+    from allauth.account.models import EmailAddress
+
+    Reminder.objects.filter(pk=reminder.pk).update(
+        state=Reminder.State.FAILED, last_error="550 no such user"
+    )
+    EmailAddress.objects.create(user=user, email="new@example.org", verified=True)
+    response = client_logged_in.post(
+        reverse("account_email"), {"action_primary": "", "email": "new@example.org"}
+    )
+    assert response.status_code in (200, 302)
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.SCHEDULED and reminder.last_error == ""

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from protocols.reminders.selectors import due_reminders
-from protocols.reminders.sending import reminder_send
+from protocols.reminders.sending import reminders_send
 from protocols.reminders.tasks import reminders_sweep
 
 
@@ -22,5 +22,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Enqueued {count} due reminder(s).")
             return
         ids = list(due_reminders(now=timezone.now()).values_list("pk", flat=True))
-        outcomes = [reminder_send(reminder_id=pk) for pk in ids]
-        self.stdout.write(f"Sent {outcomes.count('sent')} of {len(ids)} due reminder(s).")
+        outcomes = reminders_send(reminder_ids=ids)
+        self.stdout.write(f"Sent {outcomes['sent']} of {len(ids)} due reminder(s).")
