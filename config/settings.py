@@ -301,6 +301,7 @@ CELERY_TIMEZONE = "UTC"
 # the heartbeat, anything short) and "sends" (reminder emails, set on their task). The
 # Procfile runs one worker for each (README, production).
 CELERY_TASK_DEFAULT_QUEUE = "light"
+REMINDER_SWEEP_SECONDS = env_seconds("REMINDER_SWEEP_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "config.tasks.record_heartbeat",
@@ -308,7 +309,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-due-reminders": {
         "task": "protocols.reminders.tasks.send_due_reminders",
-        "schedule": env_seconds("REMINDER_SWEEP_SECONDS", 60),
+        "schedule": REMINDER_SWEEP_SECONDS,
+        "options": {"expires": REMINDER_SWEEP_SECONDS},  # a late sweep is replaced by the next
     },
 }
 
