@@ -17,6 +17,7 @@ PUBLIC = {
     "protocols:sources",
     "reminders:snooze",
     "reminders:unsubscribe",
+    "reminders:one-click-unsubscribe",  # RFC 8058: the mail client POSTs, no login
 }
 SKIPPED_NAMESPACES = {"admin", None}  # admin has its own staff check; allauth is unnamespaced
 
