@@ -38,8 +38,14 @@ class PlanAdmin(admin.ModelAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ("user", "state", "due_on", "send_at", "sent_at", "attempts")
-    list_filter = ("state",)
+    """Staff see why an email did not go out: the server's reply, and when it is tried next."""
+
+    list_display = (
+        "user", "state", "due_on", "send_at", "sent_at", "attempts", "next_attempt_at",
+        "last_error",
+    )  # fmt: skip
+    list_filter = ("state", ("failing_since", admin.EmptyFieldListFilter))
     list_select_related = ("user",)
-    search_fields = ("user__email",)
+    search_fields = ("user__email", "last_error")
     raw_id_fields = ("user", "plan")
+    readonly_fields = ("next_attempt_at", "failing_since", "last_error", "enqueued_at")
