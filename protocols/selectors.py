@@ -25,9 +25,5 @@ def plan_history(*, user, page_number: Any = 1) -> tuple[Page, list[tuple[Plan, 
     return page, pairs
 
 
-def plan_for_user(*, user, pk: int) -> Plan | None:
-    return Plan.objects.filter(user=user, pk=pk).first()
-
-
 def supplements_for_user(*, user) -> list[SupplementIntake]:
     return list(SupplementIntake.objects.filter(user=user).order_by("nutrient"))

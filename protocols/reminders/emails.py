@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.dates import person_today, person_zone
@@ -24,11 +24,8 @@ def _absolute(path: str) -> str:
 
 
 def results_url() -> str:
-    """Where a person enters new results: the panel form once labs has it, else the dashboard."""
-    try:
-        return _absolute(reverse("labs:panel-create"))
-    except NoReverseMatch:
-        return _absolute("/dashboard/")
+    """Where a person enters the new results the email asks for: the panel form."""
+    return _absolute(reverse("labs:panel-create"))
 
 
 def test_names(codes: list[str]) -> list[str]:

@@ -24,11 +24,6 @@ def local_to_utc(day: date, hour: int, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
-def local_date(moment: datetime, zone: ZoneInfo) -> date:
-    """The calendar day `moment` falls on in `zone`."""
-    return moment.astimezone(zone).date()
-
-
 def next_sensible_time(*, now: datetime, zone: ZoneInfo, hour: int) -> datetime:
     """`now` if it is between the reminder hour and the evening locally, else the next morning."""
     local = now.astimezone(zone)
