@@ -126,6 +126,31 @@ def _axis_style() -> dict[str, Any]:
     return {"showgrid": True, "gridcolor": "#e9ecef", "zeroline": False, "fixedrange": True}
 
 
+DAY_MS = 86_400_000
+# Results are dated, not timed: however close the ticks, they read as dates, never hours.
+DATE_TICKS = [
+    {"dtickrange": [None, 7 * DAY_MS], "value": "%-d %b %Y"},
+    {"dtickrange": [7 * DAY_MS, "M1"], "value": "%-d %b"},
+    {"dtickrange": ["M1", "M12"], "value": "%b %Y"},
+    {"dtickrange": ["M12", None], "value": "%Y"},
+]
+SINGLE_DATE_WINDOW = dt.timedelta(days=45)  # either side of a lone date: about three months
+
+
+def _date_axis() -> dict[str, Any]:
+    return {"type": "date", "tickformatstops": DATE_TICKS, "hoverformat": "%-d %b %Y",
+            "minor": {"ticks": ""}}  # fmt: skip
+
+
+def _lone_date_window(dates: Sequence[dt.date]) -> list[str] | None:
+    """A sensible window around a chart whose points all share one date (else plotly zooms
+    to a millisecond and labels hours); None when the dates span more than a day."""
+    if not dates or min(dates) != max(dates):
+        return None
+    day = dates[0]
+    return [(day - SINGLE_DATE_WINDOW).isoformat(), (day + SINGLE_DATE_WINDOW).isoformat()]
+
+
 def _band(low: float, high: float, *, color: str, opacity: float, name: str) -> dict[str, Any]:
     """A shaded horizontal band across the top panel, behind the points."""
     return {
@@ -225,6 +250,41 @@ def _side(on: dt.date, span: tuple[dt.date, dt.date]) -> str:
     return "left" if where < 0.34 else "right" if where > 0.66 else "center"
 
 
+LABEL_ROW_PX = 15  # one line of 10 px text above the plot area
+LABEL_GAP = 0.22  # labels closer than this share of the time axis go on different rows
+
+
+def _label_rows(dates: Sequence[dt.date], span: tuple[dt.date, dt.date]) -> list[int]:
+    """A row for each label (dates in order) so that labels in one row never overlap."""
+    first, last = span
+    width = max(1, (last - first).days)
+    row_ends: list[float] = []  # per row, where its last label sits on the axis (0–1)
+    rows = []
+    for on in dates:
+        where = (on - first).days / width
+        row = next((i for i, end in enumerate(row_ends) if where - end >= LABEL_GAP), None)
+        if row is None:
+            row_ends.append(where)
+            row = len(row_ends) - 1
+        row_ends[row] = where
+        rows.append(row)
+    return rows
+
+
+def chart_events(
+    supplement_changes: Sequence[Change], phase_changes: Sequence[Change], *, start: dt.date | None
+) -> list[tuple[dt.date, str, str]]:
+    """(date, "supplement" | "phase", label) of each day's events from `start`, by date: the
+    labels the chart draws, and the list a phone shows under it instead."""
+    events = []
+    for name, changes in (("supplement", supplement_changes), ("phase", phase_changes)):
+        for on, labels in _events_by_date(changes, start).items():
+            if name == "phase":
+                labels = [_("Plan: %(phase)s") % {"phase": PHASE_LABELS.get(p, p)} for p in labels]
+            events.append((on, name, " · ".join(str(label) for label in labels)))
+    return sorted(events, key=lambda event: event[0])
+
+
 def _event_marks(
     supplement_changes: Sequence[Change],
     phase_changes: Sequence[Change],
@@ -232,33 +292,31 @@ def _event_marks(
     start: dt.date | None,
     span: tuple[dt.date, dt.date],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Dotted vertical lines with a label: supplements at the top, plan phases at the bottom."""
-    shapes: list[dict[str, Any]] = []
-    annotations: list[dict[str, Any]] = []
-    for name, changes, y, anchor in (
-        ("supplement", supplement_changes, 1.0, "top"),
-        ("phase", phase_changes, 0.0, "bottom"),
-    ):
-        for on, labels in _events_by_date(changes, start).items():
-            shapes.append(_vline(on, name=name))
-            if name == "phase":
-                labels = [_("Plan: %(phase)s") % {"phase": PHASE_LABELS.get(p, p)} for p in labels]
-            text = "<br>".join(html.escape(str(label)) for label in labels)
-            annotations.append(
-                {
-                    "name": name,
-                    "x": on.isoformat(),
-                    "xref": "x",
-                    "y": y,
-                    "yref": "y domain",
-                    "yanchor": anchor,
-                    "xanchor": _side(on, span),
-                    "text": text,
-                    "showarrow": False,
-                    "font": {"size": 10, "color": "#495057"},
-                    "bgcolor": "rgba(255,255,255,0.8)",
-                }
-            )
+    """Dotted vertical lines at supplement and plan-phase changes, each labelled above the
+    plot area (never over the points, the bands or the stop lines), in as many rows as it
+    takes for close labels not to overlap. On a phone charts.js drops the labels and the page
+    lists the same events under the chart."""
+    events = chart_events(supplement_changes, phase_changes, start=start)
+    shapes = [_vline(on, name=name) for on, name, _text in events]
+    annotations = [
+        {
+            "name": name,
+            "x": on.isoformat(),
+            "xref": "x",
+            "y": 1,
+            "yref": "paper",
+            "yanchor": "bottom",
+            "yshift": 2 + LABEL_ROW_PX * row,
+            "row": row,  # read and removed by marker_figure_dict (the top margin grows)
+            "xanchor": _side(on, span),
+            "text": html.escape(text),
+            "showarrow": False,
+            "font": {"size": 10, "color": "#495057" if name == "supplement" else "#6f42c1"},
+        }
+        for (on, name, text), row in zip(
+            events, _label_rows([e[0] for e in events], span), strict=False
+        )
+    ]
     return shapes, annotations
 
 
@@ -416,7 +474,7 @@ def _axes(with_burden: bool, *, unit: str, x_range: list[str] | None) -> dict[st
     for key, axis in axes.items():
         axis.update(_axis_style())
         if key.startswith("xaxis"):
-            axis["type"] = "date"
+            axis.update(_date_axis())
             if x_range:
                 axis["range"] = x_range
     axes["yaxis"]["title"] = {"text": unit}
@@ -470,10 +528,16 @@ def marker_figure_dict(
         start=start,
         span=_span(series, [*supplement_changes, *phase_changes], start=start, end=end),
     )
+    drawn = [point.drawn_on for point in series] + [on for on, _total in burden]
+    x_range = _padded(start, end) or _lone_date_window(drawn)
     layout = base_layout(height=height)
-    layout.update(_axes(with_burden, unit=unit, x_range=_padded(start, end)))
+    layout.update(_axes(with_burden, unit=unit, x_range=x_range))
     layout["shapes"] = band_shapes + event_shapes
     layout["annotations"] = band_notes + event_notes
+    rows = max((note.get("row", 0) + 1 for note in event_notes), default=0)
+    layout["margin"]["t"] += LABEL_ROW_PX * rows  # event labels sit above the plot
+    for note in event_notes:
+        note.pop("row", None)
     return {"data": data, "layout": layout}
 
 
@@ -488,7 +552,11 @@ def sparkline_figure_dict(
     """A small chart of one marker for the dashboard: points and the target band only."""
     decimals = display_decimals(analyte, unit)
     layout = base_layout(height=160, compact=True)
-    layout.update(xaxis={"type": "date", **_axis_style()}, yaxis=_axis_style())
+    x_axis = {**_axis_style(), **_date_axis()}
+    lone = _lone_date_window([point.drawn_on for point in series])
+    if lone:
+        x_axis["range"] = lone
+    layout.update(xaxis=x_axis, yaxis=_axis_style())
     aim = target(analyte, rule_set)
     if aim is not None:
         low, high = (_convert(analyte, v, unit) for v in aim)

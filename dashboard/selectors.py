@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Sum
-from django.utils import timezone
 
 from labs.analytes import ANALYTES
 from labs.models import Result, SymptomEntry
@@ -129,18 +128,22 @@ def supplement_changes(*, user) -> list[Change]:
 
 
 def phase_changes(*, user) -> list[Change]:
-    """The dates the person's plan entered a new phase, oldest first.
+    """The days the person's plan entered a new phase, oldest first.
 
     Reads two small columns of every stored plan (a plan is stored only when its inputs
-    change, so there are about as many as panels) and keeps the rows where the phase differs
-    from the plan before.
+    change, so there are about as many as panels). A day counts by the phase its last plan
+    ended in, so a morning of profile edits (correction → hold → correction) is no change at
+    all; a day is kept only when that phase differs from the day before's.
     """
     rows = Plan.objects.filter(user=user).order_by("created_at", "id")
+    by_day: dict = {}
+    for as_of, phase in rows.values_list("as_of", "phase"):
+        by_day[as_of] = phase  # the day's last plan wins
     changes: list[Change] = []
     previous = None
-    for created_at, phase in rows.values_list("created_at", "phase"):
+    for day, phase in sorted(by_day.items()):
         if phase != previous:
-            changes.append(Change(timezone.localdate(created_at), phase))
+            changes.append(Change(day, phase))
             previous = phase
     return changes
 

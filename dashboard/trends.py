@@ -23,7 +23,7 @@ from labs.quick import QuickResultForm
 
 from . import selectors, summaries
 from .caching import PersonCache
-from .charts import marker_figure_dict
+from .charts import chart_events, marker_figure_dict
 from .forms import TrendsQueryForm
 
 RANGE_LABELS = {"6m": _("6 months"), "1y": _("1 year"), "all": _("All")}
@@ -164,19 +164,23 @@ def _chart(user, chosen: Choice, *, today) -> dict:
             shown, analyte=analyte, unit=unit, rule_set=user.rule_set
         ),
         "fig_script": None,
+        "events": [],
     }
     if series:
+        supplements = selectors.supplement_changes(user=user)
+        phases = selectors.phase_changes(user=user)
         figure = marker_figure_dict(
             series,
             analyte=analyte,
             unit=unit,
             rule_set=user.rule_set,
             burden=selectors.symptom_burden(user=user, since=start),
-            supplement_changes=selectors.supplement_changes(user=user),
-            phase_changes=selectors.phase_changes(user=user),
+            supplement_changes=supplements,
+            phase_changes=phases,
             start=start,
             end=today if start else None,
         )
+        chart["events"] = chart_events(supplements, phases, start=start)
         # Serialised once, when built, rather than by json_script on every view.
         chart["fig_script"] = json_script(figure, "trend-figure")
     return chart

@@ -14,6 +14,22 @@
   "use strict";
 
   var CONFIG = { responsive: true, displayModeBar: false };
+  var NARROW = 576; // px: below this the event labels move to the list under the chart
+  var EVENTS = ["supplement", "phase"];
+
+  // On a phone the labels of supplement and phase changes would cover the points: drop
+  // them (the dotted lines stay) and give back the room they took above the plot; the
+  // page lists the same events under the chart.
+  function phoneLayout(layout) {
+    var notes = layout.annotations || [];
+    var kept = notes.filter(function (note) {
+      return EVENTS.indexOf(note.name) < 0;
+    });
+    if (kept.length < notes.length && layout.margin) {
+      layout.margin.t = 28;
+    }
+    layout.annotations = kept;
+  }
   var self = document.currentScript;
   var plotlySrc = self ? self.getAttribute("data-plotly") : null;
   var waiting = null; // charts to draw once plotly.js has loaded
@@ -47,6 +63,9 @@
       return;
     }
     var figure = JSON.parse(source.textContent);
+    if (element.clientWidth < NARROW) {
+      phoneLayout(figure.layout);
+    }
     withPlotly(function () {
       window.Plotly.newPlot(element, figure.data, figure.layout, CONFIG);
     });

@@ -313,3 +313,35 @@ def test_a_censored_point_is_an_open_marker_at_its_limit():
     assert list(trace.marker.symbol) == [CENSORED_SYMBOL, "circle"]
     assert list(trace.y) == [10.0, 41.0]  # drawn at the limit
     assert list(trace.text) == ["&lt; 10.0", "41.0"] and "%{text}" in trace.hovertemplate
+
+
+def test_one_result_draws_a_point_in_a_window_of_dates_not_hours():
+    fig = marker_figure(
+        [Point(D(2025, 11, 19), 30.0, "")], analyte="vitd_25oh", unit="ng/mL", rule_set=SEED
+    )
+    assert list(fig.layout.xaxis.range) == ["2025-10-05", "2026-01-03"]  # 45 days each side
+    assert fig.data[0].mode == "lines+markers" and list(fig.data[0].x) == ["2025-11-19"]
+    formats = [stop.value for stop in fig.layout.xaxis.tickformatstops]
+    assert formats and not any("%H" in f or "%L" in f or "%S" in f for f in formats)
+    spark = sparkline_figure(
+        [Point(D(2025, 11, 19), 30.0, "")], analyte="vitd_25oh", unit="ng/mL", rule_set=SEED
+    )
+    assert list(spark.layout.xaxis.range) == ["2025-10-05", "2026-01-03"]
+
+
+def test_event_labels_sit_above_the_plot_and_close_ones_take_separate_rows():
+    fig = marker_figure(
+        vitd_series(),
+        analyte="vitd_25oh",
+        unit="ng/mL",
+        rule_set=SEED,
+        supplement_changes=[Change(D(2025, 3, 1), "Vitamin D3 5000 IU")],
+        phase_changes=[Change(D(2025, 3, 8), "correction"), Change(D(2025, 12, 1), "maintenance")],
+    )
+    events = [*annotations(fig, "supplement"), *annotations(fig, "phase")]
+    # above the plot area: never over the points, the bands or a stop line
+    assert all((n.yref, n.y, n.yanchor) == ("paper", 1, "bottom") for n in events)
+    by_x = {n.x: n.yshift for n in events}
+    assert by_x["2025-03-01"] != by_x["2025-03-08"]  # a week apart: one row each
+    assert by_x["2025-12-01"] == by_x["2025-03-01"]  # far apart: the same row
+    assert fig.layout.margin.t == 28 + 2 * 15  # the top margin makes room for two rows

@@ -73,10 +73,19 @@ def test_supplement_changes_are_dated_and_labelled(user):
 
 
 def test_phase_changes_keep_only_the_plans_that_changed_phase(user):
-    for phase in ("correction", "correction", "maintenance", "maintenance", "correction"):
-        PlanFactory(user=user, phase=phase)
-    assert [c.label for c in selectors.phase_changes(user=user)] == [
-        "correction",
-        "maintenance",
-        "correction",
+    phases = ("correction", "correction", "maintenance", "maintenance", "correction")
+    for n, phase in enumerate(phases):
+        PlanFactory(user=user, phase=phase, as_of=D(2025, 1, 1) + dt.timedelta(days=30 * n))
+    assert [(c.on, c.label) for c in selectors.phase_changes(user=user)] == [
+        (D(2025, 1, 1), "correction"),
+        (D(2025, 3, 2), "maintenance"),
+        (D(2025, 5, 1), "correction"),
     ]
+
+
+def test_a_day_of_profile_edits_that_ends_where_it_began_is_no_phase_change(user):
+    PlanFactory(user=user, phase="correction", as_of=D(2025, 1, 1))
+    for phase in ("hold", "correction", "hold", "correction"):  # flags ticked and unticked
+        PlanFactory(user=user, phase=phase, as_of=D(2025, 2, 1))
+    PlanFactory(user=user, phase="maintenance", as_of=D(2025, 4, 1))
+    assert [c.label for c in selectors.phase_changes(user=user)] == ["correction", "maintenance"]
