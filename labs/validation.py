@@ -28,10 +28,13 @@ from labs.units import from_canonical, to_canonical, units_for
 MAX_VALUE_CHARS = 32  # a typed value, qualifier and spaces included
 MAX_SIGNIFICANT_DIGITS = 12  # far beyond any lab; keeps 1 followed by 400 zeros out
 CSV_MAX_BYTES = 2 * 1024 * 1024
-CSV_MAX_ROWS = 20_000
+# Results per import (CSV rows, or values of a file with one column per analyte): a lifetime
+# of a person's labs, and few enough that saving them all stays under 2 s of CPU (the
+# audit trail writes a history row for each; tests/bench/bench_imports.py measures it).
+CSV_MAX_ROWS = 5_000
 CSV_MAX_COLUMNS = 50  # a lab export has a dozen; the header is refused beyond this
 FHIR_MAX_BYTES = 5 * 1024 * 1024
-FHIR_MAX_ENTRIES = 5_000  # Bundle entries read; a person's lifetime of labs fits
+FHIR_MAX_ENTRIES = CSV_MAX_ROWS  # Bundle entries read, counted before any is validated
 LAB_MAX_LENGTH = 120  # Panel.lab
 NOTES_MAX_LENGTH = 2000  # Panel.notes
 EARLIEST_DATE = date(1900, 1, 1)

@@ -348,6 +348,8 @@ class ImportKind:
 CSV_IMPORT = ImportKind("csv", "labs:import", "labs:import-confirm", CSV_MAX_BYTES)
 FHIR_IMPORT = ImportKind("fhir", "labs:import-fhir", "labs:import-fhir-confirm", FHIR_MAX_BYTES)
 PREVIEW_ROWS_SHOWN = 200
+# A crafted file can hold 20,000 problems; a page of that many helps nobody and costs seconds.
+PROBLEMS_SHOWN = 200
 
 
 def _parse_upload(request: HttpRequest, kind: ImportKind, data: bytes, mapping=None):
@@ -362,7 +364,7 @@ def _parse_upload(request: HttpRequest, kind: ImportKind, data: bytes, mapping=N
 
 def _preview(request: HttpRequest, kind: ImportKind, parsed, data: bytes) -> dict[str, Any]:
     """The preview's context: the mapping step, or the rows to import (stashed, parsed once)."""
-    context: dict[str, Any] = {"parsed": parsed}
+    context: dict[str, Any] = {"parsed": parsed, "shown_problems": PROBLEMS_SHOWN}
     if kind.name == "csv" and (parsed.needs_mapping or parsed.needs_date_order):
         guess = parsed.mapping if parsed.needs_date_order else parsed.guess
         context["mapping_form"] = ColumnMappingForm(
