@@ -10,6 +10,8 @@ from . import home as dashboard_page
 from . import selectors
 from . import trends as trends_page
 
+REPORT_DRAWS = 24  # two years of monthly draws on a printed page
+
 
 def landing(request):
     if request.user.is_authenticated:
@@ -41,7 +43,8 @@ def report(request):
     plan = selectors.latest_plan(user=user)
     context = {
         "latest": lab_selectors.latest_values(user=user),
-        "history": lab_selectors.history_table(user=user),
+        # A printable page: the newest draws; the CSV export holds every one.
+        "history": lab_selectors.history_table(user=user, newest=REPORT_DRAWS),
         "plan": plan,
         "plan_data": plan.data if plan and isinstance(plan.data, dict) else {},
         "today": person_today(user),

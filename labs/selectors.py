@@ -189,16 +189,23 @@ class HistoryRow:
     cells: list[Result | None]  # one per column, None where the panel lacks that analyte
 
 
-def history_table(*, user) -> tuple[list[Analyte], list[HistoryRow]]:
-    """Every panel, oldest first, as a flowsheet: one column per analyte ever measured."""
-    panels = list(panel_list(user=user).order_by("drawn_on", "id"))
+def history_table(
+    *, user, newest: int | None = None
+) -> tuple[list[Analyte], list[HistoryRow], bool]:
+    """Every panel (or the `newest` ones), oldest first, as a flowsheet: one column per
+    analyte measured in them; the flag says older panels were left out."""
+    if newest is None:
+        panels, more = list(panel_list(user=user).order_by("drawn_on", "id")), False
+    else:  # one row more than shown tells whether there are older ones
+        panels = list(panel_list(user=user).order_by("-drawn_on", "-id")[: newest + 1])
+        more, panels = len(panels) > newest, panels[:newest][::-1]
     measured = {r.analyte for p in panels for r in p.results.all()}
     columns = [a for code, a in ANALYTES.items() if code in measured]
     rows = []
     for panel in panels:
         by_code = {r.analyte: r for r in panel.results.all()}
         rows.append(HistoryRow(panel, [by_code.get(a.code) for a in columns]))
-    return columns, rows
+    return columns, rows, more
 
 
 @dataclass(frozen=True)

@@ -582,3 +582,27 @@ def test_the_report_shows_ranges_in_the_persons_unit(client, user):
     html = client.get(reverse("dashboard:report")).content.decode()
     assert "100–150 nmol/L" in html  # target 40–60 ng/mL
     assert "75–250 nmol/L" in html  # reference 30–100 ng/mL
+
+
+def test_the_report_prints_the_newest_draws_and_points_to_the_export(client, user):
+    from dashboard.views import REPORT_DRAWS
+
+    make_history(user, panels=REPORT_DRAWS + 6, first_on=today() - dt.timedelta(days=400))
+    client.force_login(user)
+    html = client.get(reverse("dashboard:report")).content.decode()
+    table = re.search(r'data-testid="report-history">.*?</table>', html, re.S).group(0)
+    dates = re.findall(r'<th scope="row"[^>]*>([^<]+)</th>', table)
+    assert len(dates) == REPORT_DRAWS
+    newest = today() - dt.timedelta(days=400) + dt.timedelta(days=7 * (REPORT_DRAWS + 5))
+    from django.utils.formats import date_format
+
+    assert dates[-1] == date_format(newest)  # oldest first, ending with the newest draw
+    assert f"The newest {REPORT_DRAWS} blood draws." in html
+    assert reverse("labs:export-csv") in html
+
+
+def test_a_short_history_prints_whole(client, user):
+    make_history(user, panels=3)
+    client.force_login(user)
+    html = client.get(reverse("dashboard:report")).content.decode()
+    assert "report-history-newest" not in html
