@@ -200,6 +200,11 @@ class ResultRow:
         return units_for(code) if code in ANALYTES else ALL_UNITS
 
     @property
+    def errors_below(self) -> bool:
+        """The row was checked on submit, so its errors show under it (not in the preview too)."""
+        return self.form._errors is not None and bool(self.form.errors.get("value"))
+
+    @property
     def is_blank(self) -> bool:
         form = self.form
         return (
@@ -457,7 +462,7 @@ class ColumnMappingForm(forms.Form):
         data = super().clean()
         if not self.errors:
             for problem in mapping_problems(self.mapping(), self.header):
-                self.add_error(None, problem)
+                self.add_error(None, _(problem))
         return data
 
     @classmethod

@@ -82,6 +82,7 @@ from labs.validation import (
     LAB_MAX_LENGTH,
     NOTES_MAX_LENGTH,
     LabValueError,
+    gettext_noop,
 )
 
 CSV_COLUMNS = ("date", "analyte", "value", "unit", "lab", "notes")
@@ -533,23 +534,28 @@ def guess_mapping(names: Sequence[str]) -> ColumnMapping:
 
 
 def mapping_problems(mapping: ColumnMapping, names: Sequence[str]) -> list[str]:
-    """What is wrong with a mapping for this header, in words (empty when it can be used)."""
+    """What is wrong with a mapping for this header, in words (empty when it can be used);
+    each message is marked for the catalogue, so the mapping form shows it translated."""
     used = [i for i in (mapping.date, mapping.analyte, mapping.value, mapping.unit,
                         mapping.lab, mapping.notes) if i is not None]  # fmt: skip
     if any(not 0 <= i < len(names) for i in used):
-        return ["A chosen column is not in the file."]
+        return [gettext_noop("A chosen column is not in the file.")]
     if len(used) != len(set(used)):
-        return ["Each column can have one meaning only."]
+        return [gettext_noop("Each column can have one meaning only.")]
     if mapping.date_order not in ("", DAY_FIRST, MONTH_FIRST):
-        return ["Choose day-first or month-first dates."]
+        return [gettext_noop("Choose day-first or month-first dates.")]
     if mapping.wide:
         if not _wide_columns(mapping, names):
-            return ["No column is named after an analyte; choose the analyte and value columns."]
+            return [
+                gettext_noop(
+                    "No column is named after an analyte; choose the analyte and value columns."
+                )
+            ]
         return []
     if mapping.value is None:
-        return ["Choose the value column."]
+        return [gettext_noop("Choose the value column.")]
     if mapping.unit is None and not header_unit(names[mapping.value]):
-        return ["Choose the unit column (the value column's header names no unit)."]
+        return [gettext_noop("Choose the unit column (the value column's header names no unit).")]
     return []
 
 

@@ -248,7 +248,7 @@ def check_plausible(analyte: Analyte, value: float, unit: str) -> float:
     raise Implausible(gettext_noop("%(name)s must be between %(bounds)s"), **params)
 
 
-def check_usual_unit(analyte: Analyte, value: float, unit: str) -> None:
+def check_usual_unit(analyte: Analyte, value: float, unit: str, typed: str = "") -> None:
     """Ask (UnusualUnit) when a plausible value is unusual in `unit` but usual in another.
 
     Serum Mg 0.78 "mg/dL" is possible but rare, and 0.78 mmol/L is an ordinary value, so
@@ -263,7 +263,7 @@ def check_usual_unit(analyte: Analyte, value: float, unit: str) -> None:
                 "%(value)s %(unit)s is unusual for %(name)s (usually between %(usual)s) — "
                 "did you mean %(units)s? Tick “the unit is right” to keep it."
             ),
-            value=_fmt(value),
+            value=typed or _fmt(value),
             unit=unit,
             name=analyte.short_name,
             usual=_bounds(analyte, unit, analyte.likely),
@@ -302,7 +302,7 @@ def parse_lab_value(
     value = positive_finite(decimal)
     canonical = check_plausible(analyte, value, unit)
     if not unit_confirmed:
-        check_usual_unit(analyte, value, unit)
+        check_usual_unit(analyte, value, unit, typed=number.strip())
     return LabValue(value, unit, canonical, qualifier, reinterpreted)
 
 

@@ -100,3 +100,25 @@ def test_the_entry_form_works_on_a_phone(phone_page):
     page.wait_for_url(re.compile(r".*/labs/panels/\d+/$"))
     save_screenshot(page, "panel-detail-phone")
     assert page.js_errors == []
+
+
+def test_a_serum_magnesium_in_mmol_under_mg_dl_is_asked_about_then_kept_on_a_phone(phone_page):
+    page = phone_page
+    user = UserFactory(mineral_unit="mg/dL")
+    login_in_browser(page, user.email, PASSWORD)
+    page.goto(page.base_url + "/labs/panels/new/")
+    row = page.get_by_test_id("result-row").nth(0)
+    fill_row(row, "mg_serum", "0,78", "mg/dL")
+    expect(row.get_by_test_id("preview-error")).to_contain_text("did you mean mmol/L?")
+    page.get_by_test_id("save-panel").click()
+    # Refused with the question and a way to keep the value as typed.
+    row = page.get_by_test_id("result-row").nth(0)
+    expect(row.get_by_test_id("value-error")).to_contain_text("did you mean mmol/L?")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    save_screenshot(page, "panel-entry-unit-question-375")
+    assert not Panel.objects.filter(user=user).exists()
+    row.get_by_test_id("unit-ok").check()
+    page.get_by_test_id("save-panel").click()
+    page.wait_for_url(re.compile(r".*/labs/panels/\d+/$"))
+    result = Panel.objects.get(user=user).results.get()
+    assert (result.value, result.unit) == (0.78, "mg/dL")
