@@ -9,6 +9,7 @@ The date format follows the interface language (config/formats/).
 from dataclasses import dataclass
 from typing import Literal
 
+from labs.analytes import UNIT_CHOICES
 from protocols.rules.limits import Authority
 
 UnitSystem = Literal["si", "conventional"]
@@ -32,13 +33,19 @@ EFSA_COUNTRIES = frozenset({
 })  # fmt: skip
 
 
+def _unit(field: str, conventional: bool) -> str:
+    """The person's unit setting `field` in the unit system their labs print."""
+    choice = next(c for c in UNIT_CHOICES if c.field == field)
+    return choice.conventional if conventional else choice.si
+
+
 def region_defaults(country: str) -> RegionDefaults:
     """The unit system and upper-limit authority for an ISO 3166 country code ("" unknown)."""
     code = country.upper()
     conventional = code in CONVENTIONAL_UNIT_COUNTRIES or not code
     return RegionDefaults(
         units="conventional" if conventional else "si",
-        vitd_unit="ng/mL" if conventional else "nmol/L",
-        mineral_unit="mg/dL" if conventional else "mmol/L",
+        vitd_unit=_unit("vitd_unit", conventional),
+        mineral_unit=_unit("mineral_unit", conventional),
         upper_limits="efsa" if code in EFSA_COUNTRIES else "iom",
     )

@@ -101,16 +101,22 @@ class UnitChoice:
 
     field: str  # the accounts.User field that stores it
     label: str
-    units: tuple[str, ...]  # the first is the default
+    conventional: str  # what US labs print; the default
+    si: str  # what labs print nearly everywhere else (accounts.regions picks by country)
     analytes: tuple[str, ...]
+
+    @property
+    def units(self) -> tuple[str, str]:
+        return (self.conventional, self.si)
 
 
 UNIT_CHOICES: tuple[UnitChoice, ...] = (
-    UnitChoice("vitd_unit", gettext_noop("vitamin D unit"), ("ng/mL", "nmol/L"), ("vitd_25oh",)),
+    UnitChoice("vitd_unit", gettext_noop("vitamin D unit"), "ng/mL", "nmol/L", ("vitd_25oh",)),
     UnitChoice(
         "mineral_unit",
         gettext_noop("magnesium and calcium unit"),
-        ("mg/dL", "mmol/L"),
+        "mg/dL",
+        "mmol/L",
         ("mg_rbc", "mg_serum", "ca_total", "ca_ionized"),
     ),
 )

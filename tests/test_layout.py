@@ -117,8 +117,19 @@ def test_the_walk_sees_our_imports():
     graph = import_graph()
     assert "labs.units" in graph["labs.display"]
     assert "protocols.rules.seed" in graph["protocols.rules"]
-    assert "dashboard.selectors" in graph["dashboard.charts"]  # a relative import
-    assert "protocols.presenters" in graph["dashboard.views"]  # `from protocols import x`
+
+
+def test_the_walk_reads_every_form_of_import():
+    known = {"pkg", "pkg.a", "pkg.b", "pkg.sub", "pkg.sub.c", "other"}
+    source = (
+        "import other\n"
+        "from .. import a\n"  # a module of the parent package
+        "from . import c\n"  # a module of this package
+        "def later():\n    from pkg.b import name\n"
+    )
+    found = imported_modules(source, "pkg.sub.mod", False, known)
+    assert found == {"other", "pkg", "pkg.a", "pkg.sub", "pkg.sub.c", "pkg.b"}
+    assert imported_modules("from . import a\n", "pkg", True, known) == {"pkg.a"}
 
 
 def test_the_cycle_finder_finds_a_cycle_hidden_in_a_function():
