@@ -33,9 +33,11 @@ RECENT_VALUES = 512  # per process: a few hundred people's pages, a few MB at mo
 _BUILDERS = ("dashboard/charts.py", "dashboard/selectors.py", "dashboard/summaries.py",
              "dashboard/trends.py", "dashboard/caching.py", "labs/analytes.py",
              "labs/display.py", "labs/units.py", "templates/dashboard/trends.html",
-             "templates/labs/quick_result.html")  # fmt: skip
+             "templates/labs/quick_result.html", "templates/labs/panel_list.html",
+             "labs/templatetags/labs_tags.py")  # fmt: skip
 _ROOT = Path(__file__).resolve().parent.parent
-_CODE = hashlib.sha256(b"".join((_ROOT / name).read_bytes() for name in _BUILDERS)).hexdigest()[:12]
+_SOURCES = b"".join((_ROOT / name).read_bytes() for name in _BUILDERS)
+CODE_DIGEST = hashlib.sha256(_SOURCES).hexdigest()[:12]
 
 
 def _first_version() -> int:
@@ -88,7 +90,7 @@ def _key(user, version: int, name: str, parts: Iterable[Any]) -> str:
     )
     detail = "|".join(str(part) for part in (*preferences, *parts))
     digest = hashlib.sha256(detail.encode()).hexdigest()[:24]
-    return f"person:{_CODE}:{user.pk}:{version}:{name}:{digest}"
+    return f"person:{CODE_DIGEST}:{user.pk}:{version}:{name}:{digest}"
 
 
 class _Recent:

@@ -254,3 +254,33 @@ def test_a_cached_section_carries_each_visitors_own_csrf_token(user):
         assert response.status_code == 302, response.status_code  # saved, not 403
     # both saved values show, though the second page came from the cache
     assert trend_values(second)[-2:] == [42.0, 41.0]
+
+
+PANELS = reverse("labs:panel-list")
+
+
+def test_the_panel_list_fragment_follows_data_units_and_person(client, user, other_user):
+    make_history(user, panels=2, lab="MineLab", first_on=today() - dt.timedelta(days=30))
+    make_history(other_user, panels=2, lab="TheirLab", first_on=today() - dt.timedelta(days=30))
+    client.force_login(user)
+    assert "MineLab" in client.get(PANELS).content.decode()
+    labs_services.panel_create(
+        user=user, drawn_on=today(), lab="NewLab", results=[("vitd_25oh", 50.0, "ng/mL")]
+    )
+    html = client.get(PANELS).content.decode()
+    assert "NewLab" in html and "TheirLab" not in html
+    user.vitd_unit = "nmol/L"
+    user.save(update_fields=["vitd_unit"])
+    assert "125 nmol/L" in client.get(PANELS).content.decode()  # 50 ng/mL, in nmol/L
+    client.force_login(other_user)
+    html = client.get(PANELS).content.decode()
+    assert "TheirLab" in html and "MineLab" not in html and "NewLab" not in html
+
+
+def test_the_panel_list_is_read_from_the_cache_the_second_time(client, user):
+    make_history(user, panels=30)
+    client.force_login(user)
+    client.get(PANELS)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PANELS).status_code == 200
+    assert not [q for q in queries.captured_queries if "labs_result" in q["sql"]]

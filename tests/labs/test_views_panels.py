@@ -214,10 +214,12 @@ def test_history_takes_the_same_queries_whatever_its_length(
     client_logged_in, user, count, django_assert_num_queries
 ):
     make_history(user, count)
-    # session, user, count, panels, results (prefetch)
-    with django_assert_num_queries(5):
+    # session, user, data version (the table is cached per person), count, panels, results
+    with django_assert_num_queries(6):
         response = client_logged_in.get(reverse("labs:panel-list"))
     assert response.status_code == 200
+    with django_assert_num_queries(4):  # the table from the cache: no panel or result read
+        assert client_logged_in.get(reverse("labs:panel-list")).status_code == 200
 
 
 def test_htmx_pagination_returns_only_the_table(client_logged_in, user):
