@@ -29,7 +29,13 @@ from django.utils.translation import gettext_lazy
 from plotly.subplots import make_subplots
 
 from labs.analytes import ANALYTES, status, target
-from labs.display import analyte_short_name, display_decimals, format_date, format_decimal
+from labs.display import (
+    analyte_short_name,
+    date_formatter,
+    decimal_formatter,
+    display_decimals,
+    format_date,
+)
 from labs.units import from_canonical, normalize_unit, significant
 from protocols.rules import RULE_SETS, TIER_ALERTS, RuleSet
 
@@ -128,17 +134,29 @@ def _axis_style() -> dict[str, Any]:
 
 DAY_MS = 86_400_000
 # Results are dated, not timed: however close the ticks, they read as dates, never hours.
-DATE_TICKS = [
-    {"dtickrange": [None, 7 * DAY_MS], "value": "%-d %b %Y"},
-    {"dtickrange": [7 * DAY_MS, "M1"], "value": "%-d %b"},
-    {"dtickrange": ["M1", "M12"], "value": "%b %Y"},
-    {"dtickrange": ["M12", None], "value": "%Y"},
-]
+# Tick labels by zoom, as d3 date formats; plotly's locale (static/js/charts.js) names the
+# months, the formats themselves are translated ("1. Dez. 2026" in German).
+DATE_TICK_RANGES = [[None, 7 * DAY_MS], [7 * DAY_MS, "M1"], ["M1", "M12"], ["M12", None]]
+
+
+def _date_ticks() -> list[dict[str, Any]]:
+    formats = [
+        # Translators: a d3 date format for a chart's axis: day, short month, year.
+        _("%-d %b %Y"),
+        # Translators: a d3 date format for a chart's axis: day, short month.
+        _("%-d %b"),
+        # Translators: a d3 date format for a chart's axis: short month, year.
+        _("%b %Y"),
+        "%Y",
+    ]
+    return [{"dtickrange": r, "value": f} for r, f in zip(DATE_TICK_RANGES, formats, strict=True)]
+
+
 SINGLE_DATE_WINDOW = dt.timedelta(days=45)  # either side of a lone date: about three months
 
 
 def _date_axis() -> dict[str, Any]:
-    return {"type": "date", "tickformatstops": DATE_TICKS, "hoverformat": "%-d %b %Y",
+    return {"type": "date", "tickformatstops": _date_ticks(), "hoverformat": _("%-d %b %Y"),
             "minor": {"ticks": ""}}  # fmt: skip
 
 
@@ -372,6 +390,7 @@ def _marker_trace(
     last = len(STATUS_ORDER) - 1
     convert = converter(analyte, unit)
     values = [(point, convert(point.canonical_value)) for point in series]
+    shown_number, shown_on = decimal_formatter(decimals), date_formatter()
     return {
         "type": "scatter",
         "name": analyte_short_name(analyte),
@@ -394,10 +413,8 @@ def _marker_trace(
         "customdata": [_escaped_lab(point.lab) for point in series],
         # Shown only in the hover (the mode has no "text"): the value as the page writes it
         # ("< 10", "45,5" in German), and the date in the page's one format.
-        "text": [
-            _QUALIFIER_HOVER[point.qualifier] + format_decimal(y, decimals) for point, y in values
-        ],
-        "hovertext": [format_date(point.drawn_on) for point in series],
+        "text": [_QUALIFIER_HOVER[point.qualifier] + shown_number(y) for point, y in values],
+        "hovertext": [shown_on(point.drawn_on) for point in series],
         "hovertemplate": (
             f"<b>%{{text}} {unit}</b><br>%{{hovertext}}<br>%{{customdata}}<extra></extra>"
         ),

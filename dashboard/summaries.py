@@ -13,14 +13,21 @@ from dataclasses import dataclass
 from html import escape as _escape
 from typing import Any
 
-from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from labs import analytes
 from labs.analytes import ANALYTES, SWITCHABLE_UNITS, status
-from labs.display import analyte_short_name, censored, display_decimals, display_unit, format_value
+from labs.display import (
+    analyte_short_name,
+    censored,
+    date_formatter,
+    decimal_formatter,
+    display_decimals,
+    display_unit,
+    format_value,
+)
 from labs.units import from_canonical
 from protocols.presenters import tier_tone, tier_words
 
@@ -126,14 +133,14 @@ def series_table(series: Sequence[Point], *, analyte: str, unit: str, rule_set: 
 
     Built here from the points rather than in a template loop over row objects: a history of
     500 draws is 500 rows, which Django's template loop renders in ~25 ms, this in ~1.5 ms.
-    The unit is looked up once, badges, month names and lab names are resolved once per
-    call; every value is escaped, with the standard library's html.escape (Django's
-    lazy-aware escape costs ~3 µs a call).
+    The unit is looked up once, badges, the language's month names and number marks and lab
+    names are resolved once per call; every value is escaped, with the standard library's
+    html.escape (Django's lazy-aware escape costs ~3 µs a call).
     """
     entry = ANALYTES[analyte]
     convert = converter(analyte, unit)
     decimals = display_decimals(analyte, unit)
-    months = {number: str(name).title() for number, name in MONTHS_3.items()}
+    shown_on, shown_number = date_formatter(), decimal_formatter(decimals)
     badges = {
         state: format_html('<span class="badge badge-status-{}">{}</span>', state, label)
         for state, label in STATUS_LABELS.items()
@@ -148,9 +155,9 @@ def series_table(series: Sequence[Point], *, analyte: str, unit: str, rule_set: 
     shown_unit = _escape(unit)
     return mark_safe(  # noqa: S308 — every piece below is escaped or built by format_html
         "\n".join(
-            f"<tr><td>{p.drawn_on.day} {months[p.drawn_on.month]} {p.drawn_on.year}</td>"
+            f"<tr><td>{shown_on(p.drawn_on)}</td>"
             f'<td class="text-nowrap">{_escape(p.qualifier)}{" " if p.qualifier else ""}'
-            f"{convert(p.canonical_value):,.{decimals}f} {shown_unit}</td>"
+            f"{shown_number(convert(p.canonical_value))} {shown_unit}</td>"
             f"<td>{badges.get(status(entry, p.canonical_value, rule_set=rule_set), '')}</td>"
             f"<td>{esc(p.lab or '—')}</td></tr>"
             for p in reversed(series)

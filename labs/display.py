@@ -10,8 +10,9 @@ and the emails all call it. Numbers and dates follow the active language ("1,234
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext
 
 from labs.analytes import ANALYTES, status, target
@@ -117,6 +118,37 @@ def range_for(user, analyte: str, bounds: tuple[float, float] | list[float]) -> 
     if low_text == high_text:
         return f"{low_text} {unit}"
     return f"{low_text}{_DASH}{high_text} {unit}"
+
+
+def decimal_formatter(decimals: int) -> Callable[[float], str]:
+    """A fast `format_decimal` for one table or chart in the active language (hundreds of
+    values: Python's own formatting with the language's marks, ~1 µs a value)."""
+    marks = str.maketrans(
+        {
+            ",": formats.get_format("THOUSAND_SEPARATOR"),
+            ".": formats.get_format("DECIMAL_SEPARATOR"),
+        }
+    )
+    return lambda number: f"{number:,.{decimals}f}".translate(marks)
+
+
+_DAY, _YEAR = "\x01", "\x02"  # placeholders no date format letter produces
+_DAY_DEPENDENT = set("dDlLwzStUr")  # format letters other than "j" that vary with the day
+
+
+def date_formatter() -> Callable[[dt.date], str]:
+    """A fast `format_date` for one table or chart in the active language: the month's text
+    is formatted once per month, the day and year dropped in (~1 µs a date, not ~50)."""
+    pattern = formats.get_format("DATE_FORMAT")
+    if set(pattern) & _DAY_DEPENDENT or pattern.count("j") != 1 or "\\" in pattern:
+        return format_date  # a format that needs the whole date: the general path
+    months = {
+        month: dateformat.format(
+            dt.date(2000, month, 1), pattern.replace("j", _DAY).replace("Y", _YEAR)
+        )
+        for month in range(1, 13)
+    }
+    return lambda day: months[day.month].replace(_DAY, str(day.day)).replace(_YEAR, str(day.year))
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:

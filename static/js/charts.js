@@ -30,6 +30,37 @@
     }
     layout.annotations = kept;
   }
+
+  // Axis dates and numbers as the page writes them (<html lang>): "30. Nov. 2026", "45,5".
+  var LOCALES = {
+    de: {
+      days: ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
+      shortDays: ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"],
+      months: ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+        "September", "Oktober", "November", "Dezember"],
+      shortMonths: ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.",
+        "Okt.", "Nov.", "Dez."],
+      date: "%d.%m.%Y", year: "%Y", month: "%b %Y", dayMonth: "%-d. %b",
+      dayMonthYear: "%-d. %b %Y", decimal: ",", thousands: "."
+    },
+    en: {
+      date: "%d %b %Y", year: "%Y", month: "%b %Y", dayMonth: "%-d %b",
+      dayMonthYear: "%-d %b %Y", decimal: ".", thousands: ","
+    }
+  };
+  var registered = false;
+
+  function useLocale() {
+    if (registered) {
+      return;
+    }
+    registered = true;
+    var lang = (document.documentElement.lang || "en").slice(0, 2);
+    var format = LOCALES[lang] || LOCALES.en;
+    var name = "cofactor-" + (LOCALES[lang] ? lang : "en");
+    window.Plotly.register({ moduleType: "locale", name: name, dictionary: {}, format: format });
+    CONFIG.locale = name;
+  }
   var self = document.currentScript;
   var plotlySrc = self ? self.getAttribute("data-plotly") : null;
   var waiting = null; // charts to draw once plotly.js has loaded
@@ -67,6 +98,7 @@
       phoneLayout(figure.layout);
     }
     withPlotly(function () {
+      useLocale();
       window.Plotly.newPlot(element, figure.data, figure.layout, CONFIG);
     });
   }

@@ -1,9 +1,19 @@
 """A person in Germany: a de-DE Chromium in Europe/Berlin signs up and reads Cofactor in German,
 in SI units, with German dates."""
 
+import datetime as dt
+import re
+import uuid
+from urllib.parse import urlsplit
+
 import pytest
+from django.core import mail
+from django.utils import formats, translation
+from playwright.sync_api import expect
 
 from accounts.models import User
+from labs.models import Result
+from tests.browser.test_panels import add_row, fill_row, settled
 from tests.conftest import _save_failure_screenshot, save_screenshot
 
 pytestmark = [
@@ -70,3 +80,81 @@ def test_sign_up_fits_a_phone(de_phone_page):
     width = de_phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     save_screenshot(de_phone_page, "de-signup-375")
+
+
+def _confirm_email(page) -> None:
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(page.base_url + urlsplit(link).path)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/dashboard/")
+
+
+def _german(day: dt.date) -> str:
+    with translation.override("de"):
+        return formats.date_format(day)
+
+
+def _fits(page, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def _shows_si_units_in_german(page, name: str, width: int) -> str:
+    """The page's visible text, with no conventional unit left once the unit choices are out."""
+    save_screenshot(page, f"de-{name}-{width}")
+    _fits(page, width)
+    choices = "[data-testid=unit-links], main select"  # unit choices offer ng/mL too
+    page.evaluate(f"document.querySelectorAll('{choices}').forEach(e => e.remove())")
+    text = page.locator("main").inner_text()
+    assert "ng/mL" not in text and "mg/dL" not in text, text
+    return text
+
+
+def test_a_person_in_germany_enters_a_european_printout_and_reads_it_back(de_page):
+    """Sign up in a de-DE browser, type 25(OH)D "45,5" nmol/L and serum Mg "0,78" mmol/L:
+    plan, dashboard, trends and report speak German, in nmol/L and mmol/L, with German dates."""
+    page = de_page
+    email = f"europa-{uuid.uuid4().hex[:8]}@example.org"  # allauth rate-limits per address
+    sign_up(page, email)
+    _confirm_email(page)
+    expect(page.get_by_role("link", name="Übersicht")).to_be_visible()
+
+    page.goto(page.base_url + "/labs/panels/new/")
+    rows = page.get_by_test_id("result-row")
+    fill_row(rows.nth(0), "vitd_25oh", "45,5", "nmol/L")
+    add_row(page)
+    fill_row(rows.nth(1), "mg_serum", "0,78", "mmol/L")
+    settled(page)
+    page.get_by_test_id("save-panel").click()
+    page.wait_for_url(re.compile(r".*/labs/panels/\d+/$"))
+    stored = {r.analyte: r for r in Result.objects.filter(user__email=email)}
+    assert (stored["vitd_25oh"].value, stored["vitd_25oh"].unit) == (45.5, "nmol/L")
+    assert round(stored["vitd_25oh"].canonical_value, 1) == 18.2  # stored canonical (ng/mL)
+    assert (stored["mg_serum"].value, stored["mg_serum"].unit) == (0.78, "mmol/L")
+    drawn = _german(stored["vitd_25oh"].panel.drawn_on)
+
+    page.goto(page.base_url + "/plan/")
+    text = _shows_si_units_in_german(page, "plan", 1280)
+    assert "Ihr Plan" in text and "was sie jetzt tun sollten" in text.lower()
+    assert "nmol/L" in text and "0,78 mmol/L" in text
+    assert drawn in text  # "1. Dez. 2026"
+
+    page.goto(page.base_url + "/dashboard/")
+    text = _shows_si_units_in_german(page, "dashboard", 1280)
+    assert "Ihre Laborwerte" in text and "nmol/L" in text and "0,78" in text
+
+    page.goto(page.base_url + "/trends/")
+    text = _shows_si_units_in_german(page, "trends", 1280)
+    assert "nmol/L" in text and "Verläufe" in page.title() + text
+    ticks = page.locator(".xtick text").all_text_contents()
+    assert ticks and not any(re.search(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", t) for t in ticks), ticks
+
+    page.goto(page.base_url + "/report/")
+    text = _shows_si_units_in_german(page, "report", 1280)
+    assert "nmol/L" in text and "0,78 mmol/L" in text and drawn in text
+    assert "Keine medizinische Beratung." in text
+
+    page.set_viewport_size({"width": 375, "height": 812})
+    for name, path in [("plan", "/plan/"), ("dashboard", "/dashboard/"), ("trends", "/trends/")]:
+        page.goto(page.base_url + path)
+        _shows_si_units_in_german(page, name, 375)
+    assert page.js_errors == []

@@ -161,3 +161,28 @@ def test_catalog_names_are_translated_where_they_are_shown():
         assert analyte_name("mg_serum") == "Magnesium im Serum/Plasma"
         assert str(dict(SYMPTOM_CHOICES)["muscle_cramps"]) == "Muskelkrämpfe oder -zuckungen"
     assert analyte_short_name("mg_rbc") == "RBC Mg"
+
+
+@given(
+    day=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)),
+    language=st.sampled_from(["en", "de"]),
+)
+def test_the_fast_date_formatter_writes_what_format_date_writes(day, language):
+    from labs.display import date_formatter
+
+    with translation.override(language):
+        assert date_formatter()(day) == format_date(day)
+
+
+@given(
+    number=st.floats(min_value=0, max_value=1e6, allow_nan=False),
+    decimals=st.integers(min_value=0, max_value=2),
+    language=st.sampled_from(["en", "de"]),
+)
+def test_the_fast_number_formatter_reads_back_like_format_decimal(number, decimals, language):
+    from labs.display import decimal_formatter, format_decimal
+
+    with translation.override(language):
+        fast, general = decimal_formatter(decimals)(number), format_decimal(number, decimals)
+    # Both round to `decimals`; they may differ only on a binary tie (x.x5 stored as x.x4999…).
+    assert abs(_read_back(fast, language) - _read_back(general, language)) <= 10**-decimals
