@@ -3,15 +3,18 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from labs.forms import UploadForm
 from protocols.reminders.selectors import next_reminder
 from protocols.reminders.services import reminder_sync_preferences
 
-from . import services
+from . import exports, services
 from .dates import person_zone
 from .forms import DeleteAccountForm, PreferencesForm
 from .models import User
@@ -53,3 +56,36 @@ def set_language(request):
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         User.objects.filter(pk=request.user.pk).update(language=language)
     return response
+
+
+@login_required
+@require_GET
+def export_account(request):
+    """Everything the person owns, as one zip (accounts.exports)."""
+    response = HttpResponse(exports.account_zip(request.user), content_type="application/zip")
+    name = f"cofactor-account-{timezone.localdate():%Y-%m-%d}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+ACCOUNT_ZIP_MAX_BYTES = 5 * 1024 * 1024
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_account(request):
+    """Load an account export into this account while it is still empty."""
+    form = UploadForm(request.POST or None, request.FILES or None, max_bytes=ACCOUNT_ZIP_MAX_BYTES)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = exports.read_account_zip(form.cleaned_data["file"])
+            created = exports.account_import(user=request.user, document=document)
+        except exports.ImportRefused as refused:
+            form.add_error("file", str(refused))
+        else:
+            messages.success(
+                request,
+                _("Account export loaded: %(rows)d rows.") % {"rows": sum(created.values())},
+            )
+            return redirect("dashboard:home")
+    return render(request, "accounts/import.html", {"form": form})

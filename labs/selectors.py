@@ -15,7 +15,6 @@ from labs.exporters import ExportRow
 from labs.importers import ColumnMapping
 from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomCheckin, SymptomEntry
 from labs.symptoms import SYMPTOMS, Symptom
-from protocols.models import HealthProfile, Plan, SupplementIntake
 
 
 @dataclass(frozen=True)
@@ -121,66 +120,6 @@ def symptom_scores_on(*, user, day: date) -> dict[str, int]:
 
 def life_events(*, user) -> QuerySet[LifeEvent]:
     return LifeEvent.objects.filter(user=user)
-
-
-def _rows(queryset, *fields: str) -> list[dict]:
-    return list(queryset.values(*fields))
-
-
-def account_export(*, user) -> dict:
-    """Everything the account holds, as plain data for the JSON export (constant queries)."""
-    profile = (
-        HealthProfile.objects.filter(user=user)
-        .values("birth_year", "sex", "flags", "goal", "updated_at")
-        .first()
-    )
-    panels = []
-    for panel in panel_list(user=user).order_by("drawn_on", "id"):
-        results = [
-            {"analyte": r.analyte, "value": r.value, "unit": r.unit, "qualifier": r.qualifier,
-             "canonical_value": r.canonical_value,
-             "canonical_unit": ANALYTES[r.analyte].canonical_unit}
-            for r in panel.results.all()
-        ]  # fmt: skip
-        panels.append(
-            {"drawn_on": panel.drawn_on, "lab": panel.lab, "fasting": panel.fasting,
-             "notes": panel.notes, "results": results}
-        )  # fmt: skip
-    return {
-        "format": "cofactor-account-export",
-        "version": 1,
-        "profile": {
-            "email": user.email,
-            "date_joined": user.date_joined,
-            "time_zone": user.time_zone,
-        },
-        "preferences": {
-            "vitd_unit": user.vitd_unit,
-            "mineral_unit": user.mineral_unit,
-            "rule_set": user.rule_set,
-            "reminders_enabled": user.reminders_enabled,
-            "reminder_lead_days": user.reminder_lead_days,
-            "overdue_followup": user.overdue_followup,
-        },
-        "health_profile": profile,
-        "panels": panels,
-        "symptoms": _rows(
-            SymptomEntry.objects.filter(user=user).order_by("recorded_on", "symptom"),
-            "recorded_on", "symptom", "severity", "note",
-        ),
-        "life_events": _rows(
-            LifeEvent.objects.filter(user=user).order_by("occurred_on", "id"),
-            "kind", "occurred_on", "note",
-        ),
-        "supplements": _rows(
-            SupplementIntake.objects.filter(user=user),
-            "nutrient", "form", "amount", "unit", "since",
-        ),
-        "plans": _rows(
-            Plan.objects.filter(user=user).order_by("created_at", "id"),
-            "created_at", "as_of", "rule_set", "rules_version", "phase", "retest_due_on", "data",
-        ),
-    }  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,5 @@ urlpatterns = [
     path("import/fhir/", views.import_fhir, name="import-fhir"),
     path("import/fhir/confirm/", views.import_fhir_confirm, name="import-fhir-confirm"),
     path("export/results.csv", views.export_csv, name="export-csv"),
-    path("export/account.json", views.export_json, name="export-json"),
     path("export/fhir.json", views.export_fhir, name="export-fhir"),
 ]

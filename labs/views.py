@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -488,12 +487,6 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("Unknown export."))
     content = exporters.results_csv(selectors.results_for_export(user=request.user))
     return _download(content, f"cofactor-results-{_stamp(request)}.csv", "text/csv")
-
-
-@login_required
-def export_json(request: HttpRequest) -> HttpResponse:
-    content = json.dumps(selectors.account_export(user=request.user), cls=DjangoJSONEncoder)
-    return _download(content, f"cofactor-account-{_stamp(request)}.json", "application/json")
 
 
 @login_required

@@ -1,7 +1,9 @@
 """Exports and the printable report: downloads of the person's own data only."""
 
 import datetime as dt
+import io
 import json
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -13,7 +15,7 @@ from tests.factories import LifeEventFactory, SymptomEntryFactory, panel_with
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2025, 6, 1)
-EXPORTS = ["labs:export-csv", "labs:export-json", "labs:export-fhir"]
+EXPORTS = ["labs:export-csv", "labs:export-fhir"]  # the account zip: tests/accounts/test_export.py
 
 
 @pytest.mark.parametrize("name", [*EXPORTS, "dashboard:report"])
@@ -51,7 +53,7 @@ def _someone_elses_account(other_user) -> str:
 @pytest.mark.parametrize(
     ("name", "query"),
     [("labs:export-csv", {}), ("labs:export-csv", {"data": "symptoms"}),
-     ("labs:export-json", {}), ("labs:export-fhir", {}), ("dashboard:report", {})],
+     ("labs:export-fhir", {}), ("dashboard:report", {})],
 )  # fmt: skip
 def test_no_export_holds_anything_of_another_account(
     client_logged_in, user, other_user, name, query
@@ -67,12 +69,16 @@ def test_no_export_holds_anything_of_another_account(
         assert trace not in body, trace
 
 
+def account_json(client) -> dict:
+    archive = zipfile.ZipFile(io.BytesIO(client.get(reverse("accounts:export")).content))
+    return json.loads(archive.read("account.json"))
+
+
 def test_the_json_export_lists_only_my_rows_of_every_kind(client_logged_in, user, other_user):
-    _someone_elses_account(other_user)
-    data = json.loads(client_logged_in.get(reverse("labs:export-json")).content)
-    for key in ("panels", "symptoms", "life_events", "supplements", "plans"):
-        assert data[key] == [], key
-    assert not data["health_profile"]
+    marker = _someone_elses_account(other_user)
+    data = account_json(client_logged_in)
+    assert all(rows == [] for rows in data["rows"].values())
+    assert marker not in json.dumps(data)
 
 
 def test_the_fhir_export_is_a_valid_bundle(client_logged_in, user):
@@ -99,15 +105,16 @@ def test_the_json_export_holds_the_whole_account(client_logged_in, user):
         user=user, as_of=DAY, rule_set="seed", rules_version="t", phase="correction",
         data={"phase": "correction"}, inputs={}, inputs_digest="x",
     )  # fmt: skip
-    data = json.loads(client_logged_in.get(reverse("labs:export-json")).content)
-    assert data["profile"]["email"] == user.email
-    assert data["preferences"]["vitd_unit"] == "ng/mL"
-    assert data["health_profile"]["birth_year"] == 1980
-    assert data["panels"][0]["results"][0]["analyte"] == "vitd_25oh"
-    assert data["symptoms"][0]["symptom"] == "fatigue"
-    assert data["life_events"][0]["kind"] == "pregnancy"
-    assert data["supplements"][0]["amount"] == 300
-    assert data["plans"][0]["phase"] == "correction"
+    data = account_json(client_logged_in)
+    rows = data["rows"]
+    assert data["email"] == user.email
+    assert data["settings"]["vitd_unit"] == "ng/mL"
+    assert rows["protocols.HealthProfile"][0]["birth_year"] == 1980
+    assert rows["labs.Result"][0]["analyte"] == "vitd_25oh"
+    assert rows["labs.SymptomEntry"][0]["symptom"] == "fatigue"
+    assert rows["labs.LifeEvent"][0]["kind"] == "pregnancy"
+    assert rows["protocols.SupplementIntake"][0]["amount"] == 300
+    assert rows["protocols.Plan"][0]["phase"] == "correction"
 
 
 def test_the_report_shows_latest_values_history_plan_and_disclaimer(client_logged_in, user):
