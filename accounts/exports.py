@@ -8,9 +8,9 @@ The zip holds
 - results.fhir.json: the results as a FHIR R4 Bundle.
 
 `account_import` reads account.json back into a fresh account: the same rows with the same
-values. What is not carried over: database ids, the bookkeeping timestamps Django sets on save
-(created_at/updated_at become the import's), reminder link keys (new secrets), the login email
-and password (the fresh account keeps its own), and two-factor secrets (never exported).
+values, timestamps included. What is not carried over: database ids, reminder link keys (new
+secrets), the login email and password (the fresh account keeps its own), and two-factor
+secrets (never exported).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ OWNED = [
     "labs.Panel",
     "labs.Result",
     "labs.SymptomEntry",
+    "labs.SymptomCheckin",
     "labs.LifeEvent",
     "labs.ImportMapping",
     "protocols.HealthProfile",
@@ -53,7 +54,12 @@ OWNED = [
 # Rows that point at the user but are not the person's data to carry: the admin's own log,
 # two-factor secrets, the audit copies (exported as "audit" instead) and login emails
 # (exported as "emails").
-NOT_OWNED = {"admin.LogEntry", "mfa.Authenticator", "account.EmailAddress"}
+NOT_OWNED = {
+    "admin.LogEntry",
+    "mfa.Authenticator",
+    "account.EmailAddress",
+    "dashboard.DataVersion",  # a cache counter, not data
+}
 # Secrets that a copy must not share with the original.
 REGENERATED = {"protocols.Reminder": {"link_key"}}
 # Settings of the account itself; identity, password and permissions are not.
@@ -196,10 +202,12 @@ def read_account_zip(data: bytes) -> dict[str, Any]:
     return document
 
 
-def _build(model, values: dict[str, Any], user, keys: dict[str, dict]) -> tuple[Any, models.Model]:
-    """An unsaved row from exported values: the user set, pointers to rows renumbered."""
+def _build(model, values: dict[str, Any], user, keys: dict[str, dict]):
+    """An unsaved row from exported values (the user set, pointers to rows renumbered), its
+    old key, and its timestamps (which a save would overwrite with now)."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
     kwargs: dict[str, Any] = {}
+    stamps: dict[str, Any] = {}
     old_pk = None
     for attname, value in values.items():
         field = fields.get(attname)
@@ -207,15 +215,28 @@ def _build(model, values: dict[str, Any], user, keys: dict[str, dict]) -> tuple[
             raise ImportRefused(f"{model._meta.label} has no field {attname!r}")
         if field.primary_key:
             old_pk = value
-        elif attname in REGENERATED.get(model._meta.label, ()) or _is_bookkeeping(field):
-            continue  # the field's default / save sets it
+        elif attname in REGENERATED.get(model._meta.label, ()):
+            continue  # the field's default makes a new one
+        elif _is_bookkeeping(field):
+            stamps[attname] = field.to_python(value)
         elif field.is_relation:
             target = keys.get(field.related_model._meta.label, {})
             kwargs[attname] = None if value is None else target[value]
         else:
             kwargs[attname] = field.to_python(value)
     kwargs[_user_fk(model).attname] = user.pk
-    return old_pk, model(**kwargs)
+    return old_pk, model(**kwargs), stamps
+
+
+def _restore_timestamps(model, saved: list[tuple[models.Model, dict]]) -> None:
+    """Put back the exported created_at/updated_at: bulk_update writes values as they are."""
+    names = sorted({name for _obj, stamps in saved for name in stamps})
+    if not names:
+        return
+    for obj, stamps in saved:
+        for name, value in stamps.items():
+            setattr(obj, name, value)
+    model._default_manager.bulk_update([obj for obj, _s in saved], names, batch_size=500)
 
 
 def _check_empty(user) -> None:
@@ -267,7 +288,7 @@ def _account_import(user, document: dict[str, Any]) -> dict[str, int]:
         for label in OWNED:
             model = apps.get_model(label)
             built = [_build(model, values, user, keys) for values in rows.get(label, [])]
-            objs = [obj for _old, obj in built]
+            objs = [obj for _old, obj, _stamps in built]
             for obj in objs:
                 # Choices, lengths, validators; the database checks the rest. An empty JSON
                 # value is stored data (a plan of no inputs), not a form left blank.
@@ -282,6 +303,9 @@ def _account_import(user, document: dict[str, Any]) -> dict[str, int]:
                 saved = bulk_create_with_history(objs, model, default_user=user)
             else:
                 saved = model._default_manager.bulk_create(objs)
-            keys[label] = {old: obj.pk for (old, _obj), obj in zip(built, saved, strict=True)}
+            keys[label] = {old: obj.pk for (old, _o, _s), obj in zip(built, saved, strict=True)}
+            _restore_timestamps(
+                model, [(obj, stamps) for (_o, _b, stamps), obj in zip(built, saved, strict=True)]
+            )
             created[label] = len(saved)
     return created

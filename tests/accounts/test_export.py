@@ -53,8 +53,8 @@ def load(client, data: bytes):
 
 
 def comparable(document: dict) -> dict:
-    """The export without what may differ between two accounts: ids, the import's own
-    bookkeeping timestamps and regenerated secrets; pointers become list positions."""
+    """The export without what may differ between two accounts: ids and regenerated
+    secrets; pointers become list positions."""
     rows = document["rows"]
     positions = {
         label: {row["id"]: index for index, row in enumerate(rows[label])} for label in rows
@@ -69,7 +69,7 @@ def comparable(document: dict) -> dict:
             kept = {}
             for name, value in row.items():
                 field = fields[name]
-                if field.primary_key or name in skipped or exports._is_bookkeeping(field):
+                if field.primary_key or name in skipped:
                     continue
                 if field.is_relation:
                     value = positions[field.related_model._meta.label].get(value)
