@@ -22,7 +22,7 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from labs.analytes import ANALYTES
+from labs.analytes import ANALYTES, SEED_RULE_SET, WITHIN_LIMITS_RULE_SET
 from labs.display import (
     analyte_short_name,
     display_unit,
@@ -54,9 +54,11 @@ PHASE_LABELS = {
     "hold": gettext_lazy("On hold"),
     "insufficient_data": gettext_lazy("Not enough data"),
 }
+# The rule sets as a sentence names them ("Made on … following …"); their choice labels are
+# labs.analytes.RULE_SET_LABELS.
 RULE_SET_LABELS = {
-    "seed": gettext_lazy("the protocol as published"),
-    "within-limits": gettext_lazy("within the upper limits"),
+    SEED_RULE_SET: gettext_lazy("the protocol as published"),
+    WITHIN_LIMITS_RULE_SET: gettext_lazy("within the upper limits"),
 }
 # One word per tier, whichever page shows it; `tone` picks the badge colour.
 TIER_WORDS: dict[str, tuple[Any, str]] = {
