@@ -13,7 +13,7 @@ from datetime import date
 from functools import cached_property
 
 from django import forms
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,7 @@ from labs import selectors, validation
 from labs.analytes import ANALYTES, Analyte
 from labs.display import analyte_short_name
 from labs.importers import ColumnMapping, mapping_problems
-from labs.models import LIFE_EVENT_CHOICES
+from labs.models import LIFE_EVENT_CHOICES, Result
 from labs.symptoms import SEVERITY_LABELS, SYMPTOMS
 from labs.units import units_for
 from labs.validation import (
@@ -285,14 +285,37 @@ class PanelEntry:
         """Rows with an analyte or a value; a row with neither is an unused line, skipped."""
         return [row for row in self.rows if not row.is_blank]
 
-    def is_valid(self) -> bool:
+    def is_valid(self, *, user=None, panel=None) -> bool:
+        """All fields valid, one result per analyte, and — given the person — none of its
+        analytes already recorded on that date in another panel than `panel`."""
         valid = self.panel.is_valid()
         filled = self.filled()
         valid = all([row.form.is_valid() for row in filled]) and valid
         if not filled:
             self.errors.append(_("Enter at least one result."))
             return False
-        return self._check_duplicates(filled) and valid
+        valid = self._check_duplicates(filled) and valid
+        if user is not None and valid:
+            valid = self._check_other_panels(filled, user, panel)
+        return valid
+
+    def _check_other_panels(self, filled: list[ResultRow], user, panel) -> bool:
+        drawn_on = self.panel.cleaned_data["drawn_on"]
+        codes = [row.form.cleaned_data["analyte"] for row in filled]
+        taken = set(
+            Result.objects.filter(user=user, drawn_on=drawn_on, analyte__in=codes)
+            .exclude(panel=panel)
+            .values_list("analyte", flat=True)
+        )
+        for row in filled:
+            code = row.form.cleaned_data["analyte"]
+            if code in taken:
+                row.form.add_error(
+                    "analyte",
+                    _("%(name)s is already recorded on %(date)s; edit that panel to change it.")
+                    % {"name": ANALYTES[code].short_name, "date": date_format(drawn_on)},
+                )
+        return not taken
 
     def _check_duplicates(self, filled: list[ResultRow]) -> bool:
         first_row: dict[str, int] = {}

@@ -17,7 +17,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from labs.analytes import ANALYTES
-from labs.importers import ColumnMapping, ImportRow
+from labs.importers import ColumnMapping, ImportRow, RowError
 from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomCheckin, SymptomEntry
 from labs.signals import data_changed
 from labs.symptoms import LIFE_EVENTS, SYMPTOMS
@@ -229,13 +229,13 @@ def _existing_results(user, rows: Sequence[ImportRow]) -> list[tuple[date, str, 
             user=user,
             drawn_on__range=(min(dates), max(dates)),
             analyte__in={row.analyte for row in rows},
-        ).values_list("drawn_on", "analyte", "canonical_value", "panel_id")
+        ).values_list("drawn_on", "analyte", "canonical_value", "panel_id", "qualifier")
     )
 
 
 def _split_duplicates(user, rows: Sequence[ImportRow]):
     existing = _existing_results(user, rows)
-    stored = {(d, a, _value_key(a, v)) for d, a, v, _panel in existing}
+    stored = {(d, a, _value_key(a, v)) for d, a, v, _panel, _q in existing}
     duplicates = {
         row.key
         for row in rows
@@ -244,10 +244,39 @@ def _split_duplicates(user, rows: Sequence[ImportRow]):
     return duplicates, existing
 
 
+def _conflicts(rows: Sequence[ImportRow], duplicates, existing) -> list[RowError]:
+    """Rows whose date already holds another value of their analyte: one draw has one result
+    per analyte, so the file and the stored panel disagree and the person must choose."""
+    stored = {(d, a): (v, q) for d, a, v, _panel, q in existing}
+    problems = []
+    for row in rows:
+        if row.key in duplicates or (row.drawn_on, row.analyte) not in stored:
+            continue
+        value, qualifier = stored[(row.drawn_on, row.analyte)]
+        analyte = ANALYTES[row.analyte]
+        shown = f"{qualifier}{value:.{analyte.decimals}f} {analyte.canonical_unit}"
+        problems.append(RowError(
+            row.line,
+            f"{analyte.short_name} on {row.drawn_on.isoformat()} is already stored as {shown}; "
+            "edit that panel or leave this line out",
+        ))  # fmt: skip
+    return problems
+
+
+def import_conflicts(*, user, rows: Sequence[ImportRow]) -> list[RowError]:
+    """Problems for rows that contradict a stored result of the same date and analyte."""
+    duplicates, existing = _split_duplicates(user, rows)
+    return _conflicts(rows, duplicates, existing)
+
+
+class ImportConflict(ValueError):
+    """The stored results changed between preview and confirm: nothing was imported."""
+
+
 def _panels_by_date(user, dates: Iterable[date], existing) -> dict[date, list[tuple[Panel, set]]]:
     """Existing panels of those dates, oldest first, each with the analytes it already holds."""
     held: dict[int, set[str]] = defaultdict(set)
-    for _date, analyte, _value, panel_id in existing:
+    for _date, analyte, _value, panel_id, _q in existing:
         held[panel_id].add(analyte)
     by_date: dict[date, list[tuple[Panel, set]]] = defaultdict(list)
     for panel in Panel.objects.filter(user=user, drawn_on__in=set(dates)).order_by("id"):
@@ -280,13 +309,16 @@ def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
     """Import parsed rows at once: rows already stored are skipped, the rest grouped by date.
 
     Each row goes into an existing panel of its date that does not hold its analyte yet,
-    else into a new panel, so a panel never gets two results of one analyte.
+    else into a new panel. A row whose date already holds another value of its analyte
+    raises ImportConflict (checked under the lock; the preview lists them first).
     """
     with transaction.atomic():
         # One import per person at a time: a double-clicked confirm waits here, then finds
         # every row already stored instead of storing them twice.
         lock_person(user)
         duplicates, existing = _split_duplicates(user, rows)
+        if conflicts := _conflicts(rows, duplicates, existing):
+            raise ImportConflict(conflicts)
         fresh = [row for row in rows if row.key not in duplicates]
         slots = _panels_by_date(user, {row.drawn_on for row in fresh}, existing)
         placed = [(row, _place(row, slots[row.drawn_on], user)) for row in fresh]

@@ -97,7 +97,7 @@ def panel_create(request: HttpRequest) -> HttpResponse:
         entry = PanelEntry(today=today, initial={"drawn_on": today}, rows=[blank_row()])
         return _entry_page(request, entry, None)
     entry = PanelEntry(request.POST, today=today)
-    if not _edit_rows(request, entry) and entry.is_valid():
+    if not _edit_rows(request, entry) and entry.is_valid(user=request.user):
         panel = services.panel_create(
             user=request.user, results=entry.results(), **entry.panel.cleaned_data
         )
@@ -116,7 +116,7 @@ def panel_edit(request: HttpRequest, pk: int) -> HttpResponse:
         rows = rows_from_results(panel.results.all()) + [blank_row()]
         return _entry_page(request, PanelEntry(today=today, initial=initial, rows=rows), panel)
     entry = PanelEntry(request.POST, today=today)
-    if not _edit_rows(request, entry) and entry.is_valid():
+    if not _edit_rows(request, entry) and entry.is_valid(user=request.user, panel=panel):
         services.panel_update(panel=panel, results=entry.results(), **entry.panel.cleaned_data)
         messages.success(request, _("Panel updated."))
         return redirect("labs:panel-detail", pk=panel.pk)
@@ -370,6 +370,12 @@ def _preview(request: HttpRequest, kind: ImportKind, parsed, data: bytes) -> dic
             header=parsed.header, initial=ColumnMappingForm.initial_from(guess)
         )
         context["mapping_token"] = stash.stash_upload(request.session, kind.name, data)
+    elif (
+        parsed.ok
+        and parsed.rows
+        and (conflicts := services.import_conflicts(user=request.user, rows=parsed.rows))
+    ):
+        parsed.errors.extend(conflicts)
     elif parsed.ok and parsed.rows:
         duplicates = services.import_duplicates(user=request.user, rows=parsed.rows)
         context |= {
@@ -423,7 +429,11 @@ def _import_confirm(request: HttpRequest, kind: ImportKind) -> HttpResponse:
     if rows is None:
         messages.error(request, _("That upload has expired or was already imported. Upload again."))
         return redirect(kind.url)
-    outcome = services.results_import(user=request.user, rows=rows)
+    try:
+        outcome = services.results_import(user=request.user, rows=rows)
+    except services.ImportConflict:
+        messages.error(request, _("Your results changed since the preview; nothing was imported."))
+        return redirect(kind.url)
     stash.clear(request.session, kind.name)
     messages.success(
         request,

@@ -265,3 +265,23 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, user, set
     assert response.status_code == 400
     assert b"Nothing was saved" in response.content
     assert not Result.objects.exists()
+
+
+def test_a_row_contradicting_a_stored_result_of_that_date_is_refused(client_logged_in, user):
+    panel_with(user, dt.date(2024, 3, 1), ("vitd_25oh", 30, "ng/mL"))
+    data = (HEADER + "2024-03-01,vitd_25oh,41,ng/mL,,\r\n2024-03-02,PTH,40,pg/mL,,\r\n").encode()
+    response = upload(client_logged_in, data)
+    assert response.status_code == 400
+    assert "Line 2: 25(OH)D on 2024-03-01 is already stored as 30.0 ng/mL" in (
+        response.content.decode()
+    )
+    assert "token" not in response.context  # all or nothing
+    assert Result.objects.filter(user=user).count() == 1
+
+
+def test_a_contradiction_that_appears_after_the_preview_imports_nothing(client_logged_in, user):
+    preview = upload(client_logged_in, (HEADER + "2024-03-01,vitd_25oh,41,ng/mL,,\r\n").encode())
+    panel_with(user, dt.date(2024, 3, 1), ("vitd_25oh", 30, "ng/mL"))  # typed meanwhile
+    response = confirm(client_logged_in, preview)
+    assert response.status_code == 302
+    assert Result.objects.filter(user=user).count() == 1

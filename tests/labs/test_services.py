@@ -206,11 +206,14 @@ def test_results_import_skips_duplicates_within_rounding(user, signals):
     assert signals == [(user, "results")]  # the second import wrote nothing
 
 
-def test_results_import_never_puts_two_results_of_one_analyte_in_a_panel(user):
+def test_results_import_never_stores_two_results_of_one_analyte_on_a_date(user):
+    """Issue 10: one draw, one result per analyte; a contradicting row is refused whole."""
     panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
-    outcome = services.results_import(user=user, rows=[row(2, DAY, "vitd_25oh", 45, "ng/mL", 45.0)])
-    assert outcome == (1, 0)
-    assert Panel.objects.filter(user=user, drawn_on=DAY).count() == 2
+    rows = [row(2, DAY, "vitd_25oh", 45, "ng/mL", 45.0), row(3, DAY, "pth_intact", 40, "pg/mL", 40)]
+    with pytest.raises(services.ImportConflict):
+        services.results_import(user=user, rows=rows)
+    assert Panel.objects.filter(user=user, drawn_on=DAY).count() == 1
+    assert Result.objects.filter(user=user).count() == 1
 
 
 def test_duplicates_are_per_person(user, other_user):

@@ -252,3 +252,42 @@ def test_editing_a_panel_keeps_imported_precision(client, user):
     client.force_login(user)
     html = client.get(reverse("labs:panel-edit", args=[panel.pk])).content.decode()
     assert 'value="52.08333333"' in html
+
+
+def test_the_unit_preselected_is_the_one_the_person_last_entered(client_logged_in, user):
+    user.vitd_unit = "ng/mL"  # the setting says ng/mL, but their last 25(OH)D was in nmol/L
+    user.save()
+    panel_with(user, DAY - dt.timedelta(days=90), ("vitd_25oh", 30, "ng/mL"))
+    panel_with(user, DAY - dt.timedelta(days=30), ("vitd_25oh", 80, "nmol/L"))
+    html = client_logged_in.post(
+        reverse("labs:panel-units"), {"analyte": "vitd_25oh", "row": "abc123"}
+    ).content.decode()
+    assert '<option value="nmol/L" selected>' in html
+    # No result yet: the person's setting (the regional default chosen at sign-up).
+    html = client_logged_in.post(
+        reverse("labs:panel-units"), {"analyte": "mg_rbc", "row": "abc123"}
+    ).content.decode()
+    assert f'<option value="{user.mineral_unit}" selected>' in html
+
+
+def test_the_same_analyte_on_a_date_that_already_has_it_is_refused(client_logged_in, user):
+    panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    response = post_panel(
+        client_logged_in, reverse("labs:panel-create"), ("vitd_25oh", "40", "ng/mL")
+    )
+    assert response.status_code == 200
+    assert "25(OH)D is already recorded on" in response.content.decode()
+    assert Panel.objects.filter(user=user).count() == 1
+
+
+def test_an_edit_keeps_its_own_results_but_not_another_panels(client_logged_in, user):
+    mine = panel_with(user, DAY, ("vitd_25oh", 30, "ng/mL"))
+    other = panel_with(user, DAY - dt.timedelta(days=1), ("mg_rbc", 4.5, "mg/dL"))
+    ok = post_panel(client_logged_in, reverse("labs:panel-edit", args=[mine.pk]),
+                    ("vitd_25oh", "31", "ng/mL"))  # fmt: skip
+    assert ok.status_code == 302
+    moved = post_panel(
+        client_logged_in, reverse("labs:panel-edit", args=[other.pk]), ("mg_rbc", "4.5", "mg/dL"),
+        ("vitd_25oh", "33", "ng/mL"), drawn_on=DAY.isoformat(),
+    )  # fmt: skip
+    assert "25(OH)D is already recorded on" in moved.content.decode()
