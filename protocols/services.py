@@ -21,7 +21,7 @@ from django.db.models import Case, F, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from accounts.dates import person_today
-from labs.analytes import ANALYTES
+from labs.analytes import ANALYTES, SEED_RULE_SET
 from labs.models import LifeEvent, SymptomEntry
 from labs.selectors import newest_results
 from protocols.engine import Intake, Measurement, Snapshot, compute_plan
@@ -116,7 +116,7 @@ def snapshot_for_user(user, *, as_of: date | None = None) -> Snapshot:
         flags=frozenset(flags),
         goal=(profile.goal or None) if profile else None,
         life_events=tuple(events.values_list("kind", "occurred_on")),
-        rules=user.rule_set or "seed",
+        rules=user.rule_set or SEED_RULE_SET,
         limits=user.upper_limits or "iom",
     )
 
@@ -198,7 +198,7 @@ def plan_refresh(user, *, as_of: date | None = None) -> Plan:
     """
     snapshot = snapshot_for_user(user, as_of=as_of)
     if snapshot.rules not in RULE_SETS:  # a stale setting must not break the plan page
-        snapshot = replace(snapshot, rules="seed")
+        snapshot = replace(snapshot, rules=SEED_RULE_SET)
     result = compute_plan(snapshot)
     inputs = snapshot_to_dict(snapshot)
     digest = inputs_digest(inputs, rules_version=result.rules_version)

@@ -23,6 +23,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from labs import validation
+from labs.analytes import SEED_RULE_SET
 from labs.symptoms import LIFE_EVENTS, SYMPTOMS
 from labs.units import UnknownAnalyte, UnknownUnit, get_analyte, normalize_unit, to_canonical
 from protocols.engine import Intake, Measurement, Snapshot, UnknownRuleSet, compute_plan
@@ -171,7 +172,7 @@ def build_snapshot(options: dict) -> Snapshot:
         flags=frozenset(_choice(f, flag_codes, "--flag") for f in options["flag"]),
         goal=_choice(options["goal"], [code for code, _label in GOAL_CHOICES], "--goal"),
         life_events=tuple(parse_event(t, as_of) for t in options["life_event"]),
-        rules=_choice(options["rules"], list(RULE_SETS), "--rules") or "seed",
+        rules=_choice(options["rules"], list(RULE_SETS), "--rules") or SEED_RULE_SET,
         limits=_choice(options["limits"], list(AUTHORITIES), "--limits") or DEFAULT_AUTHORITY,
     )
 
