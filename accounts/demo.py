@@ -4,12 +4,19 @@ Deficient at the start (25(OH)D 16 ng/mL, RBC magnesium 3.9 mg/dL, PTH high, cra
 poor sleep and fatigue), a 12-week correction, then maintenance with a retest about every
 six months while the symptoms fade. Some results are entered in the units a European lab
 prints (nmol/L, mmol/L), as a real history would be.
+
+The history is replayed, not stamped with today's date: each draw is followed by the plan
+the app would have made on that day (from what was known then and the supplements taken
+then), stored on that date, and the person then takes what the plan says. So plan history,
+the chart's phase lines and the retest reminders tell the correction → maintenance story on
+its real dates, and the plan of today rests only on results recent enough to count
+(protocols.rules.RESULT_MAX_AGE_DAYS).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
 
@@ -17,6 +24,7 @@ from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from labs.signals import data_changed
 from labs.units import to_canonical
 from protocols.models import HealthProfile, Plan, Reminder, SupplementIntake
+from protocols.services import plan_refresh
 
 HISTORY_DAYS = 730
 CORRECTION_DAYS = 84  # 12 weeks
@@ -117,17 +125,56 @@ def _symptoms(user, start: date, today: date) -> int:
     return len(entries)
 
 
-def _profile_and_supplements(user, start: date, today: date) -> None:
-    HealthProfile.objects.create(user=user, birth_year=today.year - 41, sex="female", goal="sleep")
-    maintenance_since = start + timedelta(days=CORRECTION_DAYS)
-    SupplementIntake.objects.bulk_create([
-        SupplementIntake(user=user, nutrient="vitamin_d3", form="D3 softgel", amount=4000,
-                         unit="IU", since=maintenance_since),
-        SupplementIntake(user=user, nutrient="magnesium", form="glycinate", amount=300,
-                         unit="mg", since=maintenance_since),
-        SupplementIntake(user=user, nutrient="vitamin_k2_mk7", form="MK-7", amount=150,
-                         unit="mcg", since=start),
-    ])  # fmt: skip
+# What the person took before Cofactor: vitamin D alone, as the seed's opening story has it.
+BEFORE = {"vitamin_d3": ("D3 softgel", 2000, "IU")}
+FORMS = {"vitamin_d3": "D3 softgel", "magnesium": "glycinate", "vitamin_k2_mk7": "MK-7"}
+
+
+def _take(user, doses: dict[str, tuple[str, float, str]], since: date) -> None:
+    """The supplements taken from `since` on: what changed is updated, what stopped goes."""
+    SupplementIntake.objects.filter(user=user).exclude(nutrient__in=list(doses)).delete()
+    current = {i.nutrient: i for i in SupplementIntake.objects.filter(user=user)}
+    for nutrient, (form, amount, unit) in doses.items():
+        intake = current.get(nutrient)
+        if intake and (intake.amount, intake.unit) == (amount, unit):
+            continue
+        SupplementIntake.objects.update_or_create(
+            user=user,
+            nutrient=nutrient,
+            defaults={"form": form, "amount": amount, "unit": unit, "since": since},
+        )
+
+
+def _follow(plan: Plan) -> dict[str, tuple[str, float, str]]:
+    """The doses a person following the plan takes: the low end of each line's range."""
+    return {
+        line["nutrient"]: (FORMS.get(line["nutrient"], ""), line["daily_min"], line["unit"])
+        for line in plan.data.get("supplements", [])
+        if line.get("daily_min")
+    }
+
+
+def _plan_on(user, day: date) -> Plan:
+    """The plan the app would have made on `day`, stored as made that day (noon UTC)."""
+    plan = plan_refresh(user, as_of=day)
+    made = datetime.combine(day, time(12), tzinfo=UTC)
+    Plan.objects.filter(pk=plan.pk).update(created_at=made)
+    return plan
+
+
+def _replay(user, start: date, today: date) -> None:
+    """Each draw, then the plan of that day, then the person takes what it says."""
+    _take(user, BEFORE, start - timedelta(days=180))
+    days = sorted({start + timedelta(days=p.day) for p in PANELS} | {
+        start + timedelta(days=STRESS_DAY)})  # fmt: skip
+    for day in days:
+        if day > today:
+            break
+        plan = _plan_on(user, day)
+        adopted = _follow(plan)
+        if adopted:
+            _take(user, adopted, day + timedelta(days=1))
+            _plan_on(user, day + timedelta(days=1))  # what the plan says once followed
 
 
 def load_demo_history(user, today: date) -> dict[str, int]:
@@ -144,8 +191,12 @@ def load_demo_history(user, today: date) -> dict[str, int]:
             user=user, kind="major_stress", occurred_on=start + timedelta(days=STRESS_DAY),
             note="New job; sleeping badly for a few weeks.",
         )  # fmt: skip
-        _profile_and_supplements(user, start, today)
-        # Rows went in through bulk_create (no per-row signals): tell listeners once per kind.
+        HealthProfile.objects.create(
+            user=user, birth_year=today.year - 41, sex="female", goal="sleep"
+        )
+        _replay(user, start, today)
+        # Rows went in through bulk_create (no per-row signals): tell listeners once per kind;
+        # the plan of today follows from them.
         for kind in ("results", "symptoms", "life_events"):
             data_changed.send(sender=Panel, user=user, kind=kind)
     return {"panels": len(PANELS), "results": results, "symptoms": symptoms, "life_events": 1}

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from labs.analytes import ANALYTES
 from labs.models import Result, SymptomEntry
@@ -137,8 +138,8 @@ def phase_changes(*, user) -> list[Change]:
     """
     rows = Plan.objects.filter(user=user).order_by("created_at", "id")
     by_day: dict = {}
-    for as_of, phase in rows.values_list("as_of", "phase"):
-        by_day[as_of] = phase  # the day's last plan wins
+    for created_at, phase in rows.values_list("created_at", "phase"):
+        by_day[timezone.localdate(created_at)] = phase  # the day's last plan wins
     changes: list[Change] = []
     previous = None
     for day, phase in sorted(by_day.items()):

@@ -18,6 +18,7 @@ from protocols.rules import (
     Tier,
     rules_for,
 )
+from protocols.rules.catalog import DEFAULT_RESULT_MAX_AGE_DAYS, RESULT_MAX_AGE_DAYS
 
 Qualifier = Literal["", "<", ">"]
 
@@ -150,12 +151,14 @@ def classify(rules: RuleSet, marker: str, value: float, qualifier: str = "") -> 
 def reading_of(
     rules: RuleSet, marker: str, series: Sequence[Measurement], as_of: date
 ) -> Reading | None:
-    """Latest and previous draw; future dates and non-numbers are ignored."""
+    """Latest and previous draw; future dates and non-numbers are ignored, and a marker whose
+    latest draw is older than its RESULT_MAX_AGE_DAYS has no reading (it no longer counts)."""
     usable = sorted(
         (m for m in series if m.drawn_on <= as_of and math.isfinite(m.value)),
         key=lambda m: (m.drawn_on, m.value),
     )
-    if not usable:
+    max_age = RESULT_MAX_AGE_DAYS.get(marker, DEFAULT_RESULT_MAX_AGE_DAYS)
+    if not usable or (as_of - usable[-1].drawn_on).days > max_age:
         return None
     latest = usable[-1]
     earlier = [m for m in usable if m.drawn_on < latest.drawn_on]

@@ -26,7 +26,14 @@ from labs.symptoms import (
     MAGNESIUM_DEFICIENCY,
     VITAMIN_D_DEFICIENCY,
 )
-from protocols.rules.catalog import GOALS, NOT_APPLICABLE_FLAGS, PROFILE_FLAGS, SYMPTOMS
+from protocols.rules.catalog import (
+    DEFAULT_RESULT_MAX_AGE_DAYS,
+    GOALS,
+    NOT_APPLICABLE_FLAGS,
+    PROFILE_FLAGS,
+    RESULT_MAX_AGE_DAYS,
+    SYMPTOMS,
+)
 from protocols.rules.limits import (
     AUTHORITIES,
     DEFAULT_AUTHORITY,
@@ -89,6 +96,8 @@ DISCLAIMER = (
 )
 
 __all__ = [
+    "DEFAULT_RESULT_MAX_AGE_DAYS",
+    "RESULT_MAX_AGE_DAYS",
     "MG_TAKE_WITH_SPLIT",
     "AUTHORITIES",
     "DEFAULT_AUTHORITY",

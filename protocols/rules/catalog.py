@@ -47,3 +47,23 @@ NOT_APPLICABLE_FLAGS = (
     "kidney_stones",
     "hypercalcemia_history",
 )
+
+# How old a result may be and still count for a plan, per analyte (days before the plan's
+# date). The seed retests every 6-12 months in maintenance, so a draw older than the
+# 12-month latest retest no longer describes the person: the plan leaves it out (and asks
+# for it at the retest) rather than treating a two-year-old value as today's. Serum
+# magnesium and 1,25(OH)2D move within weeks, so they count for six months.
+RESULT_MAX_AGE_DAYS: Mapping[str, int] = {
+    "vitd_25oh": 365,
+    "vitd_125": 180,
+    "mg_rbc": 365,
+    "mg_serum": 180,
+    "pth_intact": 365,
+    "ca_total": 365,
+    "ca_ionized": 365,
+    "albumin": 365,
+    "phosphate": 365,
+    "creatinine": 365,
+    "egfr": 365,
+}
+DEFAULT_RESULT_MAX_AGE_DAYS = 365

@@ -74,3 +74,34 @@ def test_the_demo_account_command_loads_the_history(django_capture_on_commit_cal
     user = User.objects.get(email="demo@cofactor.local")
     assert Panel.objects.filter(user=user).count() == 5
     assert Plan.objects.filter(user=user).exists()  # data_changed reached the plan
+
+
+def test_the_history_is_replayed_with_the_plan_of_each_day(
+    user, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from dashboard.selectors import phase_changes
+    from protocols.models import Reminder
+
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=730)
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo_history(user, today)
+    plans = list(Plan.objects.filter(user=user).order_by("created_at"))
+    made = [(timezone.localdate(p.created_at), p.phase) for p in plans]
+    assert made[0] == (start, "correction")  # the first draw: deficient
+    assert (start + dt.timedelta(weeks=12), "maintenance") in made  # the 12-week retest
+    assert [(c.on, c.label) for c in phase_changes(user=user)] == [
+        (start, "correction"),
+        (start + dt.timedelta(weeks=12), "maintenance"),
+    ]
+    # the person followed the correction plan, then the maintenance one
+    assert plans[1].inputs["taking"] != plans[0].inputs["taking"]
+    current = plans[-1]
+    assert current.as_of == today
+    # two-year-old serum magnesium and albumin no longer count for today's plan
+    assert "mg_serum" not in current.data["markers"] and "albumin" not in current.data["markers"]
+    assert "vitd_25oh" in current.data["markers"]
+    reminder = Reminder.objects.get(user=user, state__in=Reminder.OPEN_STATES)
+    assert reminder.due_on == current.retest_due_on > today

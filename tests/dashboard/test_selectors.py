@@ -72,10 +72,16 @@ def test_supplement_changes_are_dated_and_labelled(user):
     assert change.on == D(2025, 3, 1) and change.label == "Magnesium (elemental) 400 mg"
 
 
+def made(plan, day, hour=12):
+    """Store the plan as made at `hour` on `day` (created_at is set on insert)."""
+    when = dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
+    type(plan).objects.filter(pk=plan.pk).update(created_at=when)
+
+
 def test_phase_changes_keep_only_the_plans_that_changed_phase(user):
     phases = ("correction", "correction", "maintenance", "maintenance", "correction")
     for n, phase in enumerate(phases):
-        PlanFactory(user=user, phase=phase, as_of=D(2025, 1, 1) + dt.timedelta(days=30 * n))
+        made(PlanFactory(user=user, phase=phase), D(2025, 1, 1) + dt.timedelta(days=30 * n))
     assert [(c.on, c.label) for c in selectors.phase_changes(user=user)] == [
         (D(2025, 1, 1), "correction"),
         (D(2025, 3, 2), "maintenance"),
@@ -84,8 +90,8 @@ def test_phase_changes_keep_only_the_plans_that_changed_phase(user):
 
 
 def test_a_day_of_profile_edits_that_ends_where_it_began_is_no_phase_change(user):
-    PlanFactory(user=user, phase="correction", as_of=D(2025, 1, 1))
-    for phase in ("hold", "correction", "hold", "correction"):  # flags ticked and unticked
-        PlanFactory(user=user, phase=phase, as_of=D(2025, 2, 1))
-    PlanFactory(user=user, phase="maintenance", as_of=D(2025, 4, 1))
+    made(PlanFactory(user=user, phase="correction"), D(2025, 1, 1))
+    for hour, phase in enumerate(("hold", "correction", "hold", "correction")):  # flag edits
+        made(PlanFactory(user=user, phase=phase), D(2025, 2, 1), hour=9 + hour)
+    made(PlanFactory(user=user, phase="maintenance"), D(2025, 4, 1))
     assert [c.label for c in selectors.phase_changes(user=user)] == ["correction", "maintenance"]
