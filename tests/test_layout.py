@@ -147,6 +147,10 @@ def test_no_import_cycle_between_our_modules():
     assert cycles(import_graph()) == []
 
 
+def test_labs_imports_nothing_from_protocols_or_dashboard():
+    assert upward_imports(import_graph()) == []
+
+
 def test_the_upward_check_catches_labs_importing_a_plan():
     graph = {"labs.views": {"protocols.models"}, "protocols.models": {"labs.models"}}
     assert upward_imports(graph) == [("labs.views", "protocols.models")]
