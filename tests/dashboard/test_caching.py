@@ -284,3 +284,31 @@ def test_the_panel_list_is_read_from_the_cache_the_second_time(client, user):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(PANELS).status_code == 200
     assert not [q for q in queries.captured_queries if "labs_result" in q["sql"]]
+
+
+SYMPTOMS_PAGE = reverse("labs:symptom-list")
+
+
+def test_the_cached_symptom_history_deletes_and_updates(user):
+    from django.test import Client
+
+    from labs.models import SymptomEntry
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    labs_services.symptom_checkin(
+        user=user, recorded_on=today() - dt.timedelta(days=1), scores={"fatigue": 2}
+    )
+    client.get(SYMPTOMS_PAGE)  # fills the cache
+    labs_services.symptom_checkin(user=user, recorded_on=today(), scores={"insomnia": 3})
+    html = client.get(SYMPTOMS_PAGE).content.decode()
+    table = re.search(r'data-testid="symptom-history">.*?</table>', html, re.S).group(0)
+    assert "Restless sleep or insomnia" in table  # the new check-in, though it was cached
+    form = re.search(r'data-testid="symptom-history-form">(.*?)</form>', html, re.S).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    entry = SymptomEntry.objects.get(user=user, symptom="fatigue")
+    delete = reverse("labs:symptom-delete", args=[entry.pk])
+    assert f'formaction="{delete}"' in form
+    assert client.post(delete, {"csrfmiddlewaretoken": token}).status_code == 302
+    assert not SymptomEntry.objects.filter(pk=entry.pk).exists()
+    assert f'formaction="{delete}"' not in client.get(SYMPTOMS_PAGE).content.decode()
