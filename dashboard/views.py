@@ -5,6 +5,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.dates import person_today
 from labs import selectors as lab_selectors
+from protocols import selectors as plan_selectors
 
 from . import home as dashboard_page
 from . import selectors
@@ -46,7 +47,7 @@ def report(request):
         # A printable page: the newest draws; the CSV export holds every one.
         "history": lab_selectors.history_table(user=user, newest=REPORT_DRAWS),
         "plan": plan,
-        "plan_data": plan.data if plan and isinstance(plan.data, dict) else {},
+        "pv": plan_selectors.plan_presentation(user=user, plan=plan) if plan else None,
         "today": person_today(user),
     }
     return render(request, "dashboard/report.html", context)

@@ -6,7 +6,10 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 
+from accounts.dates import person_today
+from protocols import presenters
 from protocols.models import Plan, SupplementIntake
+from protocols.reminders.selectors import next_reminder
 
 HISTORY_PAGE_SIZE = 10
 
@@ -27,3 +30,17 @@ def plan_history(*, user, page_number: Any = 1) -> tuple[Page, list[tuple[Plan, 
 
 def supplements_for_user(*, user) -> list[SupplementIntake]:
     return list(SupplementIntake.objects.filter(user=user).order_by("nutrient"))
+
+
+def plan_presentation(*, user, plan: Plan) -> presenters.PlanPresentation:
+    """A person's plan as every page of theirs shows it (plan, dashboard, report): their
+    today, their units, and the open reminder's date (one retest date everywhere)."""
+    reminder = next_reminder(user)
+    return presenters.present_plan(
+        plan.data,
+        plan.inputs,
+        today=person_today(user),
+        reminder_due_on=reminder.due_on if reminder else None,
+        stored_due_on=plan.retest_due_on,
+        user=user,
+    )

@@ -11,12 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.dates import person_today
 from protocols import presenters, selectors, services
 from protocols.engine import compute_plan
 from protocols.forms import HealthProfileForm, SupplementIntakeForm, WhatIfForm
 from protocols.models import Plan, SupplementIntake
-from protocols.reminders.selectors import next_reminder
 from protocols.sources import APP_DOCS, AUTHORITIES, SEED_ARTICLES, SEED_PROTOCOL, STUDIES
 
 
@@ -25,16 +23,7 @@ def _get_intake_for_user(request: HttpRequest, pk: int) -> SupplementIntake:
 
 
 def present_for(user, plan: Plan) -> presenters.PlanPresentation:
-    """A person's plan as their pages show it: their today, and the open reminder's date."""
-    reminder = next_reminder(user)
-    return presenters.present_plan(
-        plan.data,
-        plan.inputs,
-        today=person_today(user),
-        reminder_due_on=reminder.due_on if reminder else None,
-        stored_due_on=plan.retest_due_on,
-        user=user,
-    )
+    return selectors.plan_presentation(user=user, plan=plan)
 
 
 @login_required
@@ -67,7 +56,8 @@ def plan_history(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stored = get_object_or_404(Plan, pk=pk, user=request.user)
-    pv = presenters.present_plan(stored.data, stored.inputs)  # as it read the day it was made
+    # As it read the day it was made, in the person's units and language of today.
+    pv = presenters.present_plan(stored.data, stored.inputs, user=request.user)
     context = {"plan": stored, "pv": pv}
     return render(request, "protocols/plan_detail.html", context)
 

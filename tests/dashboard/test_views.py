@@ -17,6 +17,7 @@ from tests.factories import (
     IntakeFactory,
     PlanFactory,
     ResultFactory,
+    UserFactory,
     add_symptoms,
     make_history,
     plan_data,
@@ -606,3 +607,17 @@ def test_a_short_history_prints_whole(client, user):
     client.force_login(user)
     html = client.get(reverse("dashboard:report")).content.decode()
     assert "report-history-newest" not in html
+
+
+@pytest.mark.usefixtures("compiled_translations")
+def test_the_reports_plan_reads_in_words_of_the_persons_language(client):
+    person = UserFactory(language="de")
+    PlanFactory(user=person)
+    client.force_login(person)
+    response = client.get(reverse("dashboard:report"))
+    section = response.content.decode().split('data-testid="report-plan"')[1].split("</section>")[0]
+    assert "Phase: <strong>Aufbau</strong>" in section
+    assert "Morgens: 5.000–7.000 IU" in section
+    assert "<strong>Absetzen</strong>: Stop vitamin D now." in section  # engine text: own test
+    for code in ("correction", "morning", ">warning<", ">stop<"):
+        assert code not in section
