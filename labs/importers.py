@@ -353,17 +353,6 @@ def _parse_analyte(text: str) -> Analyte:
     return analyte
 
 
-def is_ambiguous_comma(text: str) -> bool:
-    """True for values like "1,050" that read as 1050 or 1.05 depending on the reader."""
-    try:
-        validation.parse_decimal(text)
-    except validation.AmbiguousNumber:
-        return True
-    except LabValueError:
-        return False
-    return False
-
-
 def _parse_unit(analyte: Analyte, text: str) -> str:
     if not text.strip():
         raise _Invalid("unit is missing")

@@ -363,9 +363,6 @@ class PlanPresentation:
     def adviser(self) -> str:
         return ", ".join(self.advisers) or str(gettext_lazy("your physician"))
 
-    def tier_of(self, code: str) -> Marker | None:
-        return next((m for m in self.markers if m.code == code), None)
-
 
 def _why(item: Mapping[str, Any]) -> Why:
     return Why(
