@@ -43,10 +43,12 @@ def _who(record, owner_id: int) -> str:
     return _("you") if record.history_user_id == owner_id else _("an administrator")
 
 
-def _changed_fields(record) -> tuple[str, ...]:
+def _changed_fields(record) -> tuple[str, ...] | None:
+    """The shown fields a change touched; None when unknown (no earlier record: a row made
+    before the trail existed, or by a bulk load)."""
     previous = record.prev_record
-    if record.history_type != "~" or previous is None:
-        return ()
+    if previous is None:
+        return None
     own = {field.name for field in record._meta.fields}
     delta = record.diff_against(previous, included_fields=[f for f in SHOWN_FIELDS if f in own])
     return tuple(str(SHOWN_FIELDS[name]) for name in delta.changed_fields)
@@ -55,8 +57,8 @@ def _changed_fields(record) -> tuple[str, ...]:
 def _entries(records, owner_id: int, subject) -> list[AuditEntry]:
     entries = []
     for record in records:
-        fields = _changed_fields(record)
-        if record.history_type == "~" and not fields:
+        fields = _changed_fields(record) if record.history_type == "~" else ()
+        if record.history_type == "~" and fields == ():
             continue  # a save that changed nothing shown
         entries.append(
             AuditEntry(
@@ -64,7 +66,7 @@ def _entries(records, owner_id: int, subject) -> list[AuditEntry]:
                 action=ACTIONS[record.history_type],
                 subject=subject(record),
                 by=_who(record, owner_id),
-                fields=fields,
+                fields=fields or (),
             )
         )
     return entries

@@ -1,6 +1,7 @@
 """The audit trail (django-simple-history): who created, changed or deleted each panel,
 result, supplement and profile, and when; shown on the panel page; gone with the account."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -93,3 +94,16 @@ def test_deleting_the_account_deletes_its_audit_trail(client_logged_in, user):
     for model in (Panel, Result, SupplementIntake, HealthProfile):
         assert not model.history.filter(user_id=user.pk).exists(), model
     assert Panel.history.filter(user_id=bystander.pk).exists()
+
+
+def test_a_change_to_a_row_made_before_the_trail_is_still_listed(client_logged_in, user):
+    from tests.factories import panel_with
+
+    panel = panel_with(user, dt.date(2025, 6, 1), ("vitd_25oh", 30, "ng/mL"))
+    Panel.history.filter(id=panel.pk).delete()  # as rows bulk-loaded before the trail existed
+    Result.history.filter(panel_id=panel.pk).delete()
+    edit = reverse("labs:panel-edit", args=[panel.pk])
+    post_panel(client_logged_in, edit, ("vitd_25oh", "42", "ng/mL"), lab="Quest")
+    entries = trail(client_logged_in, panel)
+    assert ("changed", "panel changed by you") in entries
+    assert ("changed", "25(OH)D changed by you") in entries
