@@ -1,8 +1,9 @@
 """Benchmark: the reminder sweep over 1,000 and then 100,000 due reminders.
 
 Seeds due reminders (one person each: one open reminder per person) with bulk_create, runs
-the sweep (release stuck rows, one select of the due ids, one enqueue per id over a single
-broker connection) and prints the time taken and the SQL statements it ran. The query count
+the sweep (read the send queue's length, release stuck rows, one select of the due ids, one
+update marking them enqueued, one send task per REMINDER_SEND_BATCH ids over a single broker
+connection) and prints the time taken and the SQL statements it ran. The query count
 must be the same for both sizes: no per-row query.
 
 Not a test (pytest collects test_*.py only). Run from the repository root:
@@ -37,7 +38,7 @@ from accounts.models import User  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
 from protocols.models import Reminder  # noqa: E402
 from protocols.reminders.selectors import reminders_to_enqueue  # noqa: E402
-from protocols.reminders.tasks import reminders_sweep  # noqa: E402
+from protocols.reminders.tasks import SEND_QUEUE, reminders_sweep  # noqa: E402
 
 BATCH = 5_000
 
@@ -64,12 +65,12 @@ def seed(start: int, stop: int) -> None:
 
 def queue_length() -> int:
     with celery_app.connection_for_write() as conn:
-        return conn.default_channel.queue_declare("celery", passive=True).message_count
+        return conn.default_channel.queue_declare(SEND_QUEUE, passive=True).message_count
 
 
 def purge() -> None:
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("celery")
+        conn.default_channel.queue_purge(SEND_QUEUE)
 
 
 def run_sweep(rows: int) -> None:
@@ -84,7 +85,7 @@ def run_sweep(rows: int) -> None:
     statements = [s for s in sql if not s.upper().startswith(control)]
     print(
         f"{rows:>8,} due: sweep {elapsed:7.2f} s ({rows / elapsed:9,.0f} rows/s), "
-        f"enqueued {enqueued:,}, in queue {queue_length():,}, "
+        f"enqueued {enqueued:,} in {queue_length():,} send tasks, "
         f"{len(statements)} SQL statements ({len(sql)} with transaction control)"
     )
 
