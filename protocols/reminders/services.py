@@ -145,7 +145,7 @@ def _moved_send_at(
     if not waiting or reminder.send_at <= now:
         return None
     zone, hour = person_zone(user), settings.REMINDER_LOCAL_HOUR
-    day = schedule.local_date(reminder.send_at, previous_zone or zone)
+    day = reminder.send_at.astimezone(previous_zone or zone).date()  # the day it was set for
     send_at = schedule.local_to_utc(day, hour, zone)
     return send_at if send_at > now else schedule.next_sensible_time(now=now, zone=zone, hour=hour)
 

@@ -55,9 +55,9 @@ def test_a_batch_goes_out_over_one_connection_and_each_row_is_sent_once(smtp):
 
 def test_a_send_costs_about_one_statement(smtp, django_assert_max_num_queries):
     reminders = _due(*(f"q{n}@example.org" for n in range(20)))
-    # One locking select and one claim update for the batch, then one update per email
-    # (was five statements per email).
-    with django_assert_max_num_queries(2 + 20 + 2):  # + the claim's savepoint pair
+    # Per batch: asynchronous commit on, one locking select, one claim update; then one
+    # update per email (was five statements per email).
+    with django_assert_max_num_queries(3 + 20 + 2):  # + the claim's savepoint pair
         assert reminders_send(reminder_ids=_ids(reminders)) == Counter(sent=20)
 
 

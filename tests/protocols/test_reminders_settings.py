@@ -179,8 +179,10 @@ def test_a_waiting_email_keeps_its_day_and_moves_to_nine_in_any_new_zone(
     reminder = Reminder(state=state, send_at=_nine_on(day, ZoneInfo(old)), due_on=day)
     moved = _moved_send_at(reminder, person, ZoneInfo(old), now)
     local = moved.astimezone(ZoneInfo(new))
-    assert moved > now
-    assert (local.date(), local.hour, local.minute) == (day, 9, 0)
+    if _nine_on(day, ZoneInfo(new)) > now:
+        assert (local.date(), local.hour, local.minute) == (day, 9, 0)
+    else:  # that morning has already passed in the new zone (far east of the old one)
+        assert moved >= now and (moved == now or (local.hour, local.minute) == (9, 0))
 
 
 @pytest.mark.parametrize("page", ["accounts:preferences", "dashboard:home"])
