@@ -74,6 +74,7 @@ from labs.analytes import Analyte, by_loinc, find_analyte
 from labs.csvsafe import unguard
 from labs.units import UnknownUnit, from_ucum, normalize_unit, units_for
 from labs.validation import (
+    CSV_MAX_BYTES,
     CSV_MAX_COLUMNS,
     CSV_MAX_ROWS,
     EARLIEST_DATE,  # noqa: F401 (re-exported for older callers)
@@ -197,8 +198,34 @@ class FhirParseResult:
         return self.error is None and not self.errors
 
 
+class Problem(str):
+    """A message about one row, in English, that also keeps its catalogue template and
+    parameters, so a page can show it in the person's language (labs_tags.problem)."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params: Any) -> Problem:
+        message = super().__new__(cls, template % params if params else template)
+        message.template, message.params = template, params
+        return message
+
+
+def _(template: str, **params: Any) -> Problem:
+    """A row problem; the template is marked for the catalogue (xgettext reads `_`)."""
+    return Problem(template, **params)
+
+
+def _problem_of(exc: LabValueError) -> Problem:
+    return Problem(exc.template, **exc.params)
+
+
 class _Invalid(ValueError):
-    """A problem with one field of one row; the message is shown to the user."""
+    """A problem with one field of one row; its Problem is shown to the user."""
+
+    @property
+    def problem(self) -> Problem:
+        return self.args[0]
 
 
 class _FileError(ValueError):
@@ -213,7 +240,7 @@ def _collect(problems: list[str], check: Callable[..., T], *args: Any) -> T | No
     try:
         return check(*args)
     except _Invalid as exc:
-        problems.append(str(exc))
+        problems.append(exc.problem)
         return None
 
 
@@ -226,15 +253,22 @@ def _check_date(drawn_on: date, today: date) -> date:
     try:
         return validation.check_drawn_on(drawn_on, today)
     except validation.FutureDate:
-        raise _Invalid(f"date {drawn_on.isoformat()} is in the future") from None
+        raise _Invalid(_("date %(date)s is in the future", date=drawn_on.isoformat())) from None
     except validation.AncientDate:
-        raise _Invalid(f"date {drawn_on.isoformat()} is before 1900") from None
+        raise _Invalid(_("date %(date)s is before 1900", date=drawn_on.isoformat())) from None
 
 
 def _check_unit(analyte: Analyte, display: str) -> str:
     if display not in analyte.units:
         accepted = " or ".join(units_for(analyte.code))
-        raise _Invalid(f"{display} is not a unit for {analyte.short_name}; use {accepted}")
+        raise _Invalid(
+            _(
+                "%(unit)s is not a unit for %(name)s; use %(accepted)s",
+                unit=display,
+                name=analyte.short_name,
+                accepted=accepted,
+            )
+        )
     return display
 
 
@@ -243,23 +277,27 @@ def _check_text(name: str, text: str, max_length: int) -> str:
     try:
         return validation.clean_text(text, max_length, name)
     except LabValueError as exc:
-        raise _Invalid(str(exc)) from None
+        raise _Invalid(_problem_of(exc)) from None
 
 
-_ACCEPTED_NUMBERS = (
-    'digits with one decimal point or comma, like 32.5 or 32,5, or a limit like "<10"'
-)
-
-
-def _value_problem(text: str, exc: LabValueError) -> str:
+def _value_problem(text: str, exc: LabValueError) -> Problem:
     """A value error in the import's words: the line's value and what would be accepted."""
     if isinstance(exc, validation.NotPositive):
-        return f"value must be greater than 0, not {exc.params['value']}"
+        return _("value must be greater than 0, not %(value)s", value=exc.params["value"])
     if isinstance(exc, validation.AmbiguousNumber):
-        return f'value "{text}" is ambiguous: write {exc.params["whole"]} or {exc.readings[1]}'
+        return _(
+            'value "%(value)s" is ambiguous: write %(whole)s or %(decimal)s',
+            value=text,
+            whole=exc.params["whole"],
+            decimal=str(exc.readings[1]),
+        )
     if isinstance(exc, validation.NotANumber):
-        return f'value "{text}" is not a number; use {_ACCEPTED_NUMBERS}'
-    return str(exc)
+        return _(
+            'value "%(value)s" is not a number; use digits with one decimal point or comma, '
+            'like 32.5 or 32,5, or a limit like "<10"',
+            value=text[:40] + ("…" if len(text) > 40 else ""),
+        )
+    return _problem_of(exc)
 
 
 def _read_value(analyte: Analyte, text: str, unit: str) -> validation.LabValue:
@@ -273,7 +311,7 @@ def _check_number_form(text: str) -> str:
     """The value's spelling alone, before its analyte and unit are known."""
     text = text.strip()
     if not text:
-        raise _Invalid("value is missing")
+        raise _Invalid(_("value is missing"))
     number = validation.split_qualifier(text)[1]
     try:
         validation.parse_decimal(number)
@@ -282,7 +320,7 @@ def _check_number_form(text: str) -> str:
     except LabValueError as exc:
         raise _Invalid(_value_problem(text, exc)) from None
     if number.startswith("-"):  # a sign is never part of a lab value; say why plainly
-        raise _Invalid(f"value must be greater than 0, not {number}")
+        raise _Invalid(_("value must be greater than 0, not %(value)s", value=number))
     return text
 
 
@@ -290,7 +328,9 @@ def _unusual(line: int, analyte: Analyte, reading: validation.LabValue) -> RowEr
     try:
         validation.check_usual_unit(analyte, reading.value, reading.unit)
     except validation.UnusualUnit as exc:
-        return RowError(line, str(exc).split(" Tick ")[0])
+        # Imports have no "the unit is right" box: the question, without that sentence.
+        template = "%(value)s %(unit)s is unusual for %(name)s (usually between %(usual)s) — did you mean %(units)s?"  # noqa: E501
+        return RowError(line, _(template, **exc.params))
     return None
 
 
@@ -299,7 +339,6 @@ def _unusual(line: int, analyte: Analyte, reading: validation.LabValue) -> RowEr
 _ISO_DATE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
 _DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")  # always day first
 _SLASHED_DATE = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})")  # day or month first
-_ACCEPTED_DATES = "YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY"
 
 
 def _date_parts(text: str, order: str) -> tuple[int, int, int] | None:
@@ -317,14 +356,20 @@ def _date_parts(text: str, order: str) -> tuple[int, int, int] | None:
 def _parse_date(text: str, today: date, order: str = "") -> date:
     text = text.strip()
     if not text:
-        raise _Invalid("date is missing")
+        raise _Invalid(_("date is missing"))
     parts = _date_parts(text, order)
     if parts is None:
-        raise _Invalid(f'date "{text}" is not a date; use {_ACCEPTED_DATES}')
+        raise _Invalid(
+            _(
+                'date "%(date)s" is not a date; use YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY or '
+                "MM/DD/YYYY",
+                date=text,
+            )
+        )
     try:
         drawn_on = date(*parts)
     except ValueError:
-        raise _Invalid(f'date "{text}" does not exist') from None
+        raise _Invalid(_('date "%(date)s" does not exist', date=text)) from None
     return _check_date(drawn_on, today)
 
 
@@ -343,25 +388,33 @@ def date_order_of(texts: Sequence[str]) -> str | None:
 
 def _parse_analyte(text: str) -> Analyte:
     if not text.strip():
-        raise _Invalid("analyte is missing")
+        raise _Invalid(_("analyte is missing"))
     analyte = find_analyte(text)
     if analyte is None:
         raise _Invalid(
-            f'unknown analyte "{text.strip()}"; use a name such as 25(OH)D, Magnesium, PTH '
-            "or a LOINC code"
+            _(
+                'unknown analyte "%(name)s"; use a name such as 25(OH)D, Magnesium, PTH '
+                "or a LOINC code",
+                name=text.strip(),
+            )
         )
     return analyte
 
 
 def _parse_unit(analyte: Analyte, text: str) -> str:
     if not text.strip():
-        raise _Invalid("unit is missing")
+        raise _Invalid(_("unit is missing"))
     try:
         display = normalize_unit(text)
     except UnknownUnit:
         accepted = " or ".join(units_for(analyte.code))
         raise _Invalid(
-            f'unknown unit "{text.strip()}"; {analyte.short_name} takes {accepted}'
+            _(
+                'unknown unit "%(unit)s"; %(name)s takes %(accepted)s',
+                unit=text.strip(),
+                name=analyte.short_name,
+                accepted=accepted,
+            )
         ) from None
     return _check_unit(analyte, display)
 
@@ -613,7 +666,11 @@ class _CsvReader:
 
     def read(self, line: int, cells: list[str]) -> None:
         if any(c.strip() for c in cells[len(self.names) :]):
-            problem = f"has {len(cells)} values but the header has {len(self.names)} columns"
+            problem = _(
+                "has %(values)d values but the header has %(columns)d columns",
+                values=len(cells),
+                columns=len(self.names),
+            )
             self.result.errors.append(RowError(line, problem))
             return
         mapping, problems = self.mapping, []
@@ -648,20 +705,24 @@ def _as_reading(row: ImportRow) -> validation.LabValue:
     return validation.LabValue(row.value, row.unit, row.canonical_value, row.qualifier)
 
 
-def _duplicate(row: ImportRow, seen: dict[tuple[date, str], int]) -> str | None:
+def _duplicate(row: ImportRow, seen: dict[tuple[date, str], int]) -> Problem | None:
     """A panel holds one result per analyte: the same analyte twice on one date is a conflict."""
     first = seen.setdefault((row.drawn_on, row.analyte), row.line)
     if first == row.line:
         return None
-    name = find_analyte(row.analyte).short_name
-    return f"{name} on {row.drawn_on.isoformat()} is already on line {first}"
+    return _(
+        "%(name)s on %(date)s is already on line %(line)d",
+        name=find_analyte(row.analyte).short_name,
+        date=row.drawn_on.isoformat(),
+        line=first,
+    )
 
 
 def parse_results_csv(
     data: bytes,
     *,
     mapping: ColumnMapping | None = None,
-    max_bytes: int = 2_000_000,
+    max_bytes: int = CSV_MAX_BYTES,
     max_rows: int = CSV_MAX_ROWS,
     today: date | None = None,
 ) -> CsvParseResult:
@@ -800,7 +861,7 @@ def _observation_analyte(observation: Any) -> Analyte | None:
     matches = {by_loinc(c.code) for c in _loinc_codings(observation)} - {None}
     if len(matches) > 1:
         names = ", ".join(sorted(a.short_name for a in matches))
-        raise _Invalid(f"its LOINC codes name different analytes ({names})")
+        raise _Invalid(_("its LOINC codes name different analytes (%(names)s)", names=names))
     return matches.pop() if matches else None
 
 
@@ -813,24 +874,24 @@ def _observation_date(observation: Any, today: date) -> date:
         or observation.issued
     )
     if raw is None:
-        raise _Invalid("no date (effectiveDateTime)")
+        raise _Invalid(_("no date (effectiveDateTime)"))
     if isinstance(raw, datetime):
         raw = raw.date()  # the date as written, in the lab's own time zone
     if not isinstance(raw, date):
-        raise _Invalid(f'date "{raw}" is incomplete; a day is needed')
+        raise _Invalid(_('date "%(date)s" is incomplete; a day is needed', date=str(raw)))
     return _check_date(raw, today)
 
 
 def _quantity_unit(analyte: Analyte, quantity: Any) -> str:
     spellings = [s for s in (quantity.code, quantity.unit) if s]
     if not spellings:
-        raise _Invalid("the value has no unit")
+        raise _Invalid(_("the value has no unit"))
     for spelling in spellings:
         try:
             return from_ucum(analyte.code, spelling)
         except UnknownUnit as exc:
             problem = str(exc)
-    raise _Invalid(problem)
+    raise _Invalid(Problem(problem))
 
 
 def _performer(observation: Any) -> str:
@@ -845,11 +906,15 @@ def _quantity_value(analyte: Analyte, quantity: Any, unit: str) -> validation.La
     try:
         return validation.check_number(analyte, quantity.value, unit, quantity.comparator or "")
     except validation.NotPositive as exc:
-        raise _Invalid(f"value must be greater than 0, not {exc.params['value']}") from None
+        raise _Invalid(
+            _("value must be greater than 0, not %(value)s", value=exc.params["value"])
+        ) from None
     except validation.NotANumber:
-        raise _Invalid(f"value {quantity.value} is not an ordinary number") from None
+        raise _Invalid(
+            _("value %(value)s is not an ordinary number", value=str(quantity.value))
+        ) from None
     except LabValueError as exc:
-        raise _Invalid(str(exc)) from None
+        raise _Invalid(_problem_of(exc)) from None
 
 
 def _observation_row(number: int, observation: Any, analyte: Analyte, today: date):
@@ -895,7 +960,7 @@ class _FhirReader:
         try:
             analyte = _observation_analyte(observation)
         except _Invalid as exc:
-            self.result.errors.append(RowError(number, str(exc)))
+            self.result.errors.append(RowError(number, exc.problem))
             return
         if analyte is None:
             if (code := _describe_code(observation)) not in self.result.unknown:
@@ -919,7 +984,11 @@ class _FhirReader:
         ):
             self.result.skipped.append(f"Entry {row.line}: same result as entry {first.line}")
         else:
-            message = f"another {analyte.short_name} result for that date is in entry {first.line}"
+            message = _(
+                "another %(name)s result for that date is in entry %(entry)d",
+                name=analyte.short_name,
+                entry=first.line,
+            )
             self.result.errors.append(RowError(row.line, message))
 
 

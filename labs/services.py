@@ -17,11 +17,12 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from labs.analytes import ANALYTES
-from labs.importers import ColumnMapping, ImportRow, RowError
+from labs.importers import ColumnMapping, ImportRow, Problem, RowError
 from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomCheckin, SymptomEntry
 from labs.signals import data_changed
 from labs.symptoms import LIFE_EVENTS, SYMPTOMS
 from labs.units import get_analyte, to_canonical
+from labs.validation import gettext_noop
 
 # (analyte code, value as entered, unit as entered[, qualifier "<" / ">" / ""])
 ResultInput = tuple[str, float, str] | tuple[str, float, str, str]
@@ -255,11 +256,20 @@ def _conflicts(rows: Sequence[ImportRow], duplicates, existing) -> list[RowError
         value, qualifier = stored[(row.drawn_on, row.analyte)]
         analyte = ANALYTES[row.analyte]
         shown = f"{qualifier}{value:.{analyte.decimals}f} {analyte.canonical_unit}"
-        problems.append(RowError(
-            row.line,
-            f"{analyte.short_name} on {row.drawn_on.isoformat()} is already stored as {shown}; "
-            "edit that panel or leave this line out",
-        ))  # fmt: skip
+        problems.append(
+            RowError(
+                row.line,
+                Problem(
+                    gettext_noop(
+                        "%(name)s on %(date)s is already stored as %(stored)s; edit that "
+                        "panel or leave this line out"
+                    ),
+                    name=analyte.short_name,
+                    date=row.drawn_on.isoformat(),
+                    stored=shown,
+                ),
+            )
+        )
     return problems
 
 

@@ -20,6 +20,16 @@ register = template.Library()
 
 
 @register.filter
+def translated_problem(message) -> str:
+    """An import problem in the person's language (labs.importers.Problem), else as is."""
+    template = getattr(message, "template", None)
+    if not template:
+        return str(message)
+    params = message.params
+    return gettext(template) % params if params else gettext(template)
+
+
+@register.filter
 def qualifier_prefix(qualifier: str) -> str:
     """ "< " before a censored result's value ("< 10 ng/mL"), nothing before an exact one."""
     return f"{qualifier} " if qualifier else ""

@@ -15,6 +15,7 @@ from labs.importers import (
     parse_fhir_bundle,
     parse_results_csv,
 )
+from labs.validation import CSV_MAX_BYTES
 
 TODAY = date(2024, 6, 1)
 HEADER = "date,analyte,value,unit,lab,notes\n"
@@ -150,7 +151,7 @@ def test_whole_file_problems(data, message):
 def test_the_size_limit_is_stated():
     result = parse(HEADER + "2024-03-01,PTH,40,pg/mL,,\n", max_bytes=20)
     assert result.error == "The file is larger than the limit of 20 bytes."
-    assert parse_results_csv(b"x" * 2_000_001).error.endswith("2,000,000 bytes.")
+    assert parse_results_csv(b"x" * (CSV_MAX_BYTES + 1)).error.endswith("2,097,152 bytes.")
 
 
 def test_the_row_limit_is_stated():
