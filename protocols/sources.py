@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from labs.analytes import gettext_noop
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -41,17 +43,21 @@ SEED_PROTOCOL = Reference(
     title="Magnesium with Vitamin D: The Essential Synergy You Can't Ignore",
     authors="Mito Health",
     journal="Consumer health article (web)",
-    uses="The protocol itself: the correction and maintenance doses, the 25(OH)D and RBC "
-    "magnesium tiers and targets, the supplement forms and timing, the 8–12-week retest, "
-    "and the advice to pair vitamin D with magnesium and K2.",
-    evidence="A consumer article, not a guideline. Its doses of vitamin D (5,000–10,000 IU) "
-    "and magnesium (300–800 mg) go above the IOM upper limits (4,000 IU; 350 mg "
-    "supplemental), so Cofactor keeps them but marks every such dose \u201conly under "
-    "medical supervision\u201d. Its 25(OH)D target of 40–60 ng/mL is higher than the IOM's "
-    "(\u2265 20 sufficient, possible concern above 50); its RBC magnesium target of "
-    "5.5–6.5 mg/dL is defined by no guideline. It describes Dai 2018 as a vitamin D plus "
-    "magnesium trial (17 \u2192 48 ng/mL); the trial tested magnesium alone and reported no "
-    "such result, so Cofactor never quotes those figures.",
+    uses=gettext_noop(
+        "The protocol itself: the correction and maintenance doses, the 25(OH)D and RBC "
+        "magnesium tiers and targets, the supplement forms and timing, the 8–12-week retest, "
+        "and the advice to pair vitamin D with magnesium and K2."
+    ),
+    evidence=gettext_noop(
+        "A consumer article, not a guideline. Its doses of vitamin D (5,000–10,000 IU) "
+        "and magnesium (300–800 mg) go above the IOM upper limits (4,000 IU; 350 mg "
+        "supplemental), so Cofactor keeps them but marks every such dose “only under "
+        "medical supervision”. Its 25(OH)D target of 40–60 ng/mL is higher than the IOM's "
+        "(≥ 20 sufficient, possible concern above 50); its RBC magnesium target of "
+        "5.5–6.5 mg/dL is defined by no guideline. It describes Dai 2018 as a vitamin D plus "
+        "magnesium trial (17 → 48 ng/mL); the trial tested magnesium alone and reported no "
+        "such result, so Cofactor never quotes those figures."
+    ),
 )
 SEED_ARTICLES = (
     Reference(
@@ -59,28 +65,38 @@ SEED_ARTICLES = (
         title="Why Your Vitamin D Might Not Be Working (And What to Do About It)",
         authors="Newsletter NL-103",
         journal="Consumer health newsletter",
-        uses="The symptoms it links with low magnesium (muscle pain, cramps, fatigue, "
-        "anxiety) tag the symptom check-in.",
-        evidence="Mechanisms are stated more firmly than the cited studies show; Cofactor "
-        "uses it only to tag symptoms, never to set a dose.",
+        uses=gettext_noop(
+            "The symptoms it links with low magnesium (muscle pain, cramps, fatigue, "
+            "anxiety) tag the symptom check-in."
+        ),
+        evidence=gettext_noop(
+            "Mechanisms are stated more firmly than the cited studies show; Cofactor "
+            "uses it only to tag symptoms, never to set a dose."
+        ),
     ),
     Reference(
         key="seed-001",
         title="The Missing Link in Your Vitamin D Routine? Magnesium",
         authors="Consumer health article",
         journal="Web article",
-        uses="Symptom tags (irregular heartbeat, headaches, poor sleep; low mood and "
-        "infections with low vitamin D).",
-        evidence="Background reading; no dose or threshold in Cofactor comes from it.",
+        uses=gettext_noop(
+            "Symptom tags (irregular heartbeat, headaches, poor sleep; low mood and "
+            "infections with low vitamin D)."
+        ),
+        evidence=gettext_noop(
+            "Background reading; no dose or threshold in Cofactor comes from it."
+        ),
     ),
     Reference(
         key="seed-003",
         title="Vitamin D and Magnesium: How Are They Connected?",
         authors="Instalab",
         journal="Web article",
-        uses="Background on the two-way link between vitamin D and magnesium.",
-        evidence="Describes Dai 2018 correctly (25(OH)D rose with magnesium when it started "
-        "low, fell when it started high); no rule rests on it alone.",
+        uses=gettext_noop("Background on the two-way link between vitamin D and magnesium."),
+        evidence=gettext_noop(
+            "Describes Dai 2018 correctly (25(OH)D rose with magnesium when it started "
+            "low, fell when it started high); no rule rests on it alone."
+        ),
     ),
 )
 STUDIES = (
@@ -92,8 +108,10 @@ STUDIES = (
         journal="Am J Clin Nutr 108(6):1249–1258",
         year=2018,
         pmid="30541089",
-        uses="Why magnesium comes with vitamin D: in this 12-week trial of magnesium versus "
-        "placebo, 25(OH)D rose when it started below about 30 ng/mL and fell at 30–50.",
+        uses=gettext_noop(
+            "Why magnesium comes with vitamin D: in this 12-week trial of magnesium versus "
+            "placebo, 25(OH)D rose when it started below about 30 ng/mL and fell at 30–50."
+        ),
     ),
     Reference(
         key="uwitonze-2018",
@@ -102,7 +120,7 @@ STUDIES = (
         journal="J Am Osteopath Assoc 118(3):181–189",
         year=2018,
         pmid="29480918",
-        uses="The review behind \u201cvitamin D needs magnesium\u201d (the cofactor warnings).",
+        uses=gettext_noop("The review behind “vitamin D needs magnesium” (the cofactor warnings)."),
     ),
     Reference(
         key="deng-2013",
@@ -112,7 +130,7 @@ STUDIES = (
         journal="BMC Med 11:187",
         year=2013,
         pmid="25382321",
-        uses="Observational background for the magnesium–vitamin D link.",
+        uses=gettext_noop("Observational background for the magnesium–vitamin D link."),
     ),
     Reference(
         key="reddy-2019",
@@ -121,7 +139,9 @@ STUDIES = (
         journal="Am J Ther 26(1):e124–e132",
         year=2019,
         pmid="28899189",
-        uses="Review cited by the protocol for giving magnesium to people low in vitamin D.",
+        uses=gettext_noop(
+            "Review cited by the protocol for giving magnesium to people low in vitamin D."
+        ),
     ),
     Reference(
         key="knapen-2015",
@@ -131,7 +151,7 @@ STUDIES = (
         journal="Thromb Haemost 113(5):1135–44",
         year=2015,
         pmid="25694037",
-        uses="The K2 (MK-7) dose and the reason K2 accompanies vitamin D.",
+        uses=gettext_noop("The K2 (MK-7) dose and the reason K2 accompanies vitamin D."),
     ),
     Reference(
         key="theuwissen-2013",
@@ -142,8 +162,10 @@ STUDIES = (
         journal="J Thromb Haemost 11(6):1085–92",
         year=2013,
         pmid="23530987",
-        uses="No K2 with warfarin or another vitamin K antagonist without the prescriber: "
-        "10 µg/day MK-7 already lowered the INR.",
+        uses=gettext_noop(
+            "No K2 with warfarin or another vitamin K antagonist without the prescriber: "
+            "10 µg/day MK-7 already lowered the INR."
+        ),
     ),
 )
 AUTHORITIES = (
@@ -154,8 +176,10 @@ AUTHORITIES = (
         journal="National Academies Press",
         year=2011,
         doi="10.17226/13050",
-        uses="The vitamin D upper limit (4,000 IU a day) every dose is checked against, and "
-        "the 25(OH)D reference thresholds.",
+        uses=gettext_noop(
+            "The vitamin D upper limit (4,000 IU a day) every dose is checked against, and "
+            "the 25(OH)D reference thresholds."
+        ),
     ),
     Reference(
         key="iom-1997",
@@ -165,8 +189,10 @@ AUTHORITIES = (
         journal="National Academies Press",
         year=1997,
         doi="10.17226/5776",
-        uses="The supplemental magnesium upper limit (350 mg a day) and magnesium safety "
-        "with reduced kidney function.",
+        uses=gettext_noop(
+            "The supplemental magnesium upper limit (350 mg a day) and magnesium safety "
+            "with reduced kidney function."
+        ),
     ),
     Reference(
         key="iom-1998",
@@ -176,7 +202,7 @@ AUTHORITIES = (
         journal="National Academies Press",
         year=1998,
         doi="10.17226/6015",
-        uses="The vitamin B6 upper limit (100 mg a day).",
+        uses=gettext_noop("The vitamin B6 upper limit (100 mg a day)."),
     ),
     Reference(
         key="kdigo-2012",
@@ -186,7 +212,7 @@ AUTHORITIES = (
         journal="Kidney Int Suppl 3(1)",
         year=2013,
         url="https://kdigo.org/guidelines/ckd-evaluation-and-management/",
-        uses="The eGFR categories (G3a, G3b, G4–G5) behind the kidney safety rules.",
+        uses=gettext_noop("The eGFR categories (G3a, G3b, G4–G5) behind the kidney safety rules."),
     ),
     Reference(
         key="demay-2024",
@@ -195,7 +221,9 @@ AUTHORITIES = (
         authors="Demay MB, Pittas AG, Bikle DD, et al.",
         journal="J Clin Endocrinol Metab 109(8):1907–1947",
         doi="10.1210/clinem/dgae290",
-        uses="Retests are offered to check a supplement plan, not as routine screening.",
+        uses=gettext_noop(
+            "Retests are offered to check a supplement plan, not as routine screening."
+        ),
     ),
 )
 APP_DOCS = (
@@ -205,8 +233,10 @@ APP_DOCS = (
         authors="The Cofactor team",
         journal="Cofactor documentation",
         year=2026,
-        uses="Reference ranges, intake limits and the safety facts behind the always-on "
-        "rules, each traced to the works above.",
+        uses=gettext_noop(
+            "Reference ranges, intake limits and the safety facts behind the always-on "
+            "rules, each traced to the works above."
+        ),
     ),
     Reference(
         key="cofactor-product",
@@ -214,8 +244,10 @@ APP_DOCS = (
         authors="The Cofactor team",
         journal="Cofactor documentation",
         year=2026,
-        uses="Choices the app makes where the sources are silent: when the protocol is put "
-        "on hold, the safety stops above 100 ng/mL, how symptoms bring a retest forward.",
+        uses=gettext_noop(
+            "Choices the app makes where the sources are silent: when the protocol is put "
+            "on hold, the safety stops above 100 ng/mL, how symptoms bring a retest forward."
+        ),
     ),
 )
 REFERENCES: dict[str, Reference] = {
@@ -242,7 +274,7 @@ class Citation:
     def short(self) -> str:
         if self.reference is SEED_PROTOCOL:
             return (
-                f"The protocol's authors, \u201c{self.section}\u201d"
+                f"The protocol's authors, “{self.section}”"
                 if self.section
                 else ("The protocol's authors")
             )
