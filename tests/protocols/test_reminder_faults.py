@@ -138,7 +138,7 @@ def test_a_451_outage_longer_than_every_setting_loses_nothing(tmp_path, redis, s
     rows = Reminder.objects.filter(pk__in=[r.pk for r in reminders])
     assert all(row.attempts > 5 for row in rows)  # they were tried through the outage
     print(f"451 outage: all 100 delivered {took:.1f} s after the server recovered")
-    assert took <= 24 * 1.25 + 5  # the longest back-off after the outage, plus a sweep
+    assert took <= 24 * 1.25 + 10  # the longest back-off after the outage, a sweep, slack
     assert "sending → scheduled (SMTP 451)" in output and "sending → sent" in output
 
 
