@@ -14,13 +14,14 @@ and rule ids and sources stay behind the "Why?" disclosure, linked to the Source
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from labs.analytes import ANALYTES, SEED_RULE_SET, WITHIN_LIMITS_RULE_SET
 from labs.display import (
@@ -33,6 +34,7 @@ from labs.display import (
     range_for,
 )
 from labs.symptoms import SYMPTOMS
+from protocols.engine import wording
 from protocols.models import NUTRIENT_CHOICES
 from protocols.rules import GOALS, NUTRIENT_CATALOG, PROFILE_FLAGS, upper_limit
 from protocols.sources import Citation, resolve
@@ -163,7 +165,9 @@ def tier_tone(tier: str) -> str:
     return TIER_WORDS.get(tier, ("", "secondary"))[1]
 
 
-def _code_labels() -> dict[str, str]:
+@functools.lru_cache(maxsize=8)
+def _code_labels(language: str | None) -> tuple[dict[str, str], re.Pattern[str]]:
+    """Catalog codes and their labels in one language, with the pattern that finds them."""
     labels: dict[str, str] = {}
     labels.update({code: flag_label(code).lower() for code in PROFILE_FLAGS})
     labels.update({code: symptom_label(code).lower() for code in SYMPTOMS})
@@ -172,18 +176,55 @@ def _code_labels() -> dict[str, str]:
     # Codes that are ordinary words ("magnesium", "calcium", "fatigue") stay as written:
     # the engine's prose uses them as words, and "vitamin D without Magnesium (elemental)"
     # reads wrong. Only real codes (vitd_25oh, muscle_cramps, egfr) are replaced.
-    return {code: label for code, label in labels.items() if not code.isalpha() or code == "egfr"}
-
-
-_CODE_LABELS = _code_labels()
-_CODE_PATTERN = re.compile(
-    r"\b(" + "|".join(sorted(map(re.escape, _CODE_LABELS), key=len, reverse=True)) + r")\b"
-)
+    labels = {code: label for code, label in labels.items() if not code.isalpha() or code == "egfr"}
+    pattern = re.compile(
+        r"\b(" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")\b"
+    )
+    return labels, pattern
 
 
 def humanize(text: str) -> str:
-    """The engine's free text with every catalog code replaced by its label."""
-    return _CODE_PATTERN.sub(lambda m: _CODE_LABELS[m.group(1)], text or "")
+    """The engine's free text in the page's language, every catalog code replaced by its label."""
+    labels, pattern = _code_labels(get_language())
+    return pattern.sub(lambda m: labels[m.group(1)], engine_text(text or ""))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.:;!?])\s+(?=[A-Z])")
+_ENGLISH_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+")
+
+
+def engine_text(text: str) -> str:
+    """An engine sentence in the page's language (the engine writes English, marked with
+    protocols.engine.wording.gettext_noop): as a known sentence, as one of the engine's
+    templates with its values put back, or sentence by sentence; else as written."""
+    whole = _known_sentence(text)
+    if whole is not None:
+        return whole
+    parts = _SENTENCE_END.split(text)
+    if len(parts) == 1:
+        return text
+    return " ".join(_known_sentence(part) or part for part in parts)
+
+
+def _known_sentence(text: str) -> str | None:
+    translated = _(text) if text else text
+    if translated != text or not text:
+        return translated
+    for template, pattern in wording.TEMPLATES.items():
+        match = pattern.match(text)
+        if match:
+            values = {name: _engine_value(value) for name, value in match.groupdict().items()}
+            return _(template) % values
+    return None
+
+
+def _engine_value(value: str) -> str:
+    """A value from an engine sentence, in the page's language: a label the catalogue knows,
+    numbers written the language's way ("4,000 IU" -> "4.000 IU")."""
+    translated = _(value)
+    if translated != value:
+        return translated
+    return _ENGLISH_NUMBER.sub(lambda m: format_number(float(m.group().replace(",", ""))), value)
 
 
 def _items(value: Any) -> list[Mapping[str, Any]]:

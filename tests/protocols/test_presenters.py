@@ -214,3 +214,24 @@ def test_expected_values_and_the_response_are_in_the_persons_units():
 def test_without_a_person_the_canonical_unit_is_shown():
     pv = present_plan({"expected_at_retest": {"vitd_25oh": [40, 60]}})
     assert dict(pv.expected) == {"25(OH)D": "40–60 ng/mL"}
+
+
+@pytest.mark.usefixtures("compiled_translations")
+def test_engine_sentences_are_translated_at_display_time_values_and_all():
+    from django.utils import translation
+
+    from protocols.engine.wording import gettext_noop
+    from protocols.presenters import engine_text, humanize
+
+    # A template the German catalogue holds (the dashboard's); the engine marks its own alike.
+    template = (
+        "%(label)s: above the upper limit of %(limit)s a day — only under medical supervision."
+    )
+    assert gettext_noop(template) == template  # a no-op that records the template
+    stored = "Vitamin D3: above the upper limit of 4,000 IU a day — only under medical supervision."
+    with translation.override("de"):
+        assert engine_text(stored) == (
+            "Vitamin D3: über der Höchstmenge von 4.000 IU pro Tag – nur unter ärztlicher Aufsicht."
+        )
+        assert engine_text("Keep it. Nothing known here.") == "Beibehalten. Nothing known here."
+    assert humanize(stored) == stored  # English: as the engine wrote it
