@@ -55,8 +55,8 @@ SEED_PROTOCOL = Reference(
         "medical supervision”. Its 25(OH)D target of 40–60 ng/mL is higher than the IOM's "
         "(≥ 20 sufficient, possible concern above 50); its RBC magnesium target of "
         "5.5–6.5 mg/dL is defined by no guideline. It describes Dai 2018 as a vitamin D plus "
-        "magnesium trial (17 → 48 ng/mL); the trial tested magnesium alone and reported no "
-        "such result, so Cofactor never quotes those figures."
+        "magnesium trial with results the trial never reported (it tested magnesium against "
+        "placebo), so Cofactor quotes none of the article's figures for it."
     ),
 )
 SEED_ARTICLES = (

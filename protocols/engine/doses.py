@@ -66,9 +66,10 @@ def keep_current_d(ctx: Context, why: str) -> Pick:
 
 
 def _reading_predates_dose(ctx: Context) -> bool:
-    """The latest 25(OH)D was drawn before the D amount taken now was started."""
+    """The latest 25(OH)D was drawn before (or on the day) the D amount taken now began:
+    it tells about the earlier dose, so only the retest can judge this one."""
     reading, since = ctx.readings.get(VITD), ctx.since.get(D3)
-    return reading is not None and since is not None and since > reading.latest.drawn_on
+    return reading is not None and since is not None and since >= reading.latest.drawn_on
 
 
 def above_target_d(ctx: Context) -> Pick | None:
@@ -169,9 +170,9 @@ def recommend(ctx: Context, state: DoseState) -> dict[str, Pick]:
         picks[MG] = pick_mg(ctx, state)
     d_given = d_pick is not None and d_pick.dose.daily_max > 0
     if d_given and K2 not in state.stopped:
-        # Seed: 200-300 mcg when both are low (and case 2's symptom-driven correction used
-        # 300); 100-200 in maintenance and when only vitamin D is low.
-        correcting = (state.d_low and state.mg_low) or state.symptom_correction
+        # Seed: 200-300 mcg when both are low, and case 2 (magnesium low or depleted, D high)
+        # used 300; 100-200 in maintenance and when only vitamin D is low.
+        correcting = state.mg_low or state.symptom_correction
         k2 = "k2.both_low" if correcting else "k2.maintenance"
         why = f"{ATTRIBUTION} K2 directs the calcium vitamin D absorbs to the bones."
         picks[K2] = Pick(ctx.rules.doses[k2], why)

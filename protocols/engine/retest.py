@@ -47,7 +47,7 @@ def phase_reason(
     if is_low(d_tier) and d_tier is not None:
         why.append(f"25(OH)D is below target ({d_tier.name})")
     if d_tier is not None and d_tier.name == "above_target":
-        why.append("25(OH)D is above target, so vitamin D is lowered or paused")
+        why.append("25(OH)D was above target at its last test: no more vitamin D is added")
     if is_low(mg_tier) and mg_tier is not None:
         why.append(f"magnesium is below target ({mg_tier.name})")
     if symptom_correction:

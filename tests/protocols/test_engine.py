@@ -257,7 +257,7 @@ DOSE_CASES = [
         {
             D3: (2000, 4000, "d3.only_mg_low.add"),
             MG: (400, 600, "mg.only_mg_low"),
-            K2: (100, 200, "k2.maintenance"),
+            K2: (200, 300, "k2.both_low"),  # magnesium low: as in the seed's case 2
             B6: None,
         },
         "correction",
