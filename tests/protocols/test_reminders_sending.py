@@ -197,3 +197,16 @@ def test_the_back_off_starts_at_the_minimum_doubles_and_stays_under_the_cap(fail
         failures=failures + 1, minimum=minimum, maximum=maximum, jitter=0
     )
     assert shortest_next.total_seconds() >= min(2 * seconds / (1 + schedule.RETRY_JITTER), maximum)
+
+
+@given(code=st.integers(min_value=400, max_value=599), stage=st.sampled_from(["rcpt", "data"]))
+def test_a_4xx_is_always_retried_and_a_5xx_about_the_message_always_final(code, stage):
+    import smtplib
+
+    if stage == "rcpt":
+        error = smtplib.SMTPRecipientsRefused({"x@example.org": (code, b"reply")})
+    else:
+        error = smtplib.SMTPDataError(code, b"reply")
+    failure = classify_failure(error)
+    assert failure.permanent is (code >= 500)
+    assert failure.reply == f"{code} reply" and failure.code == code
