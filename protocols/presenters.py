@@ -299,6 +299,7 @@ class Line:
     limit: str = ""  # the upper limit, when the range reaches above it
     always_above_limit: bool = False  # even the low end of the range is above it
     action: str = ""  # the engine's word: add, keep, increase, reduce, pause or stop
+    taking_above_limit: bool = False  # what the person takes now is above the limit
 
 
 @dataclass(frozen=True)
@@ -422,7 +423,13 @@ def _merge_whys(whys: list[Why]) -> Why:
 
 def _alert_groups(alerts: list[Mapping[str, Any]], lines: list[Line]) -> list[AlertView]:
     """Alerts of one code merge into one, with each distinct message as a detail."""
-    within_reach = {line.nutrient for line in lines if line.limit and not line.always_above_limit}
+    # A range that reaches within the limit says on its line how to stay there, unless what
+    # the person takes now is above the limit: that is flagged on its own (issue #10).
+    within_reach = {
+        line.nutrient
+        for line in lines
+        if line.limit and not line.always_above_limit and not line.taking_above_limit
+    }
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for alert in alerts:
         if alert.get("code") == "above_upper_limit" and alert.get("nutrient") in within_reach:
@@ -490,6 +497,7 @@ def _line(item: Mapping[str, Any], authority: str) -> Line:
         limit=fmt_range(limit, limit, unit) if reaches_above else "",
         always_above_limit=reaches_above and limit is not None and low > limit,
         action=str(item.get("action", "")),
+        taking_above_limit=bool(item.get("taking_above_upper_limit")),
     )
 
 

@@ -396,11 +396,14 @@ def non_responder_alerts(ctx: Context, responses: Mapping[str, Response]) -> lis
             f"{marker} {fmt(resp.previous)} -> {fmt(resp.current)} after {weeks} weeks on the "
             f"dose; expected at least {fmt(resp.expected[0])} by now"
         )
+        unit = ctx.readings[marker].latest.unit
         message = (
-            "Below the expected response: stay in correction at no less than the dose you "
-            "take, and check absorption (liposomal magnesium; vitamin D with a fatty meal), "
-            "adherence (simplify the routine), increased losses (stress, PPIs, diuretics, "
-            "diet) and missing cofactors (B6, K2)."
+            f"{marker_label(marker)} rose less than expected: {fmt(resp.previous)} to "
+            f"{fmt(resp.current)} {unit} after {weeks} weeks on the dose, at least "
+            f"{fmt(resp.expected[0])} expected by now. Stay in correction at no less than "
+            "the dose you take, and check absorption (liposomal magnesium; vitamin D with a "
+            "fatty meal), adherence (simplify the routine), increased losses (stress, PPIs, "
+            "diuretics, diet) and missing cofactors (B6, K2)."
         )
         alerts.append(
             make_alert(ctx, "response.non_responder", message, reason, marker=marker, causes=causes)

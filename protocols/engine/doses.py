@@ -336,8 +336,13 @@ def dose_line(ctx: Context, pick: Pick, form: FormRule, mg_non_responder: bool) 
     )
 
 
+# Alerts whose advice is to pause (until care is sought), not to stop for good.
+PAUSING_ALERTS = frozenset({"hypercalcemia_red_flag"})
+
+
 def stop_line(ctx: Context, nutrient: str, alert: Alert) -> SupplementLine:
     """A zero dose for a supplement a safety rule stops, so 'you take X: stop' shows."""
+    action: Action = "pause" if alert.code in PAUSING_ALERTS else "stop"
     unit = NUTRIENTS[nutrient][1]
     taken = ctx.takes(nutrient)
     _text, _above, taking_above = _limit_text(ctx, nutrient, 0)
@@ -352,9 +357,9 @@ def stop_line(ctx: Context, nutrient: str, alert: Alert) -> SupplementLine:
         above_upper_limit=False,
         rule=alert.rule,
         sources=alert.sources,
-        reason=f"You take {fmt(taken)} {unit}: stop it. {alert.message}",
+        reason=f"You take {fmt(taken)} {unit}: {action} it. {alert.message}",
         taking=taken,
-        action="stop",
+        action=action,
         taking_above_upper_limit=taking_above,
     )
 

@@ -51,7 +51,7 @@ def phase_reason(
     if is_low(mg_tier) and mg_tier is not None:
         why.append(f"magnesium is below target ({mg_tier.name})")
     if symptom_correction:
-        why.append("magnesium-deficiency symptoms while taking vitamin D (the protocol's case 2)")
+        why.append("magnesium-deficiency symptoms while taking vitamin D without magnesium")
     return "Correction: " + "; ".join(why) + ". A retest after 8-12 weeks checks the change."
 
 
@@ -144,7 +144,8 @@ def plan_retest(
     if urgent is not None:
         latest, alert = urgent
         names = ", ".join(marker_label(t) for t in alert.retest_tests)
-        reason = f"{names} within {alert.retest_days} days ({alert.code})"
+        because = alert.message.split(":")[0].rstrip(".")
+        reason = f"{names} within {alert.retest_days} days ({because})"
         due = ctx.as_of + timedelta(days=1)
         return Retest(due, latest, tests, reason, alert.rule, brought_forward_by=alert.code)
     assert rule is not None

@@ -95,7 +95,8 @@ def test_text_output_is_readable():
     text = run_plan(*EXAMPLE)
     assert "phase correction" in text
     # kidney_disease: no vitamin D above the maintenance dose (CLINICAL.md §4)
-    assert "Vitamin D3 5,000 IU [above the upper limit" in text  # kept: within 4,000-5,000
+    # kept (within 4,000-5,000) and flagged once, on the daily total
+    assert "Vitamin D3 5,000 IU [daily total 5,000 IU is above the upper limit" in text
     assert "Retest: due" in text and "kidney_function" in text
     assert "not medical advice" in text
     assert "{" not in text

@@ -196,7 +196,8 @@ def render_text(pv: PlanPresentation, data: dict) -> str:
             line = None if dose.nutrient in flagged else limits.get(dose.nutrient)
             flagged.add(dose.nutrient)
             flag = (
-                f" [above the upper limit of {line.limit} - only under medical supervision]"
+                f" [daily total {line.daily} is above the upper limit of {line.limit} - "
+                "only under medical supervision]"
                 if line
                 else ""
             )
