@@ -329,8 +329,12 @@ def _unusual(line: int, analyte: Analyte, reading: validation.LabValue) -> RowEr
         validation.check_usual_unit(analyte, reading.value, reading.unit)
     except validation.UnusualUnit as exc:
         # Imports have no "the unit is right" box: the question, without that sentence.
-        template = "%(value)s %(unit)s is unusual for %(name)s (usually between %(usual)s) — did you mean %(units)s?"  # noqa: E501
-        return RowError(line, _(template, **exc.params))
+        question = _(
+            "%(value)s %(unit)s is unusual for %(name)s (usually between %(usual)s) — "
+            "did you mean %(units)s?",
+            **exc.params,
+        )
+        return RowError(line, question)
     return None
 
 

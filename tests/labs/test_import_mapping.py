@@ -190,3 +190,16 @@ def test_pages_show_a_censored_result_as_the_lab_printed_it(client_logged_in, us
         assert "&lt; 10" in client_logged_in.get(url).content.decode()
     trends = client_logged_in.get(reverse("dashboard:trends"), {"analyte": "vitd_25oh"})
     assert "&lt; 10" in trends.content.decode()
+
+
+@pytest.mark.usefixtures("compiled_translations")
+def test_import_problems_are_shown_in_the_persons_language(client_logged_in, user):
+    user.language = "de"
+    user.save()
+    data = "Datum;Parameter;Ergebnis;Einheit\n31.02.2026;Ferritin;viel;µg/l\n".encode("cp1252")
+    first = upload(client_logged_in, data)
+    html = apply_mapping(client_logged_in, first).content.decode()
+    assert "Zeile 2" in html
+    assert "Datum „31.02.2026“ gibt es nicht" in html
+    assert "unbekannter Laborwert „Ferritin“" in html
+    assert "Wert „viel“ ist keine Zahl" in html
