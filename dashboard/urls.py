@@ -8,4 +8,5 @@ urlpatterns = [
     path("dashboard/", views.home, name="home"),
     path("trends/", views.trends, name="trends"),
     path("report/", views.report, name="report"),
+    path("report.pdf", views.report_pdf, name="report-pdf"),
 ]

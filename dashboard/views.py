@@ -4,14 +4,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.dates import person_today
-from labs import selectors as lab_selectors
-from protocols import selectors as plan_selectors
 
 from . import home as dashboard_page
-from . import selectors
+from . import pdf
+from . import report as report_page
 from . import trends as trends_page
-
-REPORT_DRAWS = 24  # two years of monthly draws on a printed page
 
 
 def landing(request):
@@ -39,15 +36,20 @@ def trends(request):
 
 @login_required
 def report(request):
-    """A printable summary for a doctor's visit: the newest values, the history, the plan."""
-    user = request.user
-    plan = selectors.latest_plan(user=user)
-    context = {
-        "latest": lab_selectors.latest_values(user=user),
-        # A printable page: the newest draws; the CSV export holds every one.
-        "history": lab_selectors.history_table(user=user, newest=REPORT_DRAWS),
-        "plan": plan,
-        "pv": plan_selectors.plan_presentation(user=user, plan=plan) if plan else None,
-        "today": person_today(user),
-    }
+    """A printable summary for a clinician: who, supplements, symptoms, the plan, results."""
+    context = report_page.context(user=request.user, today=person_today(request.user))
     return render(request, "dashboard/report.html", context)
+
+
+@login_required
+def report_pdf(request):
+    """The same summary as a PDF file."""
+    today = person_today(request.user)
+    context = report_page.context(user=request.user, today=today)
+    response = HttpResponse(
+        pdf.report_pdf(context, request=request), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="cofactor-report-{today.isoformat()}.pdf"'
+    )
+    return response

@@ -64,7 +64,7 @@ class HealthProfileForm(forms.ModelForm):
 
     class Meta:
         model = HealthProfile
-        fields = ["birth_year", "sex", "flags", "goal"]
+        fields = ["name", "birth_year", "sex", "flags", "goal"]
         help_texts = {"goal": _("It picks the magnesium form.")}
 
     def clean_birth_year(self) -> int | None:

@@ -21,6 +21,10 @@ class HealthProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_profile"
     )
+    # Optional: only the printable report for a clinician shows it.
+    name = models.CharField(
+        _("name"), max_length=120, blank=True, help_text=_("Shown only on the report you print.")
+    )
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     sex = models.CharField(
         _("sex"),

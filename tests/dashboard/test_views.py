@@ -586,7 +586,7 @@ def test_the_report_shows_ranges_in_the_persons_unit(client, user):
 
 
 def test_the_report_prints_the_newest_draws_and_points_to_the_export(client, user):
-    from dashboard.views import REPORT_DRAWS
+    from dashboard.report import REPORT_DRAWS
 
     make_history(user, panels=REPORT_DRAWS + 6, first_on=today() - dt.timedelta(days=400))
     client.force_login(user)
