@@ -591,10 +591,18 @@ def mapping_problems(mapping: ColumnMapping, names: Sequence[str]) -> list[str]:
     if mapping.date_order not in ("", DAY_FIRST, MONTH_FIRST):
         return [gettext_noop("Choose day-first or month-first dates.")]
     if mapping.wide:
-        if not _wide_columns(mapping, names):
+        columns = _wide_columns(mapping, names)
+        if not columns:
             return [
                 gettext_noop(
                     "No column is named after an analyte; choose the analyte and value columns."
+                )
+            ]
+        if any(not unit for _index, _analyte, unit in columns):
+            return [
+                gettext_noop(
+                    "Each analyte's column needs its unit in the header, like “Vitamin D "
+                    "(ng/mL)”; otherwise choose the analyte, value and unit columns."
                 )
             ]
         return []

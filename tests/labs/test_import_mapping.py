@@ -203,3 +203,11 @@ def test_import_problems_are_shown_in_the_persons_language(client_logged_in, use
     assert "Datum „31.02.2026“ gibt es nicht" in html
     assert "unbekannter Laborwert „Ferritin“" in html
     assert "Wert „viel“ ist keine Zahl" in html
+
+
+def test_a_wide_file_without_units_in_its_header_is_asked_to_map_columns():
+    data = b"Date,Vitamin D,RBC Magnesium\n2026-03-01,30,4.5\n"
+    parsed = parse_results_csv(data, today=dt.date(2026, 6, 1))
+    assert parsed.needs_mapping and parsed.guess.wide
+    parsed = parse_results_csv(data, mapping=parsed.guess, today=dt.date(2026, 6, 1))
+    assert parsed.needs_mapping  # the guess cannot be used: no unit anywhere
