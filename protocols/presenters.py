@@ -740,7 +740,10 @@ def present_plan(
     today = today or parse_date(data.get("as_of")) or dt.date.today()
     return PlanPresentation(
         phase=phase,
-        phase_reason=_phase_reason(phase),
+        # The engine's own words when it gives them (above-target or symptom-driven correction).
+        phase_reason=humanize(str(data["phase_reason"]))
+        if isinstance(data.get("phase_reason"), str) and data["phase_reason"]
+        else _phase_reason(phase),
         as_of=fmt_date(data.get("as_of")),
         rule_set=str(RULE_SET_LABELS.get(str(data.get("rule_set", "")), "")),
         rules_version=str(data.get("rules_version", "")),
@@ -749,7 +752,8 @@ def present_plan(
         notes=[a for a in ordered if a.level == "info"],
         routine=_routine(supplements),
         lines=[line for line in lines if not line.stopped],
-        stopped=[line for line in lines if line.stopped],
+        # a pause (on hold, until the physician says) is advice on what is taken, not a stop
+        stopped=[line for line in lines if line.stopped and line.action != "pause"],
         comparisons=_comparisons(lines, inputs, on_hold=phase == "hold", authority=authority),
         limits_label=str(limits.get("label") or ""),
         markers=_markers(data, user),

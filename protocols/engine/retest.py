@@ -127,7 +127,8 @@ def retest_rule(ctx: Context, phase: str, alerts: Sequence[Alert]) -> RetestRule
         return None
     if phase == "hold":
         halted = any(a.level in HALTING_LEVELS for a in alerts)
-        return ctx.rules.retests["retest.hold"] if halted else None
+        # Held by a profile flag rather than a value: still a check-in, so reminders go on.
+        return ctx.rules.retests["retest.hold" if halted else "retest.hold_checkin"]
     return ctx.rules.retests[f"retest.{phase}"]
 
 

@@ -506,6 +506,15 @@ RETEST_RULES: Mapping[str, RetestRule] = {
             note="After a stop: recheck 25(OH)D with calcium, with the physician, on the "
             "same 8-12-week clock (no other interval is sourced).",
         ),
+        RetestRule(
+            "retest.hold_checkin",
+            due_days=28,
+            latest_days=42,
+            source=P_SAFETY,
+            note="The protocol does not apply as is (a profile flag): no dose, but a check-in "
+            "4 weeks after the draw, so the person has talked to their physician and the "
+            "reminders keep going (issue #14).",
+        ),
         RetestRule("retest.life_event", latest_months=3, source=S_MAINT_TEST),
         RetestRule(
             "retest.symptoms_worsening",

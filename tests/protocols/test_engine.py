@@ -525,9 +525,11 @@ def test_retest_tests_list_the_markers_and_calcium_beside_vitamin_d():
     assert plan.retest.tests == ("vitd_25oh", "mg_rbc", "ca_total", "pth_intact")
 
 
-def test_no_retest_without_data_or_when_protocol_does_not_apply():
+def test_no_retest_without_data_and_a_check_in_when_the_protocol_does_not_apply():
     assert plan_of().retest is None
-    assert plan_of(m("vitd_25oh", 22), flags={"pregnant"}).retest is None
+    held = plan_of(m("vitd_25oh", 22), flags={"pregnant"})  # drawn on DRAWN
+    assert held.phase == "hold" and held.retest.rule == "retest.hold_checkin"
+    assert held.retest.due_on == DRAWN + timedelta(days=28)  # reminders keep going (#14)
 
 
 def test_hold_after_a_stop_retests_with_calcium_within_two_weeks():
