@@ -46,6 +46,12 @@ class PreferencesForm(forms.ModelForm):
     def clean_upper_limits(self) -> str:
         return self.cleaned_data.get("upper_limits") or self.instance.upper_limits
 
+    @property
+    def fragment_key(self) -> str:
+        """What the unbound form's HTML depends on (the person's current values): the key
+        the settings page caches it under, so crispy renders it once per set of values."""
+        return "|".join(str(self[name].value()) for name in self.Meta.fields)
+
 
 class DeleteAccountForm(forms.Form):
     """The password again, and the second factor when the person has one; attempts are limited

@@ -57,3 +57,22 @@ def test_signup_starts_with_no_zone_chosen():
     assert selected(html) == []
     assert html.index('<option value="">') < html.index("<optgroup")
     assert 'data-detect="time-zone"' in html
+
+
+@pytest.mark.django_db
+def test_the_cached_settings_form_follows_each_change(client, user):
+    client.force_login(user)
+    url = reverse("accounts:preferences")
+    html = client.get(url).content.decode()  # fills the cache
+    assert selected(re.search(r'name="time_zone".*?</select>', html, re.S).group(0)) == ["UTC"]
+    form = PreferencesForm(instance=user)
+    data = {name: form[name].value() for name in form.fields}
+    response = client.post(url, {**data, "time_zone": "Europe/Lisbon", "vitd_unit": "nmol/L"})
+    assert response.status_code == 302
+    html = client.get(url).content.decode()
+    zone = re.search(r'name="time_zone".*?</select>', html, re.S).group(0)
+    unit = re.search(r'name="vitd_unit".*?</select>', html, re.S).group(0)
+    assert selected(zone) == ["Europe/Lisbon"] and selected(unit) == ["nmol/L"]
+    # a refused post shows its own values and errors, never the cached form
+    bad = client.post(url, {**data, "time_zone": "Mars/Olympus"}).content.decode()
+    assert "Mars/Olympus" in bad or "Select a valid choice" in bad
