@@ -28,7 +28,8 @@ def context(*, user, today: dt.date) -> dict:
     page = PersonCache(user).get_or_build(
         "dashboard", (today, due_on), lambda: _from_data(user, today=today, reminder_due_on=due_on)
     )
-    return {**page, "next_reminder": reminder}
+    # What the plan card depends on besides the data: its template fragment's key.
+    return {**page, "next_reminder": reminder, "day_key": f"{today.isoformat()}|{due_on}"}
 
 
 def _from_data(user, *, today: dt.date, reminder_due_on: dt.date | None) -> dict:

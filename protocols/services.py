@@ -223,16 +223,18 @@ def _plan_authority(plan: Plan) -> str:
     return (plan.data.get("upper_limits") or {}).get("authority") or "iom"
 
 
-def plan_refresh_if_stale(user) -> Plan:
+def plan_refresh_if_stale(user, *, with_inputs: bool = True) -> Plan:
     """The person's latest plan, recomputed (and stored) when there is none or it is stale.
 
-    It may write: pages that only read use dashboard.selectors.latest_plan.
+    It may write: pages that only read use dashboard.selectors.latest_plan. Without
+    `with_inputs` the snapshot is left unread (years of results: most of the row's bytes).
 
     One query on the usual path (the latest row); the recompute runs at most once a day
     per person, when the rules changed (a new release or another rule set), or after a
     change of their data (receivers refresh on every write).
     """
-    latest = Plan.objects.filter(user=user).order_by("-created_at", "-id").first()
+    rows = Plan.objects.filter(user=user).order_by("-created_at", "-id")
+    latest = (rows if with_inputs else rows.defer("inputs")).first()
     rules = RULE_SETS.get(user.rule_set)
     stale_rules = rules is not None and latest is not None and latest.rules_version != rules.version
     stale_limits = latest is not None and _plan_authority(latest) != (user.upper_limits or "iom")

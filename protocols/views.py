@@ -36,7 +36,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_json(request: HttpRequest) -> JsonResponse:
     """Exactly the stored engine output of the current plan (PRODUCT.md §4.6)."""
-    return JsonResponse(services.plan_refresh_if_stale(request.user).data)
+    return JsonResponse(services.plan_refresh_if_stale(request.user, with_inputs=False).data)
 
 
 @login_required
