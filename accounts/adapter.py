@@ -9,6 +9,7 @@ import time
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
 from django import forms
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,11 @@ def login_lock_ends_at(request, key: str) -> float | None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        # Account emails are signed "Cofactor" with the site's address (SITE_URL), not the
+        # request's host name ("Hello from localhost:8101!").
+        return super().send_mail(template_prefix, email, {**context, "SITE_URL": settings.SITE_URL})
+
     def pre_authenticate(self, request, **credentials):
         try:
             super().pre_authenticate(request, **credentials)

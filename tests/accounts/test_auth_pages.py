@@ -76,3 +76,36 @@ def test_repeated_failed_logins_are_throttled(client, user):
     response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
     assert "_auth_user_id" not in client.session
     assert response.status_code in (200, 429)
+
+
+def test_a_password_change_sends_a_notice_signed_cofactor(client_logged_in, user, settings):
+    settings.SITE_URL = "https://cofactor.example.org"
+    mail.outbox.clear()
+    client_logged_in.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": "another passphrase 7",
+         "password2": "another passphrase 7"},
+    )  # fmt: skip
+    (notice,) = mail.outbox
+    assert notice.to == [user.email] and "password" in notice.subject.lower()
+    assert notice.subject.startswith("[Cofactor] ")
+    assert "— Cofactor" in notice.body and "https://cofactor.example.org" in notice.body
+    assert "Hello from" not in notice.body and "testserver" not in notice.body
+
+
+def test_reset_emails_are_signed_cofactor_too(client, user):
+    client.post("/accounts/password/reset/", {"email": user.email})
+    (message,) = mail.outbox
+    assert "— Cofactor" in message.body and "Hello from" not in message.body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/",
+            "/accounts/password/reset/done/"],
+)  # fmt: skip
+def test_account_pages_say_log_in_and_sign_up_and_promise_no_contact(client, url):
+    html = client.get(url).content.decode()
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "Sign In" not in text and "Sign Up" not in text and "Sign in" not in text
+    assert "contact us" not in text.lower()
