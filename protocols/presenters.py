@@ -614,6 +614,12 @@ def _markers(data: Mapping[str, Any], user=None) -> list[Marker]:
             f"{fmt_number(m.get('value'))} {m.get('unit', '')}".strip(),
             _target(m),
         )
+        corrected = m.get("corrected_value")
+        if isinstance(corrected, int | float) and not isinstance(corrected, bool):
+            # The tier is the albumin-corrected value's (Payne): say so beside the measured one.
+            value = format_for(user, code, corrected) if user else fmt_number(corrected)
+            shown = (_("%(value)s, corrected for albumin %(corrected)s")
+                     % {"value": shown[0], "corrected": value}, shown[1])  # fmt: skip
         rows.append(
             Marker(
                 code=code,

@@ -85,7 +85,7 @@ def compute_plan(snapshot: Snapshot) -> Plan:
         rule_set=ctx.rules.name,
         as_of=snapshot.as_of,
         phase=phase,
-        markers=marker_statuses(ctx),
+        markers=marker_statuses(ctx, calcium),
         supplements=_until_retest(lines, held, retest),
         retest=retest,
         expected_at_retest=expected_at_retest(ctx, phase, d_tier, mg_tier),

@@ -142,10 +142,14 @@ class MarkerStatus:
     target: tuple[float | None, float | None]
     rule: str
     qualifier: str = ""  # "<" / ">": a censored result
+    # Total calcium corrected by the albumin of the same draw (Payne): the value the tier
+    # and the calcium rules read; ``value`` stays the measured one.
+    corrected_value: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "qualifier": self.qualifier,
+            "corrected_value": self.corrected_value,
             "value": json_num(self.value),
             "unit": self.unit,
             "drawn_on": self.drawn_on.isoformat(),

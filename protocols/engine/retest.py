@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 
 from protocols.engine.alerts import worsening_of
+from protocols.engine.calcium import CalciumReading
 from protocols.engine.kinds import D3, HALTING_LEVELS, MG_RBC, MG_SERUM, VITD, Phase
 from protocols.engine.plan import Alert, MarkerStatus, Retest, SupplementLine
 from protocols.engine.snapshot import Context
@@ -192,7 +194,8 @@ def expected_at_retest(
     return expected
 
 
-def marker_statuses(ctx: Context) -> dict[str, MarkerStatus]:
+def marker_statuses(ctx: Context, calcium: CalciumReading | None) -> dict[str, MarkerStatus]:
+    """Each rated marker's latest value and tier; total calcium rated as corrected."""
     markers = {}
     for code in sorted(ctx.readings):
         if code not in ctx.rules.tiers:
@@ -206,5 +209,12 @@ def marker_statuses(ctx: Context) -> dict[str, MarkerStatus]:
             target=ctx.rules.targets.get(code, (None, None)),
             rule=reading.tier.id if reading.tier else "",
             qualifier=reading.latest.qualifier,
+        )
+    if calcium is not None and calcium.basis == "corrected" and "ca_total" in markers:
+        markers["ca_total"] = replace(
+            markers["ca_total"],
+            tier=calcium.tier.name if calcium.tier else "unrated",
+            rule=calcium.tier.id if calcium.tier else "",
+            corrected_value=calcium.value,
         )
     return markers

@@ -89,6 +89,8 @@ def test_low_albumin_turns_a_normal_total_calcium_into_hypercalcemia():
     stop = next(a for a in plan.alerts if a.code == "hypercalcemia")
     assert stop.level == "stop" and "corrected calcium 11 mg/dL" in stop.reason
     assert (plan.line(D3).daily_max, plan.line(CA).daily_max) == (0, 0)
+    marker = plan.markers["ca_total"]  # the badge says what the rules read, beside the value
+    assert (marker.value, marker.corrected_value, marker.tier) == (10.2, 11.0, "hypercalcemia")
 
 
 def test_ionized_calcium_comes_first_and_albumin_of_another_draw_is_not_used():
