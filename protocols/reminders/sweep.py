@@ -40,14 +40,13 @@ def reminders_pick_due(*, now: datetime, queue_lost: bool = False) -> list[int]:
 
     A constant number of statements whatever the row count: two releases, one select, one
     update. The caller enqueues the ids after this commits (and unmarks them if it cannot).
-    Rows another sweep is marking right now are skipped (two beats split the work).
+    No row locks: two beats sweeping at once may enqueue a row twice, and the claim makes
+    the second copy a no-op (locking 100,000 due rows would cost more than it saves).
     """
     with transaction.atomic():
         reminders_release_stuck(now=now)
         rows = reminders_to_enqueue(now=now, queue_lost=queue_lost)
-        ids = list(
-            rows.select_for_update(of=("self",), skip_locked=True).values_list("pk", flat=True)
-        )
+        ids = list(rows.values_list("pk", flat=True))
         if ids:
             Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
     return ids
