@@ -12,6 +12,8 @@ from accounts.models import RULE_SET_CHOICES
 from labs import validation
 from labs.display import analyte_short_name, format_value
 from labs.forms import as_validation_error, decimal_separator
+from labs.symptoms import SEVERITY_LABELS
+from labs.symptoms import SYMPTOMS as SYMPTOM_CATALOG
 from labs.units import get_analyte, units_for
 from protocols.engine import Intake, Measurement, Snapshot
 from protocols.models import (
@@ -126,7 +128,9 @@ WHAT_IF_INTAKES = (
     ("vitamin_d3", "d3_iu", _("Vitamin D3 you take (IU/day)")),
     ("magnesium", "mg_mg", _("Magnesium you take (mg/day)")),
     ("vitamin_k2_mk7", "k2_mcg", _("Vitamin K2 you take (mcg/day)")),
+    ("vitamin_b6_p5p", "b6_mg", _("Vitamin B6 you take (mg/day)")),
 )
+SEVERITY_OPTIONS = [("", "—"), *((str(v), f"{v} {label}") for v, label in SEVERITY_LABELS.items())]
 
 
 class WhatIfForm(forms.Form):
@@ -165,6 +169,23 @@ class WhatIfForm(forms.Form):
                 max_length=validation.MAX_VALUE_CHARS,
                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
+
+        for code, symptom in SYMPTOM_CATALOG.items():
+            self.fields[f"s_{code}"] = forms.TypedChoiceField(
+                label=symptom.label, choices=SEVERITY_OPTIONS, required=False, coerce=int,
+                empty_value=None,
+            )  # fmt: skip
+
+    def symptom_fields(self) -> list[forms.BoundField]:
+        return [self[f"s_{code}"] for code in SYMPTOM_CATALOG]
+
+    def symptoms(self) -> dict[str, int]:
+        """How the visitor feels: the symptoms they scored (call after is_valid())."""
+        return {
+            code: self.cleaned_data[f"s_{code}"]
+            for code in SYMPTOM_CATALOG
+            if self.cleaned_data.get(f"s_{code}") is not None
+        }
 
     def marker_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[code], self[f"{code}_unit"]) for code in WHAT_IF_MARKERS]
@@ -268,6 +289,7 @@ class WhatIfForm(forms.Form):
             as_of=as_of,
             results=results,
             taking=taking,
+            symptoms=self.symptoms(),
             flags=frozenset(self.cleaned_data.get("flags") or ()),
             goal=self.cleaned_data.get("goal") or None,
             rules=self.cleaned_data.get("rules") or "seed",

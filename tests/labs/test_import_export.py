@@ -58,6 +58,15 @@ def test_the_preview_lists_rows_and_duplicates_and_saves_nothing(client_logged_i
     assert Result.objects.count() == 1
 
 
+def test_a_file_with_nothing_new_offers_no_import_button(client_logged_in, user):
+    panel_with(user, dt.date(2024, 3, 1), ("vitd_25oh", 32.5, "ng/mL"))
+    response = upload(client_logged_in, (HEADER + "2024-03-01,vitd_25oh,32.5,ng/mL,,\r\n").encode())
+    html = response.content.decode()
+    assert response.context["duplicates"] == 1 and not response.context["new_rows"]
+    assert 'data-testid="confirm-import"' not in html and ">Import</button>" not in html
+    assert 'data-testid="nothing-to-import"' in html
+
+
 def test_the_preview_lists_every_problem_by_line_and_offers_no_import(client_logged_in):
     data = HEADER + "2024-03-01,vitd_25oh,32.5,ng/mL,,\r\n2024-03-01,mg_rbc,abc,mg/dL,,\r\n"
     data += "2099-01-01,vitd_25oh,400,ng/mL,,\r\n"

@@ -344,6 +344,19 @@ def test_what_if_needs_no_login_and_stores_nothing(client):
     assert _row_counts() == before
 
 
+def test_what_if_takes_b6_and_symptoms_and_invites_a_visitor_to_sign_up(client, user):
+    values = {**WHAT_IF, "b6_mg": "150", "s_muscle_cramps": "3", "s_insomnia": "2"}
+    html = client.post(reverse("protocols:what-if"), values).content.decode()
+    comparison = section(html, "comparison")
+    b6 = re.search(r'data-nutrient="vitamin_b6_p5p">(.*?)</li>', comparison, re.S).group(1)
+    assert "150 mg" in b6 and "above the upper limit" in b6  # the B6 taken is compared
+    assert 'data-code="mg_depletion_symptoms"' in html  # the symptoms reached the engine
+    assert 'data-testid="what-if-signup"' in html and reverse("account_signup") in html
+    client.force_login(user)
+    html = client.post(reverse("protocols:what-if"), values).content.decode()
+    assert 'data-testid="what-if-signup"' not in html  # a person with an account has one
+
+
 def test_what_if_answers_htmx_with_the_plan_fragment(client):
     response = client.post(reverse("protocols:what-if"), WHAT_IF, HTTP_HX_REQUEST="true")
     html = response.content.decode()
