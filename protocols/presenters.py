@@ -324,6 +324,7 @@ class Marker:
     state: str
     tone: str
     target: str
+    note: str = ""  # e.g. the albumin-corrected calcium the badge rates
 
 
 @dataclass(frozen=True)
@@ -615,11 +616,11 @@ def _markers(data: Mapping[str, Any], user=None) -> list[Marker]:
             _target(m),
         )
         corrected = m.get("corrected_value")
+        note = ""
         if isinstance(corrected, int | float) and not isinstance(corrected, bool):
             # The tier is the albumin-corrected value's (Payne): say so beside the measured one.
             value = format_for(user, code, corrected) if user else fmt_number(corrected)
-            shown = (_("%(value)s, corrected for albumin %(corrected)s")
-                     % {"value": shown[0], "corrected": value}, shown[1])  # fmt: skip
+            note = _("corrected for albumin: %(value)s") % {"value": value}
         rows.append(
             Marker(
                 code=code,
@@ -630,6 +631,7 @@ def _markers(data: Mapping[str, Any], user=None) -> list[Marker]:
                 state=tier_words(str(m.get("tier", ""))),
                 tone=tier_tone(str(m.get("tier", ""))),
                 target=shown[1],
+                note=note,
             )
         )
     return rows

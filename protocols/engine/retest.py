@@ -44,7 +44,7 @@ def phase_reason(
     if phase == "insufficient_data":
         return "There is no usable 25(OH)D or magnesium result to plan from yet."
     if phase == "maintenance":
-        return "Your markers are at target: maintenance doses, with a retest in 6-12 months."
+        return "25(OH)D and magnesium are at target, so the doses are the maintenance ones."
     why = []
     if is_low(d_tier) and d_tier is not None:
         why.append(f"25(OH)D is below target ({d_tier.name})")

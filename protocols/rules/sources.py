@@ -1,6 +1,6 @@
 """Where each rule comes from: the seed sections and CLINICAL.md / PRODUCT.md sections cited."""
 
-RULES_VERSION = "2026.12.1"  # .12.1: plan truth (issue #10): responses over time, Payne, ...
+RULES_VERSION = "2026.12.2"  # .12: plan truth (issue #10); .2: calcium rated as corrected
 
 SEED = "seed:002"
 S_DOSING = f"{SEED} §Dosing Ratios Based on Deficiency Status"
