@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from protocols.engine.kinds import Level, Phase, TimeSlot
 from protocols.rules import DISCLAIMER
 
 # --- output --------------------------------------------------------------------------------
@@ -25,7 +26,7 @@ def json_range(pair: tuple[float | None, float | None]) -> list[int | float | No
 
 @dataclass(frozen=True)
 class ScheduleItem:
-    time: str  # "morning" | "evening" | "bedtime"
+    time: TimeSlot
     amount_min: float
     amount_max: float
 
@@ -78,7 +79,7 @@ class SupplementLine:
 
 @dataclass(frozen=True)
 class Alert:
-    level: str  # "stop" | "urgent" | "warning" | "info"
+    level: Level
     code: str
     message: str
     sources: tuple[str, ...]
@@ -190,7 +191,7 @@ class Plan:
     rules_version: str
     rule_set: str
     as_of: date
-    phase: str  # one of PHASES
+    phase: Phase
     markers: Mapping[str, MarkerStatus]
     supplements: tuple[SupplementLine, ...]
     retest: Retest | None

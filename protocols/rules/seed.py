@@ -12,6 +12,7 @@ from protocols.rules.sources import (
     C_CHOICES,
     C_KIDNEY,
     C_LIMITS,
+    C_PAYNE,
     C_PTH,
     C_RANGES,
     C_SAFETY,
@@ -354,7 +355,7 @@ ALERT_RULES: Mapping[str, AlertRule] = {
             "safety.hypercalcemia",
             "hypercalcemia",
             "stop",
-            S_HYPERCA,
+            f"{S_HYPERCA}; {C_PAYNE}",
             ("vitamin_d3", "calcium"),
             note="Ionized Ca > 5.3 mg/dL, else albumin-corrected (Payne, CLINICAL.md §1) or "
             "measured total Ca > 10.5 mg/dL: stop D and calcium.",
