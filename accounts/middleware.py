@@ -35,4 +35,7 @@ class UserLanguageMiddleware:
         if language and user.is_authenticated:
             translation.activate(language)
             request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        translation.deactivate()  # a thread serves other people next (as with the time zone)
+        return response

@@ -34,7 +34,7 @@ from labs.display import (
     range_for,
 )
 from labs.symptoms import SYMPTOMS
-from protocols.engine import wording
+from protocols import wording
 from protocols.models import NUTRIENT_CHOICES
 from protocols.rules import GOALS, NUTRIENT_CATALOG, PROFILE_FLAGS, upper_limit
 from protocols.sources import Citation, resolve
@@ -189,13 +189,13 @@ def humanize(text: str) -> str:
     return pattern.sub(lambda m: labels[m.group(1)], engine_text(text or ""))
 
 
-_SENTENCE_END = re.compile(r"(?<=[.:;!?])\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _ENGLISH_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+")
 
 
 def engine_text(text: str) -> str:
     """An engine sentence in the page's language (the engine writes English, marked with
-    protocols.engine.wording.gettext_noop): as a known sentence, as one of the engine's
+    protocols.wording.gettext_noop): as a known sentence, as one of the engine's
     templates with its values put back, or sentence by sentence; else as written."""
     whole = _known_sentence(text)
     if whole is not None:
@@ -212,18 +212,38 @@ def _known_sentence(text: str) -> str | None:
         return translated
     for template, pattern in wording.TEMPLATES.items():
         match = pattern.match(text)
-        if match:
+        # A value is a number, a name or a clause, never a whole sentence: a template whose
+        # placeholder swallowed one is the wrong template.
+        if match and not any(_SENTENCE_END.search(v) for v in match.groupdict().values()):
             values = {name: _engine_value(value) for name, value in match.groupdict().items()}
             return _(template) % values
+    clauses = text.split("; ")  # "correction: retest after …; brought forward by …"
+    if len(clauses) > 1:
+        known = [_known_sentence(clause) for clause in clauses]
+        if all(k is not None for k in known):
+            return "; ".join(k for k in known if k is not None)
     return None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _engine_value(value: str) -> str:
-    """A value from an engine sentence, in the page's language: a label the catalogue knows,
-    numbers written the language's way ("4,000 IU" -> "4.000 IU")."""
-    translated = _(value)
-    if translated != value:
-        return translated
+    """A value from an engine sentence, in the page's language: a phase, tier or label the
+    catalogue knows, a date in the language's format, numbers written its way ("4.000 IU")."""
+    if value in PHASE_LABELS:
+        return str(PHASE_LABELS[value])
+    if value in TIER_WORDS:
+        return str(TIER_WORDS[value][0])
+    if _ISO_DATE.fullmatch(value):
+        return format_date(value)
+    for candidate in (value, value[:1].upper() + value[1:]):
+        translated = _(candidate)
+        if translated != candidate:
+            return translated
+    nested = _known_sentence(value) if "%(" not in value else None
+    if nested is not None:
+        return nested
     return _ENGLISH_NUMBER.sub(lambda m: format_number(float(m.group().replace(",", ""))), value)
 
 
@@ -492,7 +512,7 @@ def _line(item: Mapping[str, Any], authority: str) -> Line:
         daily_max=high,
         unit=unit,
         stopped=stopped,
-        form=item.get("form", ""),
+        form=engine_text(item.get("form", "")),
         take_with=_take_with(item),
         why=_why(item),
         limit=fmt_range(limit, limit, unit) if reaches_above else "",
@@ -517,7 +537,7 @@ def _routine(supplements: list[Mapping[str, Any]]) -> list[tuple[str, str, list[
                     amount=fmt_range(
                         slot.get("amount_min"), slot.get("amount_max"), item.get("unit", "")
                     ),
-                    form=item.get("form", ""),
+                    form=engine_text(item.get("form", "")),
                     take_with=_take_with(item),
                 )
             )
@@ -763,7 +783,7 @@ def present_plan(
         # a pause (on hold, until the physician says) is advice on what is taken, not a stop
         stopped=[line for line in lines if line.stopped and line.action != "pause"],
         comparisons=_comparisons(lines, inputs, on_hold=phase == "hold", authority=authority),
-        limits_label=str(limits.get("label") or ""),
+        limits_label=_(str(limits.get("label"))) if limits.get("label") else "",
         markers=_markers(data, user),
         retest=retest_view(
             data, today=today, reminder_due_on=reminder_due_on, stored_due_on=stored_due_on

@@ -31,8 +31,11 @@ from protocols.rules import (
     PROFILE_FLAGS,
     SYMPTOMS,
 )
+from protocols.wording import gettext_noop
 
 ATTRIBUTION = "The protocol's authors say"
+RECOMMENDED = gettext_noop("recommended %(amount)s %(unit)s/day")
+YOU_TAKE = gettext_noop("you take %(amount)s %(unit)s/day")
 
 
 def make_alert(ctx: Context, rule_id: str, message: str, reason: str, **extra: Any) -> Alert:
@@ -63,13 +66,15 @@ def calcium_alerts(ctx: Context, calcium: CalciumReading | None) -> list[Alert]:
     if calcium is None or calcium.tier is None:
         return []
     if calcium.tier.name == "hypercalcemia":
-        message = (
+        message = gettext_noop(
             "Calcium is above the safe limit: stop vitamin D and calcium supplements, "
             "contact a physician and have calcium rechecked within two weeks."
         )
         return [make_alert(ctx, "safety.hypercalcemia", message, calcium.text, marker="ca_total")]
     if calcium.tier.name == "borderline":
-        message = "Calcium is at the top of the range: recheck it and watch vitamin D intake."
+        message = gettext_noop(
+            "Calcium is at the top of the range: recheck it and watch vitamin D intake."
+        )
         rule = "safety.hypercalcemia.borderline"
         return [make_alert(ctx, rule, message, calcium.text, marker="ca_total")]
     return []
@@ -82,23 +87,23 @@ def vitd_alerts(ctx: Context) -> list[Alert]:
         return []
     reason = marker_text(ctx, VITD)
     if name == "severe_toxicity":
-        message = (
+        message = gettext_noop(
             "25(OH)D is in the toxic range: stop vitamin D and calcium supplements and see a "
             "physician today; 25(OH)D and calcium need rechecking within a week."
         )
         return [make_alert(ctx, "safety.vitd_toxicity.urgent", message, reason, marker=VITD)]
     if name == "toxicity":
-        message = (
+        message = gettext_noop(
             "25(OH)D is above 100 ng/mL: stop vitamin D and have 25(OH)D and calcium "
             "rechecked within two weeks."
         )
         return [make_alert(ctx, "safety.vitd_toxicity", message, reason, marker=VITD)]
     if name == "above_target":
         high = ctx.rules.targets[VITD][1]
-        message = (
-            f"25(OH)D is above the {fmt(high or 0)} ng/mL target: no more vitamin D is added; "
+        message = gettext_noop(
+            "25(OH)D is above the %(high)s ng/mL target: no more vitamin D is added; "
             "a dose above maintenance is lowered to it, a smaller one paused until the retest."
-        )
+        ) % {"high": fmt(high or 0)}
         return [make_alert(ctx, "safety.vitd_above_target", message, reason, marker=VITD)]
     return []
 
@@ -111,13 +116,13 @@ def kidney_alerts(ctx: Context) -> list[Alert]:
         reason = (
             "kidney_disease flag" if "kidney_disease" in ctx.flags else marker_text(ctx, "egfr")
         )
-        message = (
+        message = gettext_noop(
             "Reduced kidney function: no magnesium supplement, and no vitamin D above the "
             "maintenance dose, without your physician."
         )
         return [make_alert(ctx, "safety.kidney_function", message, reason, marker="egfr")]
     if egfr == "g3b":
-        message = "eGFR 30-44: magnesium only with caution; ask your physician."
+        message = gettext_noop("eGFR 30-44: magnesium only with caution; ask your physician.")
         reason = marker_text(ctx, "egfr")
         return [make_alert(ctx, "safety.kidney_function.caution", message, reason)]
     return []
@@ -126,27 +131,29 @@ def kidney_alerts(ctx: Context) -> list[Alert]:
 def profile_alerts(ctx: Context) -> list[Alert]:
     alerts = []
     if "anticoagulant" in ctx.flags:
-        message = "You take an anticoagulant: no vitamin K2 without your prescriber."
+        message = gettext_noop("You take an anticoagulant: no vitamin K2 without your prescriber.")
         alerts.append(make_alert(ctx, "safety.anticoagulant_k2", message, "anticoagulant flag"))
     blocking = sorted(ctx.flags & set(NOT_APPLICABLE_FLAGS))
     if blocking:
         labels = ", ".join(PROFILE_FLAGS[f].lower() for f in blocking)
-        message = (
-            f"The adult protocol does not apply as is ({labels}): follow your physician's advice."
-        )
+        message = gettext_noop(
+            "The adult protocol does not apply as is (%(flags)s): follow your physician's advice."
+        ) % {"flags": labels}
         reasons = [ctx.implied_flags.get(f, f"{f} flag") for f in blocking]
         alerts.append(
             make_alert(ctx, "safety.protocol_not_applicable", message, "; ".join(reasons))
         )
     if "pregnant" in ctx.implied_flags:
-        message = (
+        message = gettext_noop(
             "Your life events include a pregnancy: the plan treats you as pregnant or "
             "breastfeeding. Set this in your health profile so every page knows it."
         )
         reason = ctx.implied_flags["pregnant"]
         alerts.append(make_alert(ctx, "profile.pregnancy_event", message, reason))
     if "mg_depleting_medication" in ctx.flags:
-        message = "PPIs and diuretics deplete magnesium: test RBC magnesium and keep taking it."
+        message = gettext_noop(
+            "PPIs and diuretics deplete magnesium: test RBC magnesium and keep taking it."
+        )
         reason = "mg_depleting_medication"
         alerts.append(make_alert(ctx, "mg.depleting_medication", message, reason))
     return alerts
@@ -159,12 +166,12 @@ def marker_alerts(ctx: Context) -> list[Alert]:
         serum = ctx.readings.get(MG_SERUM)
         if serum:
             reason = marker_text(ctx, MG_SERUM) + ", no RBC magnesium"
-            message = (
+            message = gettext_noop(
                 "Serum magnesium is a poor measure of body stores (a normal value does not "
                 "rule out deficiency): ask for an RBC magnesium test."
             )
         else:
-            reason, message = "no magnesium result", "Ask for an RBC magnesium test."
+            reason, message = "no magnesium result", gettext_noop("Ask for an RBC magnesium test.")
         alerts.append(make_alert(ctx, "mg.serum_only", message, reason, marker=MG_RBC))
     alerts += pth_alerts(ctx)
     alerts += censored_alerts(ctx)
@@ -183,15 +190,16 @@ def pth_alerts(ctx: Context) -> list[Alert]:
         d_tier is not None and not is_low(d_tier) and mg_tier is not None and not is_low(mg_tier)
     )
     if at_target:
-        message = (
+        message = gettext_noop(
             "PTH is high although 25(OH)D and RBC magnesium are at target, so neither explains "
             "it: ask a physician to look for other causes such as primary hyperparathyroidism."
         )
         return [make_alert(ctx, "pth.unexplained", message, reason, marker="pth_intact")]
     rule = "pth.elevated" if pth == "elevated" else "pth.high"
-    message = (
-        f"PTH is above 50 pg/mL. {ATTRIBUTION} this can come with low magnesium or vitamin D; "
-        "retest it with them, and ask a physician if it stays high once they are at target."
+    message = gettext_noop(
+        "PTH is above 50 pg/mL. The protocol's authors say this can come with low magnesium or "
+        "vitamin D; retest it with them, and ask a physician if it stays high once they are at "
+        "target."
     )
     return [make_alert(ctx, rule, message, reason, marker="pth_intact")]
 
@@ -204,11 +212,10 @@ def censored_alerts(ctx: Context) -> list[Alert]:
             continue
         m = reading.latest
         shown = f"{m.qualifier} {fmt(m.value)} {m.unit}"
-        message = (
-            f"{marker_label(code)} was reported as {shown}: that could be in more than one "
-            "band, so the plan has no value to work from. Ask the lab for the exact value "
-            "or retest."
-        )
+        message = gettext_noop(
+            "%(marker)s was reported as %(value)s: that could be in more than one band, so the "
+            "plan has no value to work from. Ask the lab for the exact value or retest."
+        ) % {"marker": marker_label(code), "value": shown}
         alerts.append(make_alert(ctx, "data.censored", message, shown, marker=code))
     return alerts
 
@@ -240,15 +247,15 @@ def symptom_alerts(ctx: Context, mg_forbidden: bool) -> list[Alert]:
     mg_symptoms = symptom_codes(ctx, MAGNESIUM_DEFICIENCY)
     if mg_symptoms and not ctx.takes(MG):
         if mg_forbidden:
-            message = (
+            message = gettext_noop(
                 "Magnesium-deficiency symptoms while taking vitamin D: with your kidney "
                 "function, ask your physician before taking any magnesium."
             )
         else:
-            message = (
+            message = gettext_noop(
                 "Magnesium-deficiency symptoms while taking vitamin D without magnesium. "
-                f"{ATTRIBUTION} vitamin D raises magnesium demand: the plan starts a "
-                "magnesium correction."
+                "The protocol's authors say vitamin D raises magnesium demand: the plan starts "
+                "a magnesium correction."
             )
         alerts.append(make_alert(ctx, "symptoms.mg_depletion", message, ", ".join(mg_symptoms)))
     alerts += hypercalcemia_symptom_alerts(ctx)
@@ -265,13 +272,13 @@ def hypercalcemia_symptom_alerts(ctx: Context) -> list[Alert]:
     limit = ctx.rules.upper_limits[D3].limit or 0
     severe = any(ctx.symptoms[c] >= RED_FLAG_SEVERITY for c in specific)
     if ctx.takes(D3) > limit and (severe or len(specific) >= RED_FLAG_COUNT):
-        message = (
+        message = gettext_noop(
             "Seek care today: these symptoms can come from too much vitamin D (high calcium). "
             "Pause vitamin D and calcium supplements and have calcium and 25(OH)D tested."
         )
         reason += f"; taking {fmt(ctx.takes(D3))} IU vitamin D3"
         return [make_alert(ctx, "symptoms.hypercalcemia.red_flag", message, reason)]
-    message = (
+    message = gettext_noop(
         "Symptoms that can come from high calcium while taking vitamin D: have calcium "
         "tested within a week."
     )
@@ -314,7 +321,7 @@ def worsening_alerts(ctx: Context) -> list[Alert]:
     worsening = worsening_of(ctx)
     if worsening is None:
         return []
-    message = "Deficiency symptoms are getting worse: retest sooner than planned."
+    message = gettext_noop("Deficiency symptoms are getting worse: retest sooner than planned.")
     reason = (
         f"symptom burden {worsening.before} -> {worsening.now} (" + ", ".join(worsening.worse) + ")"
     )
@@ -332,21 +339,21 @@ def cofactor_alerts(ctx: Context, stopped: Mapping[str, Alert]) -> list[Alert]:
     alerts = []
     amount = f"{fmt(d_taken)} IU vitamin D3"
     if not ctx.takes(MG) and MG not in stopped:
-        message = (
-            f"You take vitamin D without magnesium. {ATTRIBUTION} vitamin D needs magnesium "
-            "to be activated."
+        message = gettext_noop(
+            "You take vitamin D without magnesium. The protocol's authors say vitamin D needs "
+            "magnesium to be activated."
         )
         alerts.append(make_alert(ctx, "cofactor.d_without_mg", message, f"{amount}, no magnesium"))
     if not ctx.takes(K2) and K2 not in stopped:
-        message = (
-            f"You take vitamin D without K2. {ATTRIBUTION} K2 directs calcium to the bones "
-            "rather than the arteries."
+        message = gettext_noop(
+            "You take vitamin D without K2. The protocol's authors say K2 directs calcium to "
+            "the bones rather than the arteries."
         )
         alerts.append(make_alert(ctx, "cofactor.d_without_k2", message, f"{amount}, no K2"))
     high_dose = ctx.rules.upper_limits[D3].limit or 0
     if ctx.takes(CALCIUM) and d_taken >= high_dose and not ctx.takes(K2) and K2 not in stopped:
-        message = (
-            f"Calcium with high-dose vitamin D and no K2: {ATTRIBUTION.lower()} this risks "
+        message = gettext_noop(
+            "Calcium with high-dose vitamin D and no K2: the protocol's authors say this risks "
             "calcium in the arteries."
         )
         reason = f"{fmt(ctx.takes(CALCIUM))} mg calcium, {amount}, no K2"
@@ -369,15 +376,20 @@ def upper_limit_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[Al
             continue
         unit = NUTRIENTS[nutrient][1]
         parts = [
-            f"{label} {fmt(v)} {unit}/day"
-            for label, v in (("recommended", rec), ("you take", taken))
+            template % {"amount": fmt(v), "unit": unit}
+            for template, v in ((RECOMMENDED, rec), (YOU_TAKE, taken))
             if v > limit
         ]
-        label = AUTHORITIES[ctx.rules.authority]
-        message = (
-            f"{nutrient_label(nutrient)} above the upper limit of {fmt(limit)} {unit}/day "
-            f"({label}): {'; '.join(parts)}. Only under medical supervision."
-        )
+        message = gettext_noop(
+            "%(nutrient)s above the upper limit of %(limit)s %(unit)s/day (%(authority)s): "
+            "%(amounts)s. Only under medical supervision."
+        ) % {
+            "nutrient": nutrient_label(nutrient),
+            "limit": fmt(limit),
+            "unit": unit,
+            "authority": AUTHORITIES[ctx.rules.authority],
+            "amounts": "; ".join(parts),
+        }
         reason = f"{'; '.join(parts)}; limit {fmt(limit)} {unit} ({authority})"
         alerts.append(
             make_alert(ctx, "safety.above_upper_limit", message, reason, nutrient=nutrient)
@@ -397,14 +409,20 @@ def non_responder_alerts(ctx: Context, responses: Mapping[str, Response]) -> lis
             f"dose; expected at least {fmt(resp.expected[0])} by now"
         )
         unit = ctx.readings[marker].latest.unit
-        message = (
-            f"{marker_label(marker)} rose less than expected: {fmt(resp.previous)} to "
-            f"{fmt(resp.current)} {unit} after {weeks} weeks on the dose, at least "
-            f"{fmt(resp.expected[0])} expected by now. Stay in correction at no less than "
-            "the dose you take, and check absorption (liposomal magnesium; vitamin D with a "
-            "fatty meal), adherence (simplify the routine), increased losses (stress, PPIs, "
-            "diuretics, diet) and missing cofactors (B6, K2)."
-        )
+        message = gettext_noop(
+            "%(marker)s rose less than expected: %(previous)s to %(current)s %(unit)s after "
+            "%(weeks)s weeks on the dose, at least %(expected)s expected by now. Stay in "
+            "correction at no less than the dose you take, and check absorption (liposomal "
+            "magnesium; vitamin D with a fatty meal), adherence (simplify the routine), "
+            "increased losses (stress, PPIs, diuretics, diet) and missing cofactors (B6, K2)."
+        ) % {
+            "marker": marker_label(marker),
+            "previous": fmt(resp.previous),
+            "current": fmt(resp.current),
+            "unit": unit,
+            "weeks": weeks,
+            "expected": fmt(resp.expected[0]),
+        }
         alerts.append(
             make_alert(ctx, "response.non_responder", message, reason, marker=marker, causes=causes)
         )
@@ -416,10 +434,10 @@ def calcium_dose_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[A
     line = next((li for li in lines if li.nutrient == CALCIUM and li.action == "reduce"), None)
     if line is None or line.rule != "calcium.with_d":
         return []
-    message = (
-        f"Calcium lowered to {fmt(line.daily_max)} mg/day beside vitamin D, as in the "
-        "protocol's case 2; prefer calcium from food."
-    )
+    message = gettext_noop(
+        "Calcium lowered to %(amount)s mg/day beside vitamin D, as in the protocol's case 2; "
+        "prefer calcium from food."
+    ) % {"amount": fmt(line.daily_max)}
     reason = f"you take {fmt(line.taking)} mg calcium"
     return [make_alert(ctx, "calcium.reduce", message, reason, nutrient=CALCIUM)]
 

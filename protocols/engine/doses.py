@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, replace
 
-from protocols.engine.alerts import ATTRIBUTION
 from protocols.engine.kinds import B6, CALCIUM, D3, K2, MG, MG_SERUM, NUTRIENT_ORDER, VITD
 from protocols.engine.plan import Action, Alert, ScheduleItem, SupplementLine
 from protocols.engine.snapshot import Context
 from protocols.engine.text import fmt, fmt_range
 from protocols.engine.tiers import is_low
 from protocols.rules import AUTHORITIES, MG_TAKE_WITH_SPLIT, NUTRIENTS, DoseRule, FormRule, Tier
+from protocols.wording import gettext_noop as _
 
 
 @dataclass(frozen=True)
@@ -97,14 +97,25 @@ def pick_d(ctx: Context, state: DoseState) -> Pick | None:
         return above_target_d(ctx)
     floor = ctx.takes(D3) if VITD in state.slow else 0
     if d_tier is not None and d_tier.dose is not None and state.d_low:
-        return Pick(d_tier.dose, f"25(OH)D is below target ({d_tier.name}).", floor=floor)
+        return Pick(
+            d_tier.dose,
+            _("25(OH)D is below target (%(tier)s).") % {"tier": d_tier.name},
+            floor=floor,
+        )
     if d_tier is not None and d_tier.dose is not None and not state.mg_low:
-        return Pick(d_tier.dose, "Maintenance: 25(OH)D is at target.")
+        return Pick(d_tier.dose, _("Maintenance: 25(OH)D is at target."))
     if ctx.takes(D3):
-        why = "Only magnesium is low: keep your vitamin D dose." if d_tier else "No 25(OH)D result."
+        why = (
+            _("Only magnesium is low: keep your vitamin D dose.")
+            if d_tier
+            else _("No 25(OH)D result.")
+        )
         return keep_current_d(ctx, why)
     if d_tier is not None and state.mg_low:
-        why = f"Only magnesium is low. {ATTRIBUTION} a little vitamin D helps magnesium absorption."
+        why = _(
+            "Only magnesium is low. The protocol's authors say a little vitamin D helps magnesium "
+            "absorption."
+        )
         return Pick(ctx.rules.doses["d3.only_mg_low.add"], why)
     return None
 
@@ -113,21 +124,25 @@ def pick_mg(ctx: Context, state: DoseState) -> Pick:
     doses, mg_tier = ctx.rules.doses, state.mg_tier
     floor = ctx.takes(MG) if "mg_rbc" in state.slow else 0
     if state.mg_low and mg_tier is not None and mg_tier.marker == MG_SERUM:
-        return Pick(doses["mg.serum_low"], "Serum magnesium is low.")
+        return Pick(doses["mg.serum_low"], _("Serum magnesium is low."))
     if state.mg_low and state.d_low and mg_tier is not None and mg_tier.dose is not None:
-        return Pick(mg_tier.dose, f"Both are low: RBC magnesium tier {mg_tier.name}.", floor)
+        return Pick(
+            mg_tier.dose,
+            _("Both are low: RBC magnesium tier %(tier)s.") % {"tier": mg_tier.name},
+            floor,
+        )
     if state.mg_low:
-        return Pick(doses["mg.only_mg_low"], "Only magnesium is low: correction dose.", floor)
+        return Pick(doses["mg.only_mg_low"], _("Only magnesium is low: correction dose."), floor)
     if state.symptom_correction:
-        why = (
+        why = _(
             "Magnesium-deficiency symptoms while taking vitamin D: correction dose, as in the "
             "protocol's case 2."
         )
         return Pick(doses["mg.only_mg_low"], why)
     if state.d_low:
-        why = f"{ATTRIBUTION} vitamin D correction raises magnesium demand."
+        why = _("The protocol's authors say vitamin D correction raises magnesium demand.")
         return Pick(doses["mg.only_d_low"], why)
-    return Pick(doses["mg.maintenance"], "Maintenance magnesium.")
+    return Pick(doses["mg.maintenance"], _("Maintenance magnesium."))
 
 
 def _kidney_cap(ctx: Context, pick: Pick) -> Pick:
@@ -135,10 +150,8 @@ def _kidney_cap(ctx: Context, pick: Pick) -> Pick:
     maintenance = ctx.rules.doses["d3.maintenance"]
     if pick.dose.daily_max <= maintenance.daily_max:
         return pick
-    why = (
-        f"{pick.why} Kidney function: no vitamin D above the maintenance dose without your "
-        "physician."
-    )
+    kidney = _("Kidney function: no vitamin D above the maintenance dose without your physician.")
+    why = f"{pick.why} {kidney}"
     return Pick(maintenance, why)
 
 
@@ -146,13 +159,13 @@ def _calcium_pick(ctx: Context, d_given: bool) -> Pick:
     """Seed case 2: calcium beside vitamin D lowered to 500 mg; otherwise kept."""
     taken, rule = ctx.takes(CALCIUM), ctx.rules.doses["calcium.with_d"]
     if d_given and taken > rule.daily_max:
-        why = (
+        why = _(
             "Calcium beside vitamin D: the protocol's case 2 lowered it to 500 mg; "
             "prefer calcium from food."
         )
         return Pick(replace(rule, daily_min=rule.daily_max), why)
     keep = ctx.rules.doses["calcium.keep_current"]
-    why = "No rule changes your calcium; prefer calcium from food."
+    why = _("No rule changes your calcium; prefer calcium from food.")
     return Pick(replace(keep, daily_min=taken, daily_max=taken), why)
 
 
@@ -174,12 +187,13 @@ def recommend(ctx: Context, state: DoseState) -> dict[str, Pick]:
         # used 300; 100-200 in maintenance and when only vitamin D is low.
         correcting = state.mg_low or state.symptom_correction
         k2 = "k2.both_low" if correcting else "k2.maintenance"
-        why = f"{ATTRIBUTION} K2 directs the calcium vitamin D absorbs to the bones."
+        why = _("The protocol's authors say K2 directs the calcium vitamin D absorbs to the bones.")
         picks[K2] = Pick(ctx.rules.doses[k2], why)
     both_low = state.d_low and state.mg_low
     if (both_low or state.slow) and MG in picks:
-        why = f"{ATTRIBUTION} P5P helps move magnesium into cells."
-        why = ("Both are low. " if both_low else "Below the expected response. ") + why
+        why = _("The protocol's authors say P5P helps move magnesium into cells.")
+        because = _("Both are low.") if both_low else _("Below the expected response.")
+        why = f"{because} {why}"
         picks[B6] = Pick(ctx.rules.doses["b6.both_low"], why)
     if ctx.takes(CALCIUM) and CALCIUM not in state.stopped:
         picks[CALCIUM] = _calcium_pick(ctx, d_given or bool(ctx.takes(D3)))
@@ -196,7 +210,7 @@ def _keep_what_is_taken(ctx: Context, state: DoseState) -> dict[str, Pick]:
         if not taken or nutrient in state.stopped:
             continue
         if on_hold:
-            why = "The protocol is on hold: pause it until you have talked to your physician."
+            why = _("The protocol is on hold: pause it until you have talked to your physician.")
             picks[nutrient] = Pick(as_taken(ctx, "pause.on_hold", nutrient, 0), why)
         elif nutrient == D3:
             picks[D3] = keep_current_d(ctx, NO_DATA)
@@ -207,7 +221,7 @@ def _keep_what_is_taken(ctx: Context, state: DoseState) -> dict[str, Pick]:
     return picks
 
 
-NO_DATA = "No 25(OH)D or magnesium result yet: keep what you take until you are tested."
+NO_DATA = _("No 25(OH)D or magnesium result yet: keep what you take until you are tested.")
 
 
 # --- forms and schedule --------------------------------------------------------------------
@@ -275,20 +289,22 @@ def _amount(ctx: Context, pick: Pick) -> tuple[float, float, Action]:
     return taken, taken, "keep"
 
 
+# What to do with what is taken now, one sentence per action.
+ACTION_SENTENCES: Mapping[Action, str] = {
+    "add": _("You take none: add %(target)s."),
+    "keep": _("You take %(amount)s: keep it."),
+    "increase": _("You take %(amount)s: increase to %(target)s."),
+    "reduce": _("You take %(amount)s: reduce to %(target)s."),
+    "pause": _("You take %(amount)s: pause it."),
+    "stop": _("You take %(amount)s: stop it."),
+}
+
+
 def _compare(ctx: Context, nutrient: str, low: float, high: float, action: Action) -> str:
     """'You take X: keep it / increase to / reduce to / add'."""
     taken, unit = ctx.takes(nutrient), NUTRIENTS[nutrient][1]
-    target = f"{fmt_range(low, high, unit)}/day"
-    if action == "add":
-        return f"You take none: add {target}."
-    now = f"You take {fmt(taken)} {unit}"
-    return {
-        "keep": f"{now}: keep it.",
-        "increase": f"{now}: increase to {target}.",
-        "reduce": f"{now}: reduce to {target}.",
-        "pause": f"{now}: pause it.",
-        "stop": f"{now}: stop it.",
-    }[action]
+    values = {"target": f"{fmt_range(low, high, unit)}/day", "amount": f"{fmt(taken)} {unit}"}
+    return ACTION_SENTENCES[action] % values
 
 
 def _limit_text(ctx: Context, nutrient: str, high: float) -> tuple[str, bool, bool]:
@@ -296,14 +312,28 @@ def _limit_text(ctx: Context, nutrient: str, high: float) -> tuple[str, bool, bo
     ul = ctx.rules.upper_limits[nutrient]
     if ul.limit is None:
         return "", False, False
-    limit = f"{fmt(ul.limit)} {ul.unit}/day upper limit ({AUTHORITIES[ctx.rules.authority]})"
+    values = {
+        "amount": f"{fmt(high)} {ul.unit}",
+        "limit": f"{fmt(ul.limit)} {ul.unit}",
+        "authority": AUTHORITIES[ctx.rules.authority],
+    }
     above, taking_above = high > ul.limit, ctx.takes(nutrient) > ul.limit
     text = ""
     if above:
-        text += f" {fmt(high)} {ul.unit}/day is above the {limit}: "
-        text += "only under medical supervision."
+        text += (
+            " "
+            + _(
+                "%(amount)s/day is above the %(limit)s/day upper limit (%(authority)s): "
+                "only under medical supervision."
+            )
+            % values
+        )
     if taking_above and not above:
-        text += f" What you take now is above the {limit}."
+        text += (
+            " "
+            + _("What you take now is above the %(limit)s/day upper limit (%(authority)s).")
+            % values
+        )
     return text, above, taking_above
 
 
@@ -313,7 +343,9 @@ def dose_line(ctx: Context, pick: Pick, form: FormRule, mg_non_responder: bool) 
     limit_text, above, taking_above = _limit_text(ctx, nutrient, high)
     reason = f"{pick.why} {_compare(ctx, nutrient, low, high, action)}{limit_text}"
     if nutrient == MG and mg_non_responder and action in ("keep", "increase", "add"):
-        reason += f" Change the form to {form.form}: absorption is the first suspect."
+        reason += " " + _("Change the form to %(form)s: absorption is the first suspect.") % {
+            "form": form.form
+        }
     schedule = schedule_for(ctx, nutrient, low, high, form)
     take_with = MG_TAKE_WITH_SPLIT if nutrient == MG and len(schedule) > 1 else form.take_with
     ul = ctx.rules.upper_limits[nutrient]
@@ -357,7 +389,7 @@ def stop_line(ctx: Context, nutrient: str, alert: Alert) -> SupplementLine:
         above_upper_limit=False,
         rule=alert.rule,
         sources=alert.sources,
-        reason=f"You take {fmt(taken)} {unit}: {action} it. {alert.message}",
+        reason=ACTION_SENTENCES[action] % {"amount": f"{fmt(taken)} {unit}"} + f" {alert.message}",
         taking=taken,
         action=action,
         taking_above_upper_limit=taking_above,
@@ -368,12 +400,14 @@ def _leftover_pick(ctx: Context, nutrient: str, picks: Mapping[str, Pick]) -> Pi
     """A nutrient taken that no dose rule picked: B6 outside correction stops, K2 without
     vitamin D pauses, anything else is kept as taken."""
     if nutrient == B6:
-        why = "B6 (P5P) belongs to the correction phase when both are low; maintenance has none."
+        why = _("B6 (P5P) belongs to the correction phase when both are low; maintenance has none.")
         return Pick(as_taken(ctx, "stop.not_in_phase", B6, 0), why)
     if nutrient == K2:
-        why = "K2 goes with vitamin D in the protocol; with no vitamin D for now it is not needed."
+        why = _(
+            "K2 goes with vitamin D in the protocol; with no vitamin D for now it is not needed."
+        )
         return Pick(as_taken(ctx, "pause.with_d", K2, 0), why, until_retest=True)
-    why = "No rule of the protocol changes this."
+    why = _("No rule of the protocol changes this.")
     return Pick(as_taken(ctx, "keep.as_taken", nutrient, ctx.takes(nutrient)), why)
 
 

@@ -15,6 +15,7 @@ from protocols.engine.snapshot import Context
 from protocols.engine.text import marker_label
 from protocols.engine.tiers import is_low
 from protocols.rules import LIFE_EVENTS, RetestRule, Tier
+from protocols.wording import gettext_noop as _
 
 # --- phase, retest, expectations ----------------------------------------------------------
 
@@ -113,7 +114,10 @@ def life_event_cap(ctx: Context, anchor: date) -> tuple[date, str] | None:
     if not caps:
         return None
     cap, kind, when = min(caps)
-    return cap, f"{LIFE_EVENTS[kind].lower()} on {when.isoformat()}"
+    return cap, _("%(event)s on %(date)s") % {
+        "event": LIFE_EVENTS[kind].lower(),
+        "date": when.isoformat(),
+    }
 
 
 def symptom_cap(ctx: Context) -> date | None:
@@ -148,30 +152,37 @@ def plan_retest(
         latest, alert = urgent
         names = ", ".join(marker_label(t) for t in alert.retest_tests)
         because = alert.message.split(":")[0].rstrip(".")
-        reason = f"{names} within {alert.retest_days} days ({because})"
+        reason = _("%(tests)s within %(days)s days (%(because)s)") % {
+            "tests": names,
+            "days": alert.retest_days,
+            "because": because,
+        }
         due = ctx.as_of + timedelta(days=1)
         return Retest(due, latest, tests, reason, alert.rule, brought_forward_by=alert.code)
     assert rule is not None
     anchor = retest_anchor(ctx)
     due = after(anchor, rule.due_days, rule.due_months)
     latest = after(anchor, rule.latest_days, rule.latest_months)
-    reason = f"{phase}: retest after the {anchor.isoformat()} draw"
+    reason = _("%(phase)s: retest after the %(date)s draw") % {
+        "phase": phase,
+        "date": anchor.isoformat(),
+    }
     rule_id = rule.id
     cap = life_event_cap(ctx, anchor)
     if cap is not None and cap[0] < latest:
         due, latest = min(due, cap[0]), cap[0]
-        reason += f"; brought forward by {cap[1]}"
+        reason += "; " + _("brought forward by %(cause)s") % {"cause": cap[1]}
         rule_id = ctx.rules.retests["retest.life_event"].id
     soon = symptom_cap(ctx)
     if soon is not None and soon < latest:
         due, latest = min(due, soon), soon
-        reason += "; brought forward by worsening symptoms"
+        reason += "; " + _("brought forward by worsening symptoms")
         rule_id = ctx.rules.retests["retest.symptoms_worsening"].id
     overdue_since = due if due <= ctx.as_of else None
     if overdue_since:
         # due_on stays in the future (retest as soon as possible); the original date is kept
         # so reminders and the dashboard can say since when it is overdue.
-        reason += f"; overdue since {due.isoformat()}"
+        reason += "; " + _("overdue since %(date)s") % {"date": due.isoformat()}
         due = ctx.as_of + timedelta(days=1)
         latest = max(latest, due)
     return Retest(due, latest, tests, reason, rule_id, bool(overdue_since), overdue_since)

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from accounts.dates import person_today, person_zone
 from labs.display import analyte_name
 from protocols.models import Reminder
+from protocols.presenters import humanize
 
 from .links import SNOOZE_WEEKS, reminder_link_token
 
@@ -54,7 +55,7 @@ def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime)
         "overdue": overdue,
         "due_on": reminder.due_on,
         "tests": test_names(reminder.tests),
-        "reason": reminder.reason,
+        "reason": humanize(reminder.reason),  # the engine's English, in the person's language
         "results_url": results_url(),
         "snooze_links": snooze_links,
         "unsubscribe_token": unsubscribe_token,

@@ -20,7 +20,10 @@ C_LIMITS_IOM = f"{C_LIMITS} (IOM 2011 vitamin D; IOM 1997 magnesium; IOM 1998 B6
 C_LIMITS_EFSA = f"{C_LIMITS} (EFSA 2023 vitamin D 100 µg; EFSA 2001/2006 magnesium; EFSA 2023 B6)"
 
 # code -> label shown in the settings and on the plan ("upper limits: US (IOM) / EU (EFSA)").
-AUTHORITIES: Mapping[Authority, str] = {"iom": "US (IOM)", "efsa": "EU (EFSA)"}
+AUTHORITIES: Mapping[Authority, str] = {
+    "iom": gettext_noop("US (IOM)"),
+    "efsa": gettext_noop("EU (EFSA)"),
+}
 
 # code -> (label, unit): the supplemented nutrients, one owner for their names and units.
 NUTRIENT_CATALOG: Mapping[str, tuple[str, str]] = {

@@ -44,6 +44,7 @@ from protocols.rules.types import (
     Tier,
     WorseningRule,
 )
+from protocols.wording import gettext_noop
 
 # --- seed rule set -----------------------------------------------------------------------
 
@@ -528,9 +529,9 @@ RETEST_RULES: Mapping[str, RetestRule] = {
 }
 
 MG_FORM_NOTE = "Never oxide: poorly absorbed (seed §Best Forms to Use)."
-MG_TAKE_WITH = "30-60 min before bed"
+MG_TAKE_WITH = gettext_noop("30-60 min before bed")
 # Above mg_split_above the daily amount is split (seed §Timing: absorption tops out per dose).
-MG_TAKE_WITH_SPLIT = "half with breakfast, half 30-60 min before bed"
+MG_TAKE_WITH_SPLIT = gettext_noop("half with breakfast, half 30-60 min before bed")
 
 FORM_RULES: Mapping[str, FormRule] = {
     f.id: f
@@ -538,15 +539,15 @@ FORM_RULES: Mapping[str, FormRule] = {
         FormRule(
             "d3.form",
             "vitamin_d3",
-            "D3 (cholecalciferol), not D2",
-            "in the morning with a meal containing fat",
+            gettext_noop("D3 (cholecalciferol), not D2"),
+            gettext_noop("in the morning with a meal containing fat"),
             "morning",
             f"{S_FORMS}; {S_TIMING}",
         ),
         FormRule(
             "mg.form.glycinate",
             "magnesium",
-            "glycinate",
+            gettext_noop("glycinate"),
             MG_TAKE_WITH,
             "bedtime",
             S_FORMS,
@@ -555,7 +556,7 @@ FORM_RULES: Mapping[str, FormRule] = {
         FormRule(
             "mg.form.malate",
             "magnesium",
-            "malate",
+            gettext_noop("malate"),
             MG_TAKE_WITH,
             "bedtime",
             S_FORMS,
@@ -564,7 +565,7 @@ FORM_RULES: Mapping[str, FormRule] = {
         FormRule(
             "mg.form.threonate",
             "magnesium",
-            "threonate",
+            gettext_noop("threonate"),
             MG_TAKE_WITH,
             "bedtime",
             S_FORMS,
@@ -573,7 +574,7 @@ FORM_RULES: Mapping[str, FormRule] = {
         FormRule(
             "mg.form.liposomal",
             "magnesium",
-            "liposomal",
+            gettext_noop("liposomal"),
             MG_TAKE_WITH,
             "bedtime",
             S_NOT_IMPROVING,
@@ -582,24 +583,24 @@ FORM_RULES: Mapping[str, FormRule] = {
         FormRule(
             "k2.form",
             "vitamin_k2_mk7",
-            "MK-7 (menaquinone-7)",
-            "in the morning with the same fatty meal as D3",
+            gettext_noop("MK-7 (menaquinone-7)"),
+            gettext_noop("in the morning with the same fatty meal as D3"),
             "morning",
             f"{S_FORMS}; {S_TIMING}",
         ),
         FormRule(
             "b6.form",
             "vitamin_b6_p5p",
-            "P5P (pyridoxal-5-phosphate)",
-            "30-60 min before bed, with the magnesium",
+            gettext_noop("P5P (pyridoxal-5-phosphate)"),
+            gettext_noop("30-60 min before bed, with the magnesium"),
             "bedtime",
             S_TIMING,
         ),
         FormRule(
             "calcium.form",
             "calcium",
-            "as taken",
-            "with a meal",
+            gettext_noop("as taken"),
+            gettext_noop("with a meal"),
             "morning",
             f"{SEED} §Worsening Bone Health (calcium from diet)",
         ),

@@ -80,3 +80,14 @@ def test_allauths_pages_address_a_german_reader_as_sie(client):
     assert "Du hast" not in body
     body = client.get(reverse("account_reset_password"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Geben Sie unten Ihre E-Mail-Adresse ein" in body
+
+
+def test_a_german_request_leaves_no_german_behind_in_the_thread(client):
+    from django.utils import translation
+
+    client.force_login(UserFactory(language="de"))
+    response = client.get(reverse("accounts:preferences"))
+    assert response["Content-Language"] == "de"
+    assert translation.get_language() == "en"
+    client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="de")
+    assert translation.get_language() == "en"

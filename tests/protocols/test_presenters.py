@@ -220,8 +220,8 @@ def test_without_a_person_the_canonical_unit_is_shown():
 def test_engine_sentences_are_translated_at_display_time_values_and_all():
     from django.utils import translation
 
-    from protocols.engine.wording import gettext_noop
     from protocols.presenters import engine_text, humanize
+    from protocols.wording import gettext_noop
 
     # A template the German catalogue holds (the dashboard's); the engine marks its own alike.
     template = (
