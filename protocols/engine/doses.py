@@ -79,15 +79,15 @@ def above_target_d(ctx: Context) -> Pick | None:
     if not taken:
         return None
     if _reading_predates_dose(ctx):
-        why = "25(OH)D was above target before your current dose began: the retest will tell."
+        why = _("25(OH)D was above target before your current dose began: the retest will tell.")
         return keep_current_d(ctx, why)
     if taken > maintenance.daily_max:
-        why = (
+        why = _(
             "25(OH)D is above target: lower vitamin D to the maintenance dose "
             "(as the protocol's case 2 did)."
         )
         return Pick(maintenance, why, until_retest=True)
-    why = "25(OH)D is above target on a maintenance dose or less: pause vitamin D."
+    why = _("25(OH)D is above target on a maintenance dose or less: pause vitamin D.")
     return Pick(ctx.rules.doses["d3.pause"], why, until_retest=True)
 
 
