@@ -36,6 +36,7 @@ def test_deletion_ends_every_session_and_drops_the_stashed_upload(user):
     preview = phone.post(reverse("labs:import"), {"file": SimpleUploadedFile("r.csv", CSV)})
     assert preview.context["token"]  # the upload waits in the phone's session
     assert len(sessions_of(user)) == 2
+    assert any("labs-import" in str(s.get_decoded()) for s in Session.objects.all())
 
     response = here.post(reverse("accounts:delete"), {"password": PASSWORD})
     assert response.status_code == 302
