@@ -14,6 +14,7 @@ stable and a round trip returns the original value within 1e-9 relative.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -52,6 +53,7 @@ _UCUM = {
 }
 
 
+@functools.lru_cache(maxsize=1024)  # a handful of spellings, converted thousands of times
 def _unit_key(text: str) -> str:
     """Fold spelling variants together: "µg", "μg", "ug", "mcg"; "m²", "m^2", "m2"; spaces.
 
