@@ -37,6 +37,7 @@ from labs.display import (
     format_date,
 )
 from labs.units import from_canonical, normalize_unit, significant
+from protocols.presenters import PHASE_LABELS
 from protocols.rules import RULE_SETS, TIER_ALERTS, RuleSet
 
 from .selectors import Change, Point
@@ -58,13 +59,6 @@ REFERENCE_COLOR = "#0d6efd"
 THRESHOLD_COLOR = "#dc3545"
 EVENT_COLOR = "#6c757d"
 BURDEN_COLOR = "#6f42c1"
-
-PHASE_LABELS = {
-    "correction": gettext_lazy("correction"),
-    "maintenance": gettext_lazy("maintenance"),
-    "hold": gettext_lazy("hold"),
-    "insufficient_data": gettext_lazy("insufficient data"),
-}
 
 
 @dataclass(frozen=True)

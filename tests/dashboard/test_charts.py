@@ -186,7 +186,7 @@ def test_plan_phases_are_annotated_and_events_before_the_range_are_left_out():
     assert [n.x for n in phases] == ["2025-02-01", "2025-09-01"]
     # labels sit on the inner side of their line near an edge, so they are never cut off
     assert [n.xanchor for n in phases] == ["left", "right"]
-    assert "maintenance" in phases[1].text
+    assert "Plan: Maintenance" in phases[1].text  # the plan page's word for the phase
     # the range, with a week (2 % of a year) on each side so edge points show whole
     assert list(fig.layout.xaxis.range) == ["2024-12-25", "2026-01-07"]
 
