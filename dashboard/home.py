@@ -49,6 +49,7 @@ def _from_data(user, *, today: dt.date, reminder_due_on: dt.date | None) -> dict
             user=user,
             response=plan.data.get("response") if plan else None,
             plan_markers=plan.data.get("markers") if plan else None,
+            today=today,
         ),
         "pv": pv if plan else None,
         "retest": pv.retest,

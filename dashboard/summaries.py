@@ -30,6 +30,7 @@ from labs.display import (
 )
 from labs.units import from_canonical
 from protocols.presenters import tier_tone, tier_words
+from protocols.rules import DEFAULT_RESULT_MAX_AGE_DAYS, RESULT_MAX_AGE_DAYS
 
 from .charts import converter
 from .selectors import Latest, Point
@@ -60,6 +61,7 @@ class MarkerRow:
     on_track: bool | None = None  # the plan's verdict on the response to correction
     plan_state: str = ""  # the plan's word for this draw ("very low"), when it rests on it
     plan_tone: str = ""
+    stale: bool = False  # too old to count for a plan (protocols.rules.RESULT_MAX_AGE_DAYS)
 
 
 def _row(analyte: str, point: Point, unit: str, rule_set: str) -> dict[str, Any]:
@@ -83,6 +85,7 @@ def marker_rows(
     user,
     response: Mapping[str, Any] | None = None,
     plan_markers: Mapping[str, Any] | None = None,
+    today: dt.date | None = None,
 ) -> list[MarkerRow]:
     """Latest value of each marker with its status and the change since the draw before.
 
@@ -104,6 +107,9 @@ def marker_rows(
             )
             change = f"{delta:+,.{decimals}f}"
         row = _row(item.analyte, item.current, unit, user.rule_set)
+        if today is not None:
+            age = (today - item.current.drawn_on).days
+            row["stale"] = age > RESULT_MAX_AGE_DAYS.get(item.analyte, DEFAULT_RESULT_MAX_AGE_DAYS)
         marker = plan_markers.get(item.analyte)
         if (
             isinstance(marker, Mapping)

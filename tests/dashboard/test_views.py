@@ -621,3 +621,17 @@ def test_the_reports_plan_reads_in_words_of_the_persons_language(client):
     assert "<strong>Absetzen:</strong> Stop vitamin D now." in section  # engine text: own test
     for code in ("correction", "morning", ">warning<", ">stop<"):
         assert code not in section
+
+
+def test_a_result_too_old_to_count_says_so_on_the_dashboard(client, user):
+    draws = ((730, "mg_serum", 1.9, "mg/dL"), (30, "vitd_25oh", 45, "ng/mL"))
+    for days, analyte, value, unit in draws:
+        drawn_on = today() - dt.timedelta(days=days)
+        ResultFactory(panel__user=user, panel__drawn_on=drawn_on, analyte=analyte, value=value,
+                      unit=unit)  # fmt: skip
+    client.force_login(user)
+    html = client.get(HOME).content.decode()
+    old = re.search(r'data-analyte="mg_serum".*?</li>', html, re.S).group(0)
+    fresh = re.search(r'data-analyte="vitd_25oh".*?</li>', html, re.S).group(0)
+    assert 'data-testid="stale"' in old and 'data-testid="stale"' not in fresh
+    assert "{#" not in html and "#}" not in html  # no template comment leaks onto the page
