@@ -289,7 +289,7 @@ def _value_problem(text: str, exc: LabValueError) -> Problem:
             'value "%(value)s" is ambiguous: write %(whole)s or %(decimal)s',
             value=text,
             whole=exc.params["whole"],
-            decimal=str(exc.readings[1]),
+            decimal=exc.params["decimal"],
         )
     if isinstance(exc, validation.NotANumber):
         return _(

@@ -123,6 +123,15 @@ def _readings(whole: str, fraction: str) -> tuple[Decimal, Decimal]:
     return Decimal(f"{whole}{fraction}"), Decimal(f"{whole}.{fraction}")
 
 
+def _unambiguous_decimal(whole: str, fraction: str, separator: str) -> str:
+    """The decimal reading spelt so it is not asked about again: "1,050" → "1,05",
+    "1,234" → "1,2340" (four decimals cannot be a thousands group), "1,000" → "1"."""
+    digits = fraction.rstrip("0")
+    if not digits:
+        return whole
+    return f"{whole}{separator}{digits}{'0' if len(digits) == 3 else ''}"
+
+
 def parse_decimal(text: str, *, decimal_separator: str = ".") -> Decimal:
     """A number typed by a person or printed by a lab, read strictly.
 
@@ -157,7 +166,7 @@ def parse_decimal(text: str, *, decimal_separator: str = ".") -> Decimal:
             (grouped, decimal),
             value=stripped,
             whole=str(grouped),
-            decimal=f"{whole}{decimal_separator}{fraction}",
+            decimal=_unambiguous_decimal(whole, fraction, decimal_separator),
         )
     return Decimal(f"{match['sign']}{whole or '0'}.{fraction or '0'}")
 

@@ -111,7 +111,15 @@ def test_an_ambiguous_value_with_one_plausible_reading_takes_it():
 def test_an_ambiguous_value_with_two_plausible_readings_asks():
     with pytest.raises(AmbiguousNumber) as caught:
         parse_lab_value(ANALYTES["pth_intact"], "1,050", "pg/mL", decimal_separator=",")
-    assert str(caught.value) == "“1,050” could be read two ways: type 1050 or 1,050."
+    assert str(caught.value) == "“1,050” could be read two ways: type 1050 or 1,05."
+
+
+@given(st.integers(1, 999), st.integers(0, 999), SEPARATORS)
+def test_the_decimal_reading_suggested_is_never_asked_about_again(whole, fraction, separator):
+    with pytest.raises(AmbiguousNumber) as caught:
+        parse_decimal(f"{whole}{separator}{fraction:03}", decimal_separator=separator)
+    suggested = caught.value.params["decimal"]
+    assert parse_decimal(suggested) == caught.value.readings[1]
 
 
 def test_implausible_values_name_the_bounds_and_the_unit_meant():
