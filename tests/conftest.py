@@ -53,6 +53,16 @@ def compiled_translations():
     call_command("compilemessages", ignore_patterns=[".venv", "var", "node_modules"], verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in German leaves German active on the thread (the locale middlewares activate
+    and never deactivate): each test starts in the default language, whatever ran before."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()
