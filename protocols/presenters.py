@@ -34,6 +34,7 @@ from labs.display import (
     range_for,
 )
 from labs.symptoms import SYMPTOMS
+from protocols import engine as _engine  # noqa: F401 (imports register its sentence templates)
 from protocols import wording
 from protocols.models import NUTRIENT_CHOICES
 from protocols.rules import GOALS, NUTRIENT_CATALOG, PROFILE_FLAGS, upper_limit
@@ -207,22 +208,28 @@ def engine_text(text: str) -> str:
 
 
 def _known_sentence(text: str) -> str | None:
+    """A sentence or clause the catalogue knows: as a whole, as clauses joined by "; ", or as
+    the template that leaves the shortest values (a value never swallows a sentence)."""
     translated = _(text) if text else text
     if translated != text or not text:
         return translated
-    for template, pattern in wording.TEMPLATES.items():
-        match = pattern.match(text)
-        # A value is a number, a name or a clause, never a whole sentence: a template whose
-        # placeholder swallowed one is the wrong template.
-        if match and not any(_SENTENCE_END.search(v) for v in match.groupdict().values()):
-            values = {name: _engine_value(value) for name, value in match.groupdict().items()}
-            return _(template) % values
     clauses = text.split("; ")  # "correction: retest after …; brought forward by …"
     if len(clauses) > 1:
         known = [_known_sentence(clause) for clause in clauses]
         if all(k is not None for k in known):
             return "; ".join(k for k in known if k is not None)
-    return None
+    best: tuple[int, str, dict[str, str]] | None = None
+    for template, pattern in wording.TEMPLATES.items():
+        match = pattern.match(text)
+        if match is None or any(_SENTENCE_END.search(v) for v in match.groupdict().values()):
+            continue
+        size = sum(len(v) for v in match.groupdict().values())
+        if best is None or size < best[0]:
+            best = (size, template, match.groupdict())
+    if best is None:
+        return None
+    _size, template, values = best
+    return _(template) % {name: _engine_value(value) for name, value in values.items()}
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -33,6 +33,35 @@ from protocols.rules import (
 )
 from protocols.wording import gettext_noop
 
+# Sentences with values, at module level so presenters know them before any plan is made
+# (protocols.wording records each template when it is marked).
+_VITD_ALERTS_1 = gettext_noop(
+    "25(OH)D is above the %(high)s ng/mL target: no more vitamin D is added; a dose above "
+    "maintenance is lowered to it, a smaller one paused until the retest."
+)
+_PROFILE_ALERTS_1 = gettext_noop(
+    "The adult protocol does not apply as is (%(flags)s): follow your physician's advice."
+)
+_CENSORED_ALERTS_1 = gettext_noop(
+    "%(marker)s was reported as %(value)s: that could be in more than one band, so the plan "
+    "has no value to work from. Ask the lab for the exact value or retest."
+)
+_UPPER_LIMIT_ALERTS_1 = gettext_noop(
+    "%(nutrient)s above the upper limit of %(limit)s %(unit)s/day (%(authority)s): "
+    "%(amounts)s. Only under medical supervision."
+)
+_NON_RESPONDER_ALERTS_1 = gettext_noop(
+    "%(marker)s rose less than expected: %(previous)s to %(current)s %(unit)s after %(weeks)s "
+    "weeks on the dose, at least %(expected)s expected by now. Stay in correction at no less "
+    "than the dose you take, and check absorption (liposomal magnesium; vitamin D with a fatty "
+    "meal), adherence (simplify the routine), increased losses (stress, PPIs, diuretics, diet) "
+    "and missing cofactors (B6, K2)."
+)
+_CALCIUM_DOSE_ALERTS_1 = gettext_noop(
+    "Calcium lowered to %(amount)s mg/day beside vitamin D, as in the protocol's case 2; "
+    "prefer calcium from food."
+)
+
 ATTRIBUTION = "The protocol's authors say"
 RECOMMENDED = gettext_noop("recommended %(amount)s %(unit)s/day")
 YOU_TAKE = gettext_noop("you take %(amount)s %(unit)s/day")
@@ -100,10 +129,7 @@ def vitd_alerts(ctx: Context) -> list[Alert]:
         return [make_alert(ctx, "safety.vitd_toxicity", message, reason, marker=VITD)]
     if name == "above_target":
         high = ctx.rules.targets[VITD][1]
-        message = gettext_noop(
-            "25(OH)D is above the %(high)s ng/mL target: no more vitamin D is added; "
-            "a dose above maintenance is lowered to it, a smaller one paused until the retest."
-        ) % {"high": fmt(high or 0)}
+        message = _VITD_ALERTS_1 % {"high": fmt(high or 0)}
         return [make_alert(ctx, "safety.vitd_above_target", message, reason, marker=VITD)]
     return []
 
@@ -136,9 +162,7 @@ def profile_alerts(ctx: Context) -> list[Alert]:
     blocking = sorted(ctx.flags & set(NOT_APPLICABLE_FLAGS))
     if blocking:
         labels = ", ".join(PROFILE_FLAGS[f].lower() for f in blocking)
-        message = gettext_noop(
-            "The adult protocol does not apply as is (%(flags)s): follow your physician's advice."
-        ) % {"flags": labels}
+        message = _PROFILE_ALERTS_1 % {"flags": labels}
         reasons = [ctx.implied_flags.get(f, f"{f} flag") for f in blocking]
         alerts.append(
             make_alert(ctx, "safety.protocol_not_applicable", message, "; ".join(reasons))
@@ -212,10 +236,7 @@ def censored_alerts(ctx: Context) -> list[Alert]:
             continue
         m = reading.latest
         shown = f"{m.qualifier} {fmt(m.value)} {m.unit}"
-        message = gettext_noop(
-            "%(marker)s was reported as %(value)s: that could be in more than one band, so the "
-            "plan has no value to work from. Ask the lab for the exact value or retest."
-        ) % {"marker": marker_label(code), "value": shown}
+        message = _CENSORED_ALERTS_1 % {"marker": marker_label(code), "value": shown}
         alerts.append(make_alert(ctx, "data.censored", message, shown, marker=code))
     return alerts
 
@@ -380,10 +401,7 @@ def upper_limit_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[Al
             for template, v in ((RECOMMENDED, rec), (YOU_TAKE, taken))
             if v > limit
         ]
-        message = gettext_noop(
-            "%(nutrient)s above the upper limit of %(limit)s %(unit)s/day (%(authority)s): "
-            "%(amounts)s. Only under medical supervision."
-        ) % {
+        message = _UPPER_LIMIT_ALERTS_1 % {
             "nutrient": nutrient_label(nutrient),
             "limit": fmt(limit),
             "unit": unit,
@@ -409,13 +427,7 @@ def non_responder_alerts(ctx: Context, responses: Mapping[str, Response]) -> lis
             f"dose; expected at least {fmt(resp.expected[0])} by now"
         )
         unit = ctx.readings[marker].latest.unit
-        message = gettext_noop(
-            "%(marker)s rose less than expected: %(previous)s to %(current)s %(unit)s after "
-            "%(weeks)s weeks on the dose, at least %(expected)s expected by now. Stay in "
-            "correction at no less than the dose you take, and check absorption (liposomal "
-            "magnesium; vitamin D with a fatty meal), adherence (simplify the routine), "
-            "increased losses (stress, PPIs, diuretics, diet) and missing cofactors (B6, K2)."
-        ) % {
+        message = _NON_RESPONDER_ALERTS_1 % {
             "marker": marker_label(marker),
             "previous": fmt(resp.previous),
             "current": fmt(resp.current),
@@ -434,10 +446,7 @@ def calcium_dose_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[A
     line = next((li for li in lines if li.nutrient == CALCIUM and li.action == "reduce"), None)
     if line is None or line.rule != "calcium.with_d":
         return []
-    message = gettext_noop(
-        "Calcium lowered to %(amount)s mg/day beside vitamin D, as in the protocol's case 2; "
-        "prefer calcium from food."
-    ) % {"amount": fmt(line.daily_max)}
+    message = _CALCIUM_DOSE_ALERTS_1 % {"amount": fmt(line.daily_max)}
     reason = f"you take {fmt(line.taking)} mg calcium"
     return [make_alert(ctx, "calcium.reduce", message, reason, nutrient=CALCIUM)]
 

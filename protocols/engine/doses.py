@@ -17,6 +17,17 @@ from protocols.engine.tiers import is_low
 from protocols.rules import AUTHORITIES, MG_TAKE_WITH_SPLIT, NUTRIENTS, DoseRule, FormRule, Tier
 from protocols.wording import gettext_noop as _
 
+# Sentences with values, at module level so presenters know them before any plan is made
+# (protocols.wording records each template when it is marked).
+_PICK_D_1 = _("25(OH)D is below target (%(tier)s).")
+_PICK_MG_1 = _("Both are low: RBC magnesium tier %(tier)s.")
+_LIMIT_TEXT_1 = _(
+    "%(amount)s/day is above the %(limit)s/day upper limit (%(authority)s): only under medical "
+    "supervision."
+)
+_LIMIT_TEXT_2 = _("What you take now is above the %(limit)s/day upper limit (%(authority)s).")
+_DOSE_LINE_1 = _("Change the form to %(form)s: absorption is the first suspect.")
+
 
 @dataclass(frozen=True)
 class Pick:
@@ -99,7 +110,7 @@ def pick_d(ctx: Context, state: DoseState) -> Pick | None:
     if d_tier is not None and d_tier.dose is not None and state.d_low:
         return Pick(
             d_tier.dose,
-            _("25(OH)D is below target (%(tier)s).") % {"tier": d_tier.name},
+            _PICK_D_1 % {"tier": d_tier.name},
             floor=floor,
         )
     if d_tier is not None and d_tier.dose is not None and not state.mg_low:
@@ -128,7 +139,7 @@ def pick_mg(ctx: Context, state: DoseState) -> Pick:
     if state.mg_low and state.d_low and mg_tier is not None and mg_tier.dose is not None:
         return Pick(
             mg_tier.dose,
-            _("Both are low: RBC magnesium tier %(tier)s.") % {"tier": mg_tier.name},
+            _PICK_MG_1 % {"tier": mg_tier.name},
             floor,
         )
     if state.mg_low:
@@ -320,20 +331,9 @@ def _limit_text(ctx: Context, nutrient: str, high: float) -> tuple[str, bool, bo
     above, taking_above = high > ul.limit, ctx.takes(nutrient) > ul.limit
     text = ""
     if above:
-        text += (
-            " "
-            + _(
-                "%(amount)s/day is above the %(limit)s/day upper limit (%(authority)s): "
-                "only under medical supervision."
-            )
-            % values
-        )
+        text += " " + _LIMIT_TEXT_1 % values
     if taking_above and not above:
-        text += (
-            " "
-            + _("What you take now is above the %(limit)s/day upper limit (%(authority)s).")
-            % values
-        )
+        text += " " + _LIMIT_TEXT_2 % values
     return text, above, taking_above
 
 
@@ -343,9 +343,7 @@ def dose_line(ctx: Context, pick: Pick, form: FormRule, mg_non_responder: bool) 
     limit_text, above, taking_above = _limit_text(ctx, nutrient, high)
     reason = f"{pick.why} {_compare(ctx, nutrient, low, high, action)}{limit_text}"
     if nutrient == MG and mg_non_responder and action in ("keep", "increase", "add"):
-        reason += " " + _("Change the form to %(form)s: absorption is the first suspect.") % {
-            "form": form.form
-        }
+        reason += " " + _DOSE_LINE_1 % {"form": form.form}
     schedule = schedule_for(ctx, nutrient, low, high, form)
     take_with = MG_TAKE_WITH_SPLIT if nutrient == MG and len(schedule) > 1 else form.take_with
     ul = ctx.rules.upper_limits[nutrient]

@@ -17,6 +17,17 @@ from protocols.engine.tiers import is_low
 from protocols.rules import LIFE_EVENTS, RetestRule, Tier
 from protocols.wording import gettext_noop as _
 
+# Sentences with values, at module level so presenters know them before any plan is made
+# (protocols.wording records each template when it is marked).
+_D_BELOW = _("25(OH)D is below target (%(tier)s)")
+_MG_BELOW = _("magnesium is below target (%(tier)s)")
+_CORRECTION = _("Correction: %(why)s. A retest after 8-12 weeks checks the change.")
+_LIFE_EVENT_CAP_1 = _("%(event)s on %(date)s")
+_PLAN_RETEST_2 = _("%(tests)s within %(days)s days (%(because)s)")
+_PLAN_RETEST_1 = _("%(phase)s: retest after the %(date)s draw")
+_PLAN_RETEST_3 = _("brought forward by %(cause)s")
+_PLAN_RETEST_4 = _("overdue since %(date)s")
+
 # --- phase, retest, expectations ----------------------------------------------------------
 
 
@@ -38,24 +49,24 @@ def phase_reason(
 ) -> str:
     """Why this phase, in words."""
     if phase == "hold":
-        return (
+        return _(
             "A safety rule halted the protocol or it does not apply as is: follow the alerts "
             "and talk to a physician."
         )
     if phase == "insufficient_data":
-        return "There is no usable 25(OH)D or magnesium result to plan from yet."
+        return _("There is no usable 25(OH)D or magnesium result to plan from yet.")
     if phase == "maintenance":
-        return "25(OH)D and magnesium are at target, so the doses are the maintenance ones."
+        return _("25(OH)D and magnesium are at target, so the doses are the maintenance ones.")
     why = []
     if is_low(d_tier) and d_tier is not None:
-        why.append(f"25(OH)D is below target ({d_tier.name})")
+        why.append(_D_BELOW % {"tier": d_tier.name})
     if d_tier is not None and d_tier.name == "above_target":
-        why.append("25(OH)D was above target at its last test: no more vitamin D is added")
+        why.append(_("25(OH)D was above target at its last test: no more vitamin D is added"))
     if is_low(mg_tier) and mg_tier is not None:
-        why.append(f"magnesium is below target ({mg_tier.name})")
+        why.append(_MG_BELOW % {"tier": mg_tier.name})
     if symptom_correction:
-        why.append("magnesium-deficiency symptoms while taking vitamin D without magnesium")
-    return "Correction: " + "; ".join(why) + ". A retest after 8-12 weeks checks the change."
+        why.append(_("magnesium-deficiency symptoms while taking vitamin D without magnesium"))
+    return _CORRECTION % {"why": "; ".join(why)}
 
 
 def add_months(day: date, months: int) -> date:
@@ -114,7 +125,7 @@ def life_event_cap(ctx: Context, anchor: date) -> tuple[date, str] | None:
     if not caps:
         return None
     cap, kind, when = min(caps)
-    return cap, _("%(event)s on %(date)s") % {
+    return cap, _LIFE_EVENT_CAP_1 % {
         "event": LIFE_EVENTS[kind].lower(),
         "date": when.isoformat(),
     }
@@ -152,7 +163,7 @@ def plan_retest(
         latest, alert = urgent
         names = ", ".join(marker_label(t) for t in alert.retest_tests)
         because = alert.message.split(":")[0].rstrip(".")
-        reason = _("%(tests)s within %(days)s days (%(because)s)") % {
+        reason = _PLAN_RETEST_2 % {
             "tests": names,
             "days": alert.retest_days,
             "because": because,
@@ -163,7 +174,7 @@ def plan_retest(
     anchor = retest_anchor(ctx)
     due = after(anchor, rule.due_days, rule.due_months)
     latest = after(anchor, rule.latest_days, rule.latest_months)
-    reason = _("%(phase)s: retest after the %(date)s draw") % {
+    reason = _PLAN_RETEST_1 % {
         "phase": phase,
         "date": anchor.isoformat(),
     }
@@ -171,7 +182,7 @@ def plan_retest(
     cap = life_event_cap(ctx, anchor)
     if cap is not None and cap[0] < latest:
         due, latest = min(due, cap[0]), cap[0]
-        reason += "; " + _("brought forward by %(cause)s") % {"cause": cap[1]}
+        reason += "; " + _PLAN_RETEST_3 % {"cause": cap[1]}
         rule_id = ctx.rules.retests["retest.life_event"].id
     soon = symptom_cap(ctx)
     if soon is not None and soon < latest:
@@ -182,7 +193,7 @@ def plan_retest(
     if overdue_since:
         # due_on stays in the future (retest as soon as possible); the original date is kept
         # so reminders and the dashboard can say since when it is overdue.
-        reason += "; " + _("overdue since %(date)s") % {"date": due.isoformat()}
+        reason += "; " + _PLAN_RETEST_4 % {"date": due.isoformat()}
         due = ctx.as_of + timedelta(days=1)
         latest = max(latest, due)
     return Retest(due, latest, tests, reason, rule_id, bool(overdue_since), overdue_since)

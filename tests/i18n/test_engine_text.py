@@ -71,3 +71,15 @@ def test_the_plan_page_words_come_out_german_with_german_numbers():
     assert d3.form == "D3 (Cholecalciferol), nicht D2"
     assert "Sie nehmen 5.000 IU" in d3.why.reason
     assert all("The protocol's authors" not in a.message for a in pv.warnings + pv.notes)
+
+
+def test_a_stored_plans_sentences_translate_without_any_plan_being_made():
+    """The templates are known at import: a plan stored last month reads German today."""
+    with translation.override("de"):
+        assert engine_text("maintenance: retest after the 2026-08-23 draw") == (
+            "Erhaltung: Kontrolluntersuchung nach der Blutabnahme vom 23. Aug. 2026"
+        )
+        assert engine_text(
+            "Correction: 25(OH)D is below target (moderate); magnesium is below target (mild)."
+            " A retest after 8-12 weeks checks the change."
+        ).startswith("Aufbau: 25(OH)D liegt unter dem Zielbereich (niedrig); Magnesium")
