@@ -105,7 +105,7 @@ def marker_rows(
             delta = from_canonical(item.analyte, item.current.canonical_value, unit) - (
                 from_canonical(item.analyte, item.previous.canonical_value, unit)
             )
-            change = f"{delta:+,.{decimals}f}"
+            change = ("+" if delta >= 0 else "-") + decimal_formatter(decimals)(abs(delta))
         row = _row(item.analyte, item.current, unit, user.rule_set)
         if today is not None:
             age = (today - item.current.drawn_on).days

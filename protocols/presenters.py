@@ -799,7 +799,7 @@ def present_plan(
         response=_response(data, user),
         flags=[flag_label(f) for f in flags],
         advisers=[str(ADVISERS[f]) for f in flags if f in ADVISERS],
-        goal=GOALS.get(str(inputs.get("goal") or ""), ""),
+        goal=_(GOALS[str(inputs["goal"])]) if inputs.get("goal") in GOALS else "",
     )
 
 
