@@ -7,14 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.dates import person_today
 from protocols import presenters, selectors, services
 from protocols.engine import compute_plan
 from protocols.forms import HealthProfileForm, SupplementIntakeForm, WhatIfForm
 from protocols.models import Plan, SupplementIntake
+from protocols.reminders.selectors import next_reminder
 from protocols.sources import APP_DOCS, AUTHORITIES, SEED_ARTICLES, SEED_PROTOCOL, STUDIES
 
 
@@ -28,8 +31,17 @@ def present_for(user, plan: Plan) -> presenters.PlanPresentation:
 
 @login_required
 def plan(request: HttpRequest) -> HttpResponse:
-    current = services.plan_refresh_if_stale(request.user)
-    context = {"plan": current, "pv": present_for(request.user, current)}
+    user = request.user
+    current = services.plan_refresh_if_stale(user)
+    reminder = next_reminder(user)
+    # The page body is a template fragment cached under what it shows: this stored plan (its
+    # row and day), the reminder's date and the day; the presentation is built on a miss only.
+    key = f"{current.pk}|{current.as_of}|{reminder.due_on if reminder else ''}|{person_today(user)}"
+    context = {
+        "plan": current,
+        "pv": SimpleLazyObject(lambda: present_for(user, current)),
+        "plan_key": key,
+    }
     return render(request, "protocols/plan.html", context)
 
 

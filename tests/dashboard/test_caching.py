@@ -312,3 +312,33 @@ def test_the_cached_symptom_history_deletes_and_updates(user):
     assert client.post(delete, {"csrfmiddlewaretoken": token}).status_code == 302
     assert not SymptomEntry.objects.filter(pk=entry.pk).exists()
     assert f'formaction="{delete}"' not in client.get(SYMPTOMS_PAGE).content.decode()
+
+
+PLAN_PAGE = reverse("protocols:plan")
+
+
+def test_the_cached_plan_page_follows_new_results_units_and_reminders(
+    client, user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the plan refresh after commit
+        labs_services.panel_create(
+            user=user,
+            drawn_on=today() - dt.timedelta(days=20),
+            results=[("vitd_25oh", 18, "ng/mL")],
+        )
+    client.force_login(user)
+    first = client.get(PLAN_PAGE).content.decode()
+    assert "18" in first
+    masked = re.compile(r'("X-CSRFToken": |name="csrfmiddlewaretoken" value=)"[^"]+"')  # new masks
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(PLAN_PAGE).content.decode()
+    assert masked.sub("", again) == masked.sub("", first)  # the body from the cache
+    assert not [q for q in queries.captured_queries if "labs_result" in q["sql"]]
+    with django_capture_on_commit_callbacks(execute=True):  # the plan refresh after commit
+        labs_services.panel_create(
+            user=user, drawn_on=today(), results=[("vitd_25oh", 57, "ng/mL")]
+        )
+    assert "57" in client.get(PLAN_PAGE).content.decode()  # a new plan row: a new key
+    user.vitd_unit = "nmol/L"
+    user.save(update_fields=["vitd_unit"])
+    assert "nmol/L" in client.get(PLAN_PAGE).content.decode()
