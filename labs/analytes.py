@@ -45,6 +45,16 @@ _MG_UNITS = {"mg/dL": 1.0, "mmol/L": 1 / 0.4114, "mEq/L": 1 / 0.8229}  # Mg²⁺
 _CA_TOTAL_UNITS = {"mg/dL": 1.0, "mmol/L": 1 / 0.2495, "mEq/L": 1 / 0.4990}  # Ca²⁺: valence 2
 
 
+# The specimen a lab draws for a test (the requisition sheet prints it): serum for most of
+# the catalog; RBC magnesium is measured in the red cells of a whole-blood tube, not in serum.
+SERUM = "serum"
+WHOLE_BLOOD = "whole_blood"
+SPECIMEN_LABELS = {
+    SERUM: gettext_noop("serum"),
+    WHOLE_BLOOD: gettext_noop("whole blood (the lab measures the red cells)"),
+}
+
+
 @dataclass(frozen=True)
 class Analyte:
     """One lab analyte: identity, units and the ranges used to judge a value."""
@@ -64,6 +74,10 @@ class Analyte:
     likely: tuple[float, float]
     aliases: tuple[str, ...]  # common names accepted by the CSV import
     decimals: int  # display precision in the canonical unit
+    specimen: str = SERUM  # a key of SPECIMEN_LABELS
+    # Commonly measured by a biotin–streptavidin immunoassay, which high-dose biotin skews
+    # (the requisition's checklist asks to pause biotin before one).
+    immunoassay: bool = False
 
 
 # --- what a person chooses --------------------------------------------------------------
@@ -158,6 +172,7 @@ ANALYTES: dict[str, Analyte] = {
                 "Calcidiol",
             ),
             decimals=1,
+            immunoassay=True,
         ),
         Analyte(
             code="vitd_125",
@@ -181,6 +196,7 @@ ANALYTES: dict[str, Analyte] = {
                 "Calcitriol",
             ),
             decimals=0,
+            immunoassay=True,
         ),
         Analyte(
             code="mg_rbc",
@@ -209,6 +225,7 @@ ANALYTES: dict[str, Analyte] = {
                 "Magnesium, erythrocyte",
             ),
             decimals=1,
+            specimen=WHOLE_BLOOD,
         ),
         Analyte(
             code="mg_serum",
@@ -256,6 +273,7 @@ ANALYTES: dict[str, Analyte] = {
                 "Parathormone",
             ),
             decimals=0,
+            immunoassay=True,
         ),
         Analyte(
             code="ca_total",

@@ -708,6 +708,11 @@ def _response(data: Mapping[str, Any], user=None) -> list[dict[str, Any]]:
     return rows
 
 
+def retest_codes(data: Mapping[str, Any] | None) -> list[str]:
+    """The analyte codes the stored plan asks the lab for at the retest, in its order."""
+    return [str(c) for c in _mapping(_mapping(data).get("retest")).get("tests") or []]
+
+
 def retest_view(
     data: Mapping[str, Any] | None,
     *,
@@ -731,7 +736,7 @@ def retest_view(
         due_on=due,
         latest_on=parse_date(retest.get("latest_on")),
         days=(due - today).days,
-        tests=[analyte_label(str(c)) for c in retest.get("tests") or []],
+        tests=[analyte_label(c) for c in retest_codes(data)],
         why=_why(retest),
     )
 

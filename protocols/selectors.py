@@ -32,6 +32,17 @@ def supplements_for_user(*, user) -> list[SupplementIntake]:
     return list(SupplementIntake.objects.filter(user=user).order_by("nutrient"))
 
 
+def retest_for(*, user, plan: Plan) -> presenters.RetestView | None:
+    """The plan's next retest with the date every page shows (the open reminder's)."""
+    reminder = next_reminder(user)
+    return presenters.retest_view(
+        plan.data,
+        today=person_today(user),
+        reminder_due_on=reminder.due_on if reminder else None,
+        stored_due_on=plan.retest_due_on,
+    )
+
+
 def plan_presentation(*, user, plan: Plan) -> presenters.PlanPresentation:
     """A person's plan as every page of theirs shows it (plan, dashboard, report): their
     today, their units, and the open reminder's date (one retest date everywhere)."""

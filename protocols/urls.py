@@ -6,6 +6,7 @@ app_name = "protocols"
 urlpatterns = [
     path("plan/", views.plan, name="plan"),
     path("plan.json", views.plan_json, name="plan-json"),
+    path("plan/requisition/", views.requisition, name="requisition"),
     path("plan/history/", views.plan_history, name="plan-history"),
     path("plan/<int:pk>/", views.plan_detail, name="plan-detail"),
     path("plan/sources/", views.sources, name="sources"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.dates import person_today
+from labs.requisition import pre_draw_checklist, requisition_lines
 from protocols import presenters, selectors, services
 from protocols.engine import compute_plan
 from protocols.forms import HealthProfileForm, SupplementIntakeForm, WhatIfForm
@@ -49,6 +50,20 @@ def plan(request: HttpRequest) -> HttpResponse:
 def plan_json(request: HttpRequest) -> JsonResponse:
     """Exactly the stored engine output of the current plan (PRODUCT.md §4.6)."""
     return JsonResponse(services.plan_refresh_if_stale(request.user, with_inputs=False).data)
+
+
+@login_required
+def requisition(request: HttpRequest) -> HttpResponse:
+    """A printable sheet of exactly the current plan's retest tests and how to prepare."""
+    current = services.plan_refresh_if_stale(request.user, with_inputs=False)
+    codes = presenters.retest_codes(current.data)
+    context = {
+        "plan": current,
+        "retest": selectors.retest_for(user=request.user, plan=current),
+        "lines": requisition_lines(codes),
+        "checklist": pre_draw_checklist(codes),
+    }
+    return render(request, "protocols/requisition.html", context)
 
 
 @login_required

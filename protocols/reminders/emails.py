@@ -11,9 +11,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.dates import person_today, person_zone
 from labs.display import analyte_name
+from labs.requisition import requisition_lines
 from protocols.models import Reminder
 from protocols.presenters import humanize
 
@@ -32,6 +34,14 @@ def results_url() -> str:
 def test_names(codes: list[str]) -> list[str]:
     """Human names of the analytes to ask the lab for, in the plan's order."""
     return [analyte_name(code) for code in codes]
+
+
+def lab_orders(codes: list[str]) -> list[dict[str, str]]:
+    """The tests as the requisition sheet lists them: name, LOINC code, specimen (translated)."""
+    return [
+        {"name": gettext(line.name), "loinc": line.loinc, "specimen": gettext(line.specimen)}
+        for line in requisition_lines(codes)
+    ]
 
 
 def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime) -> dict:
@@ -55,6 +65,8 @@ def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime)
         "overdue": overdue,
         "due_on": reminder.due_on,
         "tests": test_names(reminder.tests),
+        "orders": lab_orders(reminder.tests),
+        "requisition_url": _absolute(reverse("protocols:requisition")),
         "reason": humanize(reminder.reason),  # the engine's English, in the person's language
         "results_url": results_url(),
         "snooze_links": snooze_links,

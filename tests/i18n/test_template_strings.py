@@ -18,7 +18,7 @@ VISIBLE_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "aria-descrip
 # Names that stay the same in every language (brand, units, analyte symbols).
 UNTRANSLATED = {
     "Cofactor", "ng", "mL", "nmol", "mmol", "mg", "dL", "pg", "pmol", "µg", "IU", "OH", "PTH",
-    "D3", "K2", "B6", "CSV", "FHIR", "JSON", "TOTP", "Mg", "RBC", "PMID", "doi",
+    "D3", "K2", "B6", "CSV", "FHIR", "JSON", "TOTP", "Mg", "RBC", "PMID", "doi", "LOINC",
 }  # fmt: skip
 WORD = re.compile(r"[^\W\d_]{2,}")
 MARK = "\x00"

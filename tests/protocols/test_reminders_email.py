@@ -123,3 +123,15 @@ def test_the_headers_carry_our_domain_a_real_offset_and_one_click_unsubscribe(
     assert one_click.endswith("/one-click/")
     assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert urlsplit(one_click).path  # the address the mailbox provider POSTs to
+
+
+def test_the_email_lists_each_test_with_its_loinc_code_and_links_the_requisition(
+    user, mailoutbox, settings
+):
+    _send(user, tests=["vitd_25oh", "mg_rbc"])
+    message = mailoutbox[0]
+    sheet = settings.SITE_URL + reverse("protocols:requisition")
+    for part in (message.body, _html(message)):
+        assert "LOINC 62292-8; serum" in part
+        assert "LOINC 26746-8; whole blood" in part
+        assert sheet in part
