@@ -80,6 +80,7 @@ from labs.validation import (
     EARLIEST_DATE,  # noqa: F401 (re-exported for older callers)
     FHIR_MAX_BYTES,
     FHIR_MAX_ENTRIES,
+    FHIR_MAX_OBSERVATIONS,
     LAB_MAX_LENGTH,
     NOTES_MAX_LENGTH,
     LabValueError,
@@ -824,6 +825,9 @@ def _load_bundle(data: bytes, max_bytes: int) -> tuple[Bundle, list[int]]:
 
 
 def _observation_entries(document: dict) -> tuple[dict, list[int]]:
+    """The Bundle cut down to its Observations, and each one's entry number. Entries and
+    Observations are counted in the JSON before any is validated (pydantic is most of an
+    import's CPU); other resources are never validated."""
     entries = document.get("entry")
     if not isinstance(entries, list):
         return document, []
@@ -839,6 +843,11 @@ def _observation_entries(document: dict) -> tuple[dict, list[int]]:
         and isinstance(entry.get("resource"), dict)
         and entry["resource"].get("resourceType") == "Observation"
     ]
+    if len(kept) > FHIR_MAX_OBSERVATIONS:
+        raise _FileError(
+            f"The Bundle has {len(kept):,} Observations; the limit is "
+            f"{FHIR_MAX_OBSERVATIONS:,}. Export a shorter period."
+        )
     trimmed = {k: v for k, v in document.items() if k != "entry"}
     if kept:
         trimmed["entry"] = [entry for _number, entry in kept]

@@ -273,10 +273,15 @@ def _conflicts(rows: Sequence[ImportRow], duplicates, existing) -> list[RowError
     return problems
 
 
-def import_conflicts(*, user, rows: Sequence[ImportRow]) -> list[RowError]:
-    """Problems for rows that contradict a stored result of the same date and analyte."""
+class ImportCheck(NamedTuple):
+    duplicates: set[tuple[int, str]]  # ImportRow.key of rows already stored
+    conflicts: list[RowError]  # rows contradicting a stored result of their date
+
+
+def import_check(*, user, rows: Sequence[ImportRow]) -> ImportCheck:
+    """What the preview says about parsed rows against the stored ones; one query."""
     duplicates, existing = _split_duplicates(user, rows)
-    return _conflicts(rows, duplicates, existing)
+    return ImportCheck(duplicates, _conflicts(rows, duplicates, existing))
 
 
 class ImportConflict(ValueError):

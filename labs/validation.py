@@ -34,7 +34,10 @@ CSV_MAX_BYTES = 2 * 1024 * 1024
 CSV_MAX_ROWS = 5_000
 CSV_MAX_COLUMNS = 50  # a lab export has a dozen; the header is refused beyond this
 FHIR_MAX_BYTES = 5 * 1024 * 1024
-FHIR_MAX_ENTRIES = CSV_MAX_ROWS  # Bundle entries read, counted before any is validated
+FHIR_MAX_ENTRIES = 20_000  # Bundle entries, counted in the JSON before anything is validated
+# Observations, the only resources validated (fhir.resources costs ~0.2 ms each): 3,000
+# keep the largest accepted Bundle's preview and its confirm under 2 s of CPU each.
+FHIR_MAX_OBSERVATIONS = 3_000
 LAB_MAX_LENGTH = 120  # Panel.lab
 NOTES_MAX_LENGTH = 2000  # Panel.notes
 EARLIEST_DATE = date(1900, 1, 1)

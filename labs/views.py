@@ -370,21 +370,23 @@ def _preview(request: HttpRequest, kind: ImportKind, parsed, data: bytes) -> dic
             header=parsed.header, initial=ColumnMappingForm.initial_from(guess)
         )
         context["mapping_token"] = stash.stash_upload(request.session, kind.name, data)
-    elif (
-        parsed.ok
-        and parsed.rows
-        and (conflicts := services.import_conflicts(user=request.user, rows=parsed.rows))
-    ):
-        parsed.errors.extend(conflicts)
     elif parsed.ok and parsed.rows:
-        duplicates = services.import_duplicates(user=request.user, rows=parsed.rows)
-        context |= {
-            "token": stash.stash_rows(request.session, kind.name, parsed.rows),
-            "new_rows": [r for r in parsed.rows if r.key not in duplicates],
-            "duplicates": len(duplicates),
-            "shown": PREVIEW_ROWS_SHOWN,
-        }
+        context |= _rows_preview(request, kind, parsed)
     return context
+
+
+def _rows_preview(request: HttpRequest, kind: ImportKind, parsed) -> dict[str, Any]:
+    """Rows already stored are skipped; rows contradicting a stored result refuse the file."""
+    check = services.import_check(user=request.user, rows=parsed.rows)
+    if check.conflicts:
+        parsed.errors.extend(check.conflicts)
+        return {}
+    return {
+        "token": stash.stash_rows(request.session, kind.name, parsed.rows),
+        "new_rows": [r for r in parsed.rows if r.key not in check.duplicates],
+        "duplicates": len(check.duplicates),
+        "shown": PREVIEW_ROWS_SHOWN,
+    }
 
 
 def _refused(parsed) -> bool:

@@ -34,6 +34,7 @@ from labs.validation import (  # noqa: E402
     CSV_MAX_ROWS,
     FHIR_MAX_BYTES,
     FHIR_MAX_ENTRIES,
+    FHIR_MAX_OBSERVATIONS,
 )
 
 TODAY = date(2026, 12, 1)
@@ -100,7 +101,7 @@ def header_50000() -> bytes:
 
 
 def largest_fhir() -> bytes:
-    """FHIR_MAX_ENTRIES Observations, notes padded up to the byte limit."""
+    """FHIR_MAX_OBSERVATIONS Observations, notes padded up to the byte limit."""
 
     def observation(n: int, pad: int) -> dict:
         return {
@@ -114,14 +115,14 @@ def largest_fhir() -> bytes:
         }  # fmt: skip
 
     bare = len(json.dumps({"resource": observation(0, 0)})) + 2
-    pad = max(0, (FHIR_MAX_BYTES - 200) // FHIR_MAX_ENTRIES - bare)
+    pad = max(0, (FHIR_MAX_BYTES - 200) // FHIR_MAX_OBSERVATIONS - bare)
     pad = min(pad, 1900)  # the notes limit is 2,000 characters
-    entries = [{"resource": observation(n, pad)} for n in range(FHIR_MAX_ENTRIES)]
+    entries = [{"resource": observation(n, pad)} for n in range(FHIR_MAX_OBSERVATIONS)]
     return json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}).encode()
 
 
 def fhir_too_many_entries() -> bytes:
-    entries = [{"resource": {"resourceType": "Patient"}}] * (FHIR_MAX_ENTRIES * 10)
+    entries = [{"resource": {"resourceType": "Patient"}}] * (FHIR_MAX_ENTRIES * 5)
     return json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}).encode()
 
 
@@ -154,9 +155,9 @@ def main() -> None:
          lambda d: parse_results_csv(d, max_bytes=CSV_MAX_BYTES, today=TODAY)),
         ("CSV, header of 50,000 columns (refused)", header_50000(),
          lambda d: parse_results_csv(d, max_bytes=CSV_MAX_BYTES, today=TODAY)),
-        (f"FHIR, {FHIR_MAX_ENTRIES:,} Observations", largest_fhir(),
+        (f"FHIR, {FHIR_MAX_OBSERVATIONS:,} Observations", largest_fhir(),
          lambda d: parse_fhir_bundle(d, max_bytes=FHIR_MAX_BYTES, today=TODAY)),
-        (f"FHIR, {FHIR_MAX_ENTRIES * 10:,} entries (refused)", fhir_too_many_entries(),
+        (f"FHIR, {FHIR_MAX_ENTRIES * 5:,} entries (refused)", fhir_too_many_entries(),
          lambda d: parse_fhir_bundle(d, max_bytes=FHIR_MAX_BYTES, today=TODAY)),
     ]  # fmt: skip
     print(f"{'file':<50} {'bytes':>10} {'CPU s':>7}  outcome")

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from labs.importers import parse_fhir_bundle, parse_results_csv
 from labs.models import Result
-from labs.validation import CSV_MAX_COLUMNS, FHIR_MAX_ENTRIES
+from labs.validation import CSV_MAX_COLUMNS, FHIR_MAX_ENTRIES, FHIR_MAX_OBSERVATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,15 @@ def test_a_header_of_50000_columns_is_refused_in_well_under_a_second():
     assert parsed.error == (
         f"The header has 50,000 columns; a results file has at most {CSV_MAX_COLUMNS}."
     )
+
+
+def test_a_bundle_with_too_many_observations_is_refused_before_validation():
+    entries = [{"resource": {"resourceType": "Observation"}}] * (FHIR_MAX_OBSERVATIONS + 1)
+    data = json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    started = time.process_time()
+    parsed = parse_fhir_bundle(data.encode())
+    assert time.process_time() - started < 0.5
+    assert parsed.error.startswith(f"The Bundle has {FHIR_MAX_OBSERVATIONS + 1:,} Observations")
 
 
 def test_a_bundle_with_too_many_entries_is_refused_before_validation():
