@@ -32,7 +32,7 @@ def _shown_dates(client, user) -> dict[str, str]:
     return {
         "plan page": TESTID_DATE.search(plan_page).group(1),
         "dashboard": TESTID_DATE.search(dashboard).group(1),
-        "report": re.search(r"Next retest due ([^.<]+)\.", report).group(1).strip(),
+        "report": re.search(r'data-testid="report-retest">[^<]*<strong>([^<]+)<', report).group(1),
         "reminder row": due_text,
         "email": due_text if due_text in email.body and due_text in email.subject else "",
     }
