@@ -1,5 +1,7 @@
 """Sign-up asks where the person lives; that sets their units, upper limits and language."""
 
+import uuid
+
 import pytest
 
 from accounts.models import User
@@ -79,3 +81,13 @@ def test_the_sign_up_page_marks_the_fields_the_browser_fills(client):
     assert 'data-detect="country"' in body
     assert 'data-detect="time-zone"' in body
     assert "/static/js/signup.js" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("compiled_translations")
+def test_the_confirmation_email_is_in_the_language_the_person_signed_up_in(client, mailoutbox):
+    email = f"bestaetigung-{uuid.uuid4().hex[:8]}@example.org"  # allauth rate-limits an address
+    _sign_up(client, email=email, country="DE", time_zone="Europe/Berlin")
+    (message,) = mailoutbox
+    assert "Bitte bestätigen Sie Ihre E-Mail-Adresse" in message.subject
+    assert " du " not in f" {message.body} ".lower()
