@@ -91,3 +91,19 @@ def test_the_confirmation_email_is_in_the_language_the_person_signed_up_in(clien
     (message,) = mailoutbox
     assert "Bitte bestätigen Sie Ihre E-Mail-Adresse" in message.subject
     assert " du " not in f" {message.body} ".lower()
+
+
+@pytest.mark.django_db
+def test_a_person_who_signed_up_in_berlin_is_reminded_at_nine_in_berlin(client):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from protocols.reminders.times import reminder_send_at
+
+    _sign_up(client, email="berlin@example.org", country="DE", time_zone="Europe/Berlin")
+    user = User.objects.get(email="berlin@example.org")
+    now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+    send_at = reminder_send_at(user=user, due_on=dt.date(2027, 1, 26), now=now)
+    local = send_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.hour, local.minute) == (9, 0)
+    assert send_at.astimezone(dt.UTC).hour == 8  # 09:00 CET, not 09:00 UTC
