@@ -764,12 +764,14 @@ def present_plan(
     today: dt.date | None = None,
     reminder_due_on: dt.date | None = None,
     stored_due_on: dt.date | None = None,
+    stored_phase: str = "",
     user=None,
 ) -> PlanPresentation:
     """The stored plan JSON (and the snapshot it came from) shaped for every page."""
     data = data or {}
     inputs = inputs or {}
-    phase = data.get("phase") if isinstance(data.get("phase"), str) else "insufficient_data"
+    phase = data.get("phase") if isinstance(data.get("phase"), str) else None
+    phase = phase or stored_phase or "insufficient_data"  # the Plan row's column, for old JSON
     supplements = _items(data.get("supplements"))
     limits = _mapping(data.get("upper_limits"))
     authority = str(limits.get("authority") or "iom")

@@ -53,5 +53,6 @@ def plan_presentation(*, user, plan: Plan) -> presenters.PlanPresentation:
         today=person_today(user),
         reminder_due_on=reminder.due_on if reminder else None,
         stored_due_on=plan.retest_due_on,
+        stored_phase=plan.phase,
         user=user,
     )

@@ -132,14 +132,16 @@ def test_the_report_shows_latest_values_history_plan_and_disclaimer(client_logge
     html = response.content.decode()
     latest = response.context["latest"]
     assert [(v.analyte.code, v.status) for v in latest] == [("vitd_25oh", "in_target")]
-    assert "maintenance" in html and "Add magnesium." in html
+    assert "Maintenance" in html and "Add magnesium." in html
     assert "above the upper limit" in html
     assert html.count('data-testid="disclaimer"') == 2  # by the plan, and in the footer
-    assert '<style media="print">' in html
+    assert 'css/report.css" media="print">' in html  # the print stylesheet
 
 
 def test_the_report_takes_constant_queries(client_logged_in, user, django_assert_max_num_queries):
     for n in range(30):
         panel_with(user, DAY - dt.timedelta(days=n), ("vitd_25oh", 30, "ng/mL"))
-    with django_assert_max_num_queries(6):
+    # session, user, profile, plan, reminder, supplements, symptoms, latest values, history:
+    # the same for 30 panels as for 3
+    with django_assert_max_num_queries(10):
         client_logged_in.get(reverse("dashboard:report"))
