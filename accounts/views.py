@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language as django_set_language
 
 from labs.forms import UploadForm
-from protocols.reminders.selectors import next_reminder
+from protocols.reminders.calendar import feed_urls
+from protocols.reminders.selectors import calendar_feed_for, next_reminder
 from protocols.reminders.services import reminder_sync_preferences
 
 from . import exports, services
@@ -31,7 +32,12 @@ def preferences(request):
             reminder_sync_preferences(user=user, previous_zone=person_zone(request.user))
         messages.success(request, _("Settings saved."))
         return redirect("accounts:preferences")
-    context = {"form": form, "next_reminder": next_reminder(request.user)}
+    feed = calendar_feed_for(request.user)
+    context = {
+        "form": form,
+        "next_reminder": next_reminder(request.user),
+        "calendar_urls": feed_urls(feed.token) if feed else None,
+    }
     return render(request, "accounts/preferences.html", context)
 
 

@@ -164,3 +164,22 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder {self.due_on} ({self.state})"
+
+
+def new_feed_token() -> str:
+    """The secret in a person's calendar feed URL: 256 random bits, unguessable."""
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A person's iCal feed of retest dates. The URL carries the token and nothing else (no
+    session, no id); replacing the token revokes every copy of the old URL at once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now=True)  # when the current token was made
+
+    def __str__(self) -> str:
+        return f"Calendar feed of user {self.user_id}"

@@ -18,6 +18,7 @@ PUBLIC = {
     "reminders:snooze",
     "reminders:unsubscribe",
     "reminders:one-click-unsubscribe",  # RFC 8058: the mail client POSTs, no login
+    "reminders:calendar-feed",  # calendar apps send no cookie: the token is the key (404 else)
 }
 SKIPPED_NAMESPACES = {"admin", None}  # admin has its own staff check; allauth is unnamespaced
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Count, Min, Q, QuerySet
 
 from accounts.models import User
-from protocols.models import Reminder
+from protocols.models import CalendarFeed, Reminder
 
 State = Reminder.State
 DUE_FIRST_STATES = (State.SCHEDULED, State.SNOOZED)
@@ -18,6 +18,17 @@ def next_reminder(user: User) -> Reminder | None:
     """The person's open reminder (at most one), for the dashboard and the settings page."""
     open_rows = Reminder.objects.select_related("user").filter(state__in=Reminder.OPEN_STATES)
     return open_rows.filter(user=user).first()
+
+
+def calendar_feed_for(user: User) -> CalendarFeed | None:
+    """The person's calendar feed, or None while they have not turned one on."""
+    return CalendarFeed.objects.filter(user=user).first()
+
+
+def calendar_feed_owner(token: str) -> User | None:
+    """Whose feed this token opens; None for a replaced, turned-off or made-up token."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    return feed.user if feed and feed.user.is_active else None
 
 
 def _due(now: datetime, first_states: tuple[str, ...], followup_states: tuple[str, ...]) -> Q:

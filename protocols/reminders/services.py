@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.dates import person_zone
 from accounts.models import User
 from labs.models import Panel
-from protocols.models import Plan, Reminder, new_link_key
+from protocols.models import CalendarFeed, Plan, Reminder, new_feed_token, new_link_key
 
 from . import schedule
 from .times import reminder_send_at, reminder_snoozed_at
@@ -235,3 +235,18 @@ def reminder_retry_failed(*, user: User, now: datetime | None = None) -> Reminde
         state=reminder.state, send_at=reminder.send_at, updated_at=now, **FRESH_DELIVERY
     )
     return reminder
+
+
+# --- the calendar feed --------------------------------------------------------------------
+
+
+def calendar_feed_renew(*, user: User) -> CalendarFeed:
+    """Turn the feed on, or give it a new URL: the old URL stops working at once."""
+    feed, _created = CalendarFeed.objects.update_or_create(
+        user=user, defaults={"token": new_feed_token()}
+    )
+    return feed
+
+
+def calendar_feed_off(*, user: User) -> None:
+    CalendarFeed.objects.filter(user=user).delete()

@@ -6,6 +6,9 @@ app_name = "reminders"
 urlpatterns = [
     path("snooze/<str:token>/", views.snooze, name="snooze"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    path("calendar/new/", views.calendar_feed_new, name="calendar-new"),
+    path("calendar/off/", views.calendar_feed_stop, name="calendar-off"),
     path(
         "unsubscribe/<str:token>/one-click/",
         views.one_click_unsubscribe,

@@ -1,19 +1,30 @@
-"""One-click links from reminder emails: no login, signed, each working on its own.
+"""Links that work without a login: one-click links from reminder emails (signed, each
+working on its own) and the calendar feed (its token is the key); and the feed's switches.
 
 GET only shows a confirmation page with one button; POST acts. Mail scanners and link
 prefetchers follow GETs, so a GET must never snooze or unsubscribe anyone.
 """
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from protocols.models import Reminder
+from protocols.models import Plan, Reminder
+from protocols.selectors import retest_for
 
+from .calendar import retest_calendar
 from .links import ReminderLinkError, reminder_from_link, snooze_weeks
-from .services import reminder_snooze, reminder_unsubscribe
+from .selectors import calendar_feed_owner
+from .services import calendar_feed_off, calendar_feed_renew, reminder_snooze, reminder_unsubscribe
 
 
 def _bad_link(request: HttpRequest, error: ReminderLinkError) -> HttpResponse:
@@ -65,3 +76,41 @@ def one_click_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseBadRequest("expected List-Unsubscribe=One-Click")
     reminder_unsubscribe(reminder=reminder)
     return HttpResponse(_("Retest emails stopped."), content_type="text/plain")
+
+
+# --- the calendar feed: the token is the only key (calendar apps send no cookie) -----------
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The person's retest dates as iCal; 404 for a replaced or turned-off feed."""
+    user = calendar_feed_owner(token)
+    if user is None:
+        raise Http404
+    plan = Plan.objects.filter(user=user).defer("inputs").order_by("-created_at", "-id").first()
+    retest = retest_for(user=user, plan=plan) if plan else None
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        body = retest_calendar(
+            retest,
+            uid=f"retest-{user.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}",
+            requisition_url=settings.SITE_URL + reverse("protocols:requisition"),
+        )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@login_required
+@require_POST
+def calendar_feed_new(request: HttpRequest) -> HttpResponse:
+    calendar_feed_renew(user=request.user)
+    messages.success(request, _("New calendar link made: the old one no longer works."))
+    return redirect("accounts:preferences")
+
+
+@login_required
+@require_POST
+def calendar_feed_stop(request: HttpRequest) -> HttpResponse:
+    calendar_feed_off(user=request.user)
+    messages.success(request, _("Calendar link turned off."))
+    return redirect("accounts:preferences")

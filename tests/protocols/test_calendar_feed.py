@@ -1,0 +1,100 @@
+"""The retest iCal feed: parses with icalendar, holds the retest date, dies when revoked."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from icalendar import Calendar
+
+from config.logs import redact
+from protocols.models import CalendarFeed
+from protocols.reminders.calendar import feed_urls
+from tests.factories import UserFactory, plan_with_retest
+
+pytestmark = pytest.mark.django_db
+
+DUE = dt.date.today() + dt.timedelta(days=40)
+
+
+def feed_path(user) -> str:
+    return reverse("reminders:calendar-feed", args=[CalendarFeed.objects.get(user=user).token])
+
+
+def turn_on(client, user) -> str:
+    client.force_login(user)
+    response = client.post(reverse("reminders:calendar-new"))
+    assert response.status_code == 302
+    return feed_path(user)
+
+
+def events(response) -> list:
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    return Calendar.from_ical(response.content).walk("VEVENT")
+
+
+def test_the_feed_parses_and_holds_the_plans_retest_date_without_a_session(client, user):
+    plan_with_retest(user, DUE, tests=("vitd_25oh", "mg_rbc"))
+    path = turn_on(client, user)
+    (event,) = events(Client().get(path))  # a calendar app: no cookie
+    assert event.decoded("dtstart") == DUE
+    assert "25(OH)D" in str(event["description"]) or "25-hydroxy" in str(event["description"])
+    assert event.walk("VALARM")  # an alert ahead of the draw
+
+
+def test_the_settings_page_shows_the_address_and_it_opens_the_feed(client, user):
+    plan_with_retest(user, DUE)
+    path = turn_on(client, user)
+    page = client.get(reverse("accounts:preferences")).content.decode()
+    url, webcal = feed_urls(CalendarFeed.objects.get(user=user).token)
+    assert url.endswith(path) and url in page and webcal in page
+
+
+def test_a_new_address_revokes_the_old_one_and_turning_off_revokes_all(client, user):
+    plan_with_retest(user, DUE)
+    old = turn_on(client, user)
+    client.post(reverse("reminders:calendar-new"))
+    new = feed_path(user)
+    assert new != old
+    assert Client().get(old).status_code == 404
+    assert events(Client().get(new))
+    client.post(reverse("reminders:calendar-off"))
+    assert Client().get(new).status_code == 404
+    assert not CalendarFeed.objects.filter(user=user).exists()
+
+
+def test_a_made_up_token_is_404_and_a_feed_shows_only_its_owners_dates(client, user):
+    plan_with_retest(user, DUE)
+    other = UserFactory()
+    plan_with_retest(other, DUE + dt.timedelta(days=9))
+    mine, theirs = turn_on(client, user), turn_on(Client(), other)
+    assert Client().get(reverse("reminders:calendar-feed", args=["x" * 43])).status_code == 404
+    (event,) = events(Client().get(theirs))
+    assert event.decoded("dtstart") == DUE + dt.timedelta(days=9)
+    assert mine != theirs
+
+
+def test_no_plan_yet_is_an_empty_valid_calendar(client, user):
+    assert events(Client().get(turn_on(client, user))) == []
+
+
+def test_the_feed_is_not_stored_nor_indexed(client, user):
+    response = Client().get(turn_on(client, user))
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex"
+
+
+def test_switches_need_a_login_and_a_post(client, user):
+    for name in ("reminders:calendar-new", "reminders:calendar-off"):
+        assert client.post(reverse(name))["Location"].startswith(reverse("account_login"))
+        client.force_login(user)
+        assert client.get(reverse(name)).status_code == 405
+        client.logout()
+    assert not CalendarFeed.objects.exists()
+
+
+def test_the_token_never_reaches_a_log_line():
+    token = "Zq9" * 14
+    assert token not in redact(f"GET /reminders/calendar/{token}.ics HTTP/1.1")
+    assert redact("/reminders/calendar/new/") == "/reminders/calendar/new/"
