@@ -60,6 +60,7 @@ NOT_OWNED = {
     "account.EmailAddress",
     "dashboard.DataVersion",  # a cache counter, not data
     "protocols.CalendarFeed",  # a secret address: a copy turns its own feed on
+    "dashboard.ShareLink",  # secret addresses given to someone else: not carried to a copy
 }
 # Secrets that a copy must not share with the original.
 REGENERATED = {"protocols.Reminder": {"link_key"}}

@@ -2,7 +2,7 @@
 
 What could carry one, and what is done about it:
 - a URL: query strings are dropped ("?…") and link tokens (reminder emails, the calendar
-  feed) replaced ("[token]");
+  feed, share links) replaced ("[token]");
 - an exception's message (a database error quotes the row, a ValueError the text it could not
   parse): only the exception's type and the traceback's frames (file, line, function) are
   written, never the message nor any local variable;
@@ -18,7 +18,9 @@ import re
 import traceback
 from datetime import UTC, datetime
 
-_TOKEN_PATH = re.compile(r"(/reminders/(?:snooze|unsubscribe|calendar)/)(?!(?:new|off)/)[^/\s\"']+")
+_TOKEN_PATH = re.compile(
+    r"(/reminders/(?:snooze|unsubscribe|calendar)/|/shared/)(?!(?:new|off)/)[^/\s\"']+"
+)
 _QUERY = re.compile(r"\?[^\s\"']*")
 
 

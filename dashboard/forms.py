@@ -1,8 +1,10 @@
-"""The trends page's query string, validated at the edge."""
+"""The trends page's query string and the share form, validated at the edge."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .selectors import RANGE_DAYS
+from .sharing import SHARE_DAYS
 
 
 class TrendsQueryForm(forms.Form):
@@ -21,3 +23,12 @@ class TrendsQueryForm(forms.Form):
         """The cleaned value of a field, or `default` when it is missing or invalid."""
         self.is_valid()
         return self.cleaned_data.get(name) or default
+
+
+class ShareForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label=_("The link works for"),
+        coerce=int,
+        choices=[(d, _("%(days)s days") % {"days": d}) for d in SHARE_DAYS],
+        initial=30,
+    )

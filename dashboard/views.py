@@ -1,14 +1,19 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.dates import person_today
 
 from . import home as dashboard_page
-from . import pdf
+from . import pdf, sharing
 from . import report as report_page
 from . import trends as trends_page
+from .forms import ShareForm
 
 
 def landing(request):
@@ -52,4 +57,41 @@ def report_pdf(request):
     response["Content-Disposition"] = (
         f'attachment; filename="cofactor-report-{today.isoformat()}.pdf"'
     )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def share(request):
+    """The person's share links for a clinician: make one, see each one's opens, revoke."""
+    form = ShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sharing.share_create(user=request.user, days=form.cleaned_data["days"])
+        messages.success(request, _("Share link made. Send it to your clinician."))
+        return redirect("dashboard:share")
+    links = sharing.share_links_of(request.user)
+    context = {"form": form, "links": links, "now": timezone.now()}
+    return render(request, "dashboard/share.html", context)
+
+
+@login_required
+@require_POST
+def share_revoke(request, pk: int):
+    if not sharing.share_revoke(user=request.user, pk=pk):
+        raise Http404
+    messages.success(request, _("Share link revoked: it no longer opens."))
+    return redirect("dashboard:share")
+
+
+@require_GET
+def shared_view(request, token: str):
+    """What a clinician sees: the report of results and plan, read only, for a live link.
+    No session is used or made; the owner is taken from the link alone."""
+    link = sharing.share_open(token)
+    if link is None:
+        raise Http404
+    owner = link.user  # in the visitor's language (their browser's), the owner's units
+    context = report_page.context(user=owner, today=person_today(owner))
+    response = render(request, "dashboard/shared.html", context | {"owner": owner, "link": link})
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -18,6 +18,7 @@ PUBLIC = {
     "reminders:snooze",
     "reminders:unsubscribe",
     "reminders:one-click-unsubscribe",  # RFC 8058: the mail client POSTs, no login
+    "dashboard:shared",  # a clinician's read-only view: the token is the key (404 else)
     "reminders:calendar-feed",  # calendar apps send no cookie: the token is the key (404 else)
 }
 SKIPPED_NAMESPACES = {"admin", None}  # admin has its own staff check; allauth is unnamespaced
@@ -67,7 +68,7 @@ def owned_ids(user) -> set[int]:
 
     ids = set()
     for model in apps.get_models():
-        if model._meta.app_label in {"labs", "protocols"}:
+        if model._meta.app_label in {"labs", "protocols", "dashboard"}:
             field_names = {f.name for f in model._meta.get_fields()}
             if "user" in field_names:
                 ids |= set(model.objects.filter(user=user).values_list("pk", flat=True))
@@ -75,6 +76,7 @@ def owned_ids(user) -> set[int]:
 
 
 def seed_everything(user) -> None:
+    from dashboard.models import ShareLink
     from labs.models import LifeEvent, Panel, Result, SymptomEntry
     from protocols.models import HealthProfile, Plan, Reminder, SupplementIntake
 
@@ -98,6 +100,7 @@ def seed_everything(user) -> None:
     Reminder.objects.create(
         user=user, plan=plan, due_on=today, send_at=dt.datetime.now(dt.UTC), tests=["vitd_25oh"]
     )
+    ShareLink.objects.create(user=user, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(7))
 
 
 @pytest.mark.django_db

@@ -1,0 +1,86 @@
+"""Sharing with a clinician: the link shows the data, refuses writes, expires, logs opens,
+and a revoked or expired one is 404."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from config.logs import redact
+from dashboard import sharing
+from dashboard.models import ShareLink, ShareOpen
+from tests.factories import UserFactory, panel_with
+
+pytestmark = pytest.mark.django_db
+
+
+def shared_url(link) -> str:
+    return reverse("dashboard:shared", args=[link.token])
+
+
+@pytest.fixture
+def owner():
+    user = UserFactory()
+    panel_with(user, dt.date.today() - dt.timedelta(days=5), vitd_25oh=23.7, mg_rbc=4.4)
+    return user
+
+
+def test_a_fresh_browser_sees_the_results_and_each_open_is_logged_for_the_owner(client, owner):
+    client.force_login(owner)
+    assert client.post(reverse("dashboard:share"), {"days": "30"}).status_code == 302
+    link = ShareLink.objects.get(user=owner)
+    assert link.expires_at - link.created_at == dt.timedelta(days=30)
+    clinician = Client()
+    for _ in range(2):
+        response = clinician.get(shared_url(link))
+        assert response.status_code == 200
+    page = response.content.decode()
+    assert "23.7" in page  # the result, in the owner's unit
+    assert 'name="robots" content="noindex' in page and "noindex" in response["X-Robots-Tag"]
+    assert "no-store" in response["Cache-Control"]
+    assert "sessionid" not in response.cookies and not clinician.session.keys()
+    assert ShareOpen.objects.filter(link=link).count() == 2
+    listing = client.get(reverse("dashboard:share")).content.decode()
+    assert "Opened 2 times" in listing
+
+
+def test_the_link_refuses_every_write(owner):
+    link = sharing.share_create(user=owner, days=7)
+    clinician = Client(enforce_csrf_checks=False)
+    for method in ("post", "put", "patch", "delete"):
+        assert getattr(clinician, method)(shared_url(link)).status_code == 405
+    assert not ShareOpen.objects.exists()
+
+
+def test_it_expires_on_time(owner):
+    link = sharing.share_create(user=owner, days=7)
+    assert sharing.share_open(link.token, now=link.expires_at - dt.timedelta(seconds=1))
+    assert sharing.share_open(link.token, now=link.expires_at) is None
+    ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
+    assert Client().get(shared_url(link)).status_code == 404
+
+
+def test_a_revoked_link_is_404_and_only_the_owner_can_revoke(client, owner):
+    link = sharing.share_create(user=owner, days=90)
+    client.force_login(UserFactory())
+    assert client.post(reverse("dashboard:share-revoke", args=[link.pk])).status_code == 404
+    assert Client().get(shared_url(link)).status_code == 200
+    client.force_login(owner)
+    assert client.post(reverse("dashboard:share-revoke", args=[link.pk])).status_code == 302
+    assert Client().get(shared_url(link)).status_code == 404
+    assert Client().get(reverse("dashboard:shared", args=["x" * 43])).status_code == 404
+
+
+def test_only_7_30_or_90_days(client, owner):
+    client.force_login(owner)
+    assert client.post(reverse("dashboard:share"), {"days": "365"}).status_code == 200
+    assert not ShareLink.objects.exists()
+    with pytest.raises(ValueError):
+        sharing.share_create(user=owner, days=365)
+
+
+def test_the_token_never_reaches_a_log_line(owner):
+    link = sharing.share_create(user=owner, days=7)
+    assert link.token not in redact(f"GET {shared_url(link)} HTTP/1.1")
