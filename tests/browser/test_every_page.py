@@ -40,7 +40,7 @@ def demo_pages() -> list[str]:
         "/plan/what-if/", "/trends/", "/trends/?analyte=mg_rbc", "/trends/?analyte=pth_intact",
         "/labs/", "/labs/panels/new/", f"/labs/panels/{panel.pk}/",
         f"/labs/panels/{panel.pk}/edit/", f"/labs/panels/{panel.pk}/delete/", "/labs/symptoms/",
-        "/labs/life-events/", "/labs/import/", "/report/",
+        "/labs/life-events/", "/labs/import/", "/report/", "/plan/requisition/", "/share/",
         "/supplements/", f"/supplements/{intake.pk}/edit/", f"/supplements/{intake.pk}/delete/",
         "/profile/", "/settings/", "/settings/delete/", "/accounts/password/change/",
         "/accounts/email/",
