@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config.health import healthz
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("accounts.urls")),
+    # The report lived under labs/ before it moved to the dashboard: old bookmarks still work.
+    path("labs/report/", RedirectView.as_view(pattern_name="dashboard:report", permanent=True)),
     path("labs/", include("labs.urls")),
     path("", include("protocols.urls")),
     path("reminders/", include("protocols.reminders.urls")),

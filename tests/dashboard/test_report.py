@@ -76,3 +76,9 @@ def test_the_report_downloads_as_a_pdf_with_the_same_content(client, person):
 def test_an_outsider_gets_only_their_own_report(client, person, other_user):
     client.force_login(other_user)
     assert "Ada Lovelace" not in client.get(reverse("dashboard:report")).content.decode()
+
+
+def test_the_old_report_address_leads_to_the_report(client_logged_in):
+    response = client_logged_in.get("/labs/report/", follow=True)
+    assert response.redirect_chain == [("/report/", 301)]
+    assert response.status_code == 200
