@@ -20,8 +20,9 @@ var:
 	mkdir -p var/broker/in var/broker/processed var/broker/control var/mail
 
 # The German catalogue (locale/de/LC_MESSAGES/django.po) compiled to the .mo Django reads;
-# needs GNU gettext's msgfmt (Debian: apt-get install gettext).
+# needs GNU gettext's msgfmt, installed from Debian's packages when missing (a fresh machine).
 messages: venv
+	command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var
 
 run: venv var messages
