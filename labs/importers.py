@@ -116,6 +116,18 @@ class ImportRow:
     lab: str = ""
     notes: str = ""
     qualifier: str = ""  # "<" / ">" for a censored result
+    # The lab's printed reference range, in `unit`, and its H/L flag (validation.check_…).
+    ref_low: float | None = None
+    ref_high: float | None = None
+    ref_flag: str = ""
+
+    @property
+    def reference(self) -> validation.ReferenceRange:
+        return validation.ReferenceRange(self.ref_low, self.ref_high, self.ref_flag)
+
+    def result_input(self):
+        """What labs.services.result_build saves for this row."""
+        return (self.analyte, self.value, self.unit, self.qualifier, self.reference)
 
     @property
     def key(self) -> tuple[int, str]:

@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from .analytes import ANALYTES
 from .symptoms import LIFE_EVENTS, SEVERITY_LABELS, SYMPTOMS
-from .validation import GREATER, LESS
+from .validation import GREATER, HIGH, LESS, LOW
 
 # Catalog labels are marked in the pure catalogs (gettext_noop) and translated here, lazily.
 ANALYTE_CHOICES = [(a.code, _(a.name)) for a in ANALYTES.values()]
@@ -14,6 +14,27 @@ SYMPTOM_CHOICES = [(s.code, _(s.label)) for s in SYMPTOMS.values()]
 SEVERITY_CHOICES = [(value, _(label)) for value, label in SEVERITY_LABELS.items()]
 LIFE_EVENT_CHOICES = [(code, _(label)) for code, label in LIFE_EVENTS.items()]
 QUALIFIER_CHOICES = [(LESS, _("below (<)")), (GREATER, _("above (>)"))]
+REF_FLAG_CHOICES = [(HIGH, _("high (H)")), (LOW, _("low (L)"))]
+
+
+def reference_range_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """The database's copy of labs.validation.check_reference_range: ends ≥ 0, low ≤ high."""
+    return [
+        models.CheckConstraint(
+            condition=(Q(ref_low__isnull=True) | Q(ref_low__gte=0))
+            & (Q(ref_high__isnull=True) | Q(ref_high__gte=0)),
+            name=f"{prefix}_ref_not_negative",
+        ),
+        models.CheckConstraint(
+            condition=Q(ref_low__isnull=True)
+            | Q(ref_high__isnull=True)
+            | Q(ref_low__lte=models.F("ref_high")),
+            name=f"{prefix}_ref_low_le_high",
+        ),
+        models.CheckConstraint(
+            condition=Q(ref_flag__in=["", HIGH, LOW]), name=f"{prefix}_ref_flag_known"
+        ),
+    ]
 
 
 class Panel(models.Model):
@@ -63,6 +84,17 @@ class Result(models.Model):
     qualifier = models.CharField(
         _("qualifier"), max_length=1, choices=QUALIFIER_CHOICES, blank=True, default=""
     )
+    # The reference range the lab printed beside the value, in the unit as entered (either
+    # end may be missing: "< 5"), its canonical equivalents (computed once, like
+    # canonical_value, for comparisons and charts), and the lab's own H/L flag as printed.
+    # Written by labs.services only (result_build); checked by labs.validation.
+    ref_low = models.FloatField(_("reference range, low"), null=True, blank=True)
+    ref_high = models.FloatField(_("reference range, high"), null=True, blank=True)
+    ref_low_canonical = models.FloatField(null=True, blank=True)
+    ref_high_canonical = models.FloatField(null=True, blank=True)
+    ref_flag = models.CharField(
+        _("lab's flag"), max_length=1, choices=REF_FLAG_CHOICES, blank=True, default=""
+    )
     history = HistoricalRecords()  # audit trail, as Panel's
 
     class Meta:
@@ -79,6 +111,7 @@ class Result(models.Model):
             models.CheckConstraint(
                 condition=Q(qualifier__in=["", LESS, GREATER]), name="result_qualifier_known"
             ),
+            *reference_range_constraints("result"),
         ]
 
     def __str__(self) -> str:

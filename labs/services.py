@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -22,12 +23,26 @@ from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomCheckin,
 from labs.signals import data_changed
 from labs.symptoms import LIFE_EVENTS, SYMPTOMS
 from labs.units import get_analyte, to_canonical
-from labs.validation import gettext_noop
+from labs.validation import NO_RANGE, ReferenceRange, check_reference_range, gettext_noop
 
-# (analyte code, value as entered, unit as entered[, qualifier "<" / ">" / ""])
-ResultInput = tuple[str, float, str] | tuple[str, float, str, str]
+
+@dataclass(frozen=True)
+class ResultInput:
+    """One result to save: value and unit as entered, the qualifier of a censored value,
+    and the lab's printed reference range (labs.validation.ReferenceRange, checked)."""
+
+    analyte: str  # catalog code
+    value: float
+    unit: str
+    qualifier: str = ""  # "<" / ">" / ""
+    reference: ReferenceRange = NO_RANGE
+
+
+# A ResultInput, or the older tuple (analyte code, value, unit[, qualifier]).
+ResultRow = ResultInput | tuple[str, float, str] | tuple[str, float, str, str]
 
 IMPORT_BATCH_SIZE = 1000
+REFERENCE_FIELDS = ("ref_low", "ref_high", "ref_low_canonical", "ref_high_canonical", "ref_flag")
 
 
 class ImportOutcome(NamedTuple):
@@ -35,24 +50,40 @@ class ImportOutcome(NamedTuple):
     skipped_duplicates: int
 
 
+def as_result_input(row: ResultRow) -> ResultInput:
+    return row if isinstance(row, ResultInput) else ResultInput(*row)
+
+
 def _check_one_per_analyte(results: Sequence[ResultInput]) -> None:
-    codes = [row[0] for row in results]
+    codes = [row.analyte for row in results]
     if len(codes) != len(set(codes)):
         raise ValueError("a panel holds one result per analyte")
 
 
-def _result(panel: Panel, code: str, value: float, unit: str, qualifier: str = "") -> Result:
-    """A Result with its canonical value and the panel's user and date copied in."""
-    get_analyte(code)  # UnknownAnalyte before anything is written
+def result_build(*, panel: Panel, row: ResultRow) -> Result:
+    """An unsaved Result with its canonical value (and canonical reference range) and the
+    panel's user and date copied in: the one place a Result's stored fields are computed,
+    for the entry form, quick add and every import. Raises on an unknown analyte or unit
+    and on a reference range labs.validation refuses (low above high, negative ends)."""
+    row = as_result_input(row)
+    analyte = get_analyte(row.analyte)  # UnknownAnalyte before anything is written
+    ref = row.reference
+    ref = check_reference_range(ref.low, ref.high, ref.flag, analyte=analyte, unit=row.unit)
+    ref_low_canonical, ref_high_canonical = ref.canonical(row.analyte, row.unit)
     return Result(
         panel=panel,
         user_id=panel.user_id,
         drawn_on=panel.drawn_on,
-        analyte=code,
-        value=float(value),
-        unit=unit,
-        canonical_value=to_canonical(code, value, unit),
-        qualifier=qualifier,
+        analyte=row.analyte,
+        value=float(row.value),
+        unit=row.unit,
+        canonical_value=to_canonical(row.analyte, row.value, row.unit),
+        qualifier=row.qualifier,
+        ref_low=ref.low,
+        ref_high=ref.high,
+        ref_low_canonical=ref_low_canonical,
+        ref_high_canonical=ref_high_canonical,
+        ref_flag=ref.flag,
     )
 
 
@@ -67,7 +98,7 @@ def panel_create(
     *,
     user,
     drawn_on: date,
-    results: Sequence[ResultInput],
+    results: Sequence[ResultRow],
     lab: str = "",
     fasting: bool | None = None,
     notes: str = "",
@@ -75,12 +106,13 @@ def panel_create(
     """Save a panel and its results together; raises (and saves nothing) on a bad result."""
     if not results:
         raise ValueError("a panel needs at least one result")
+    results = [as_result_input(row) for row in results]
     _check_one_per_analyte(results)
     with transaction.atomic():
         panel = Panel.objects.create(
             user=user, drawn_on=drawn_on, lab=lab, fasting=fasting, notes=notes
         )
-        bulk_create_with_history([_result(panel, *row) for row in results], Result)
+        bulk_create_with_history([result_build(panel=panel, row=row) for row in results], Result)
     _changed(user, "results")
     return panel
 
@@ -89,7 +121,7 @@ def panel_update(
     *,
     panel: Panel,
     drawn_on: date,
-    results: Sequence[ResultInput],
+    results: Sequence[ResultRow],
     lab: str = "",
     fasting: bool | None = None,
     notes: str = "",
@@ -101,14 +133,16 @@ def panel_update(
     """
     if not results:
         raise ValueError("a panel needs at least one result")
+    results = [as_result_input(row) for row in results]
     _check_one_per_analyte(results)
     with transaction.atomic():
         panel.drawn_on, panel.lab, panel.fasting, panel.notes = drawn_on, lab, fasting, notes
         panel.save()
         existing = {r.analyte: r for r in panel.results.all()}
-        wanted = {row[0]: _result(panel, *row) for row in results}
+        wanted = {row.analyte: result_build(panel=panel, row=row) for row in results}
         panel.results.exclude(analyte__in=wanted).delete()
-        fields = ["value", "unit", "qualifier", "canonical_value", "drawn_on", "user_id"]
+        fields = ["value", "unit", "qualifier", "canonical_value", "drawn_on", "user_id",
+                  *REFERENCE_FIELDS]  # fmt: skip
         changed = []
         for code, new in wanted.items():
             old = existing.get(code)
@@ -341,19 +375,7 @@ def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
         bulk_create_with_history(new_panels, Panel, batch_size=IMPORT_BATCH_SIZE)
         bulk_create_with_history(
             model=Result,
-            objs=[
-                Result(
-                    panel=panel,
-                    user=user,
-                    drawn_on=row.drawn_on,
-                    analyte=row.analyte,
-                    value=row.value,
-                    unit=row.unit,
-                    canonical_value=row.canonical_value,
-                    qualifier=row.qualifier,
-                )
-                for row, panel in placed
-            ],
+            objs=[result_build(panel=panel, row=row.result_input()) for row, panel in placed],
             batch_size=IMPORT_BATCH_SIZE,
         )
     if fresh:

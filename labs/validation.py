@@ -357,3 +357,139 @@ def clean_text(text: str, max_length: int, name: str) -> str:
             gettext_noop("%(name)s is longer than %(max)d characters"), name=name, max=max_length
         )
     return text
+
+
+# --- the lab's printed reference range -------------------------------------------------------
+
+HIGH, LOW = "H", "L"
+REF_FLAGS = (HIGH, LOW)
+# "8.6 - 10.2", "8,6–10,2", "30 to 100", "< 5", "> 40", "≤5": what labs print.
+_RANGE = re.compile(
+    r"(?P<low>[0-9]+(?:[.,][0-9]+)?)\s*(?:-|–|—|to|bis)\s*(?P<high>[0-9]+(?:[.,][0-9]+)?)"
+    r"|(?P<below>[<≤]=?)\s*(?P<upper>[0-9]+(?:[.,][0-9]+)?)"
+    r"|(?P<above>[>≥]=?)\s*(?P<lower>[0-9]+(?:[.,][0-9]+)?)",
+    re.IGNORECASE,
+)
+
+
+class BadRange(LabValueError):
+    code = "bad_range"
+
+
+@dataclass(frozen=True)
+class ReferenceRange:
+    """The range a lab printed beside a result, in the result's unit; either end may be
+    missing ("< 5" has only an upper limit). `flag` is the lab's H/L mark, or "" """
+
+    low: float | None = None
+    high: float | None = None
+    flag: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return self.low is None and self.high is None
+
+    def canonical(self, code: str, unit: str) -> tuple[float | None, float | None]:
+        """Both ends in the analyte's canonical unit (a custom marker passes code "")."""
+        if not code:
+            return self.low, self.high
+        return tuple(
+            None if end is None else to_canonical(code, end, unit) for end in (self.low, self.high)
+        )
+
+
+NO_RANGE = ReferenceRange()
+
+
+def _range_end(text: str, decimal_separator: str) -> float | None:
+    """One end of a range: blank is "not printed"; 0 is allowed ("0 – 5"), negatives not."""
+    if not text.strip():
+        return None
+    try:
+        number = float(parse_decimal(text, decimal_separator=decimal_separator))
+    except AmbiguousNumber as exc:
+        number = float(exc.readings[1])  # a range end is never a thousands group of a lab value
+    if not math.isfinite(number) or number < 0:
+        raise BadRange(gettext_noop("A reference limit must be 0 or more."))
+    return number
+
+
+def check_flag(flag: str) -> str:
+    """The lab's flag as stored: "H", "L" or "" (also read from "high", "low", "+", "-")."""
+    text = (flag or "").strip().casefold()
+    aliases = {"h": HIGH, "high": HIGH, "hh": HIGH, "+": HIGH, "↑": HIGH, "hoch": HIGH,
+               "l": LOW, "low": LOW, "ll": LOW, "-": LOW, "↓": LOW, "niedrig": LOW,
+               "n": "", "normal": "", "": ""}  # fmt: skip
+    if text not in aliases:
+        raise BadRange(
+            gettext_noop("The lab's flag “%(flag)s” is not H or L."), flag=flag.strip()[:8]
+        )
+    return aliases[text]
+
+
+def check_reference_range(
+    low: float | Decimal | str | None,
+    high: float | Decimal | str | None,
+    flag: str = "",
+    *,
+    analyte: Analyte | None = None,
+    unit: str = "",
+    decimal_separator: str = ".",
+) -> ReferenceRange:
+    """The lab's printed range, checked: numbers read by `parse_decimal`, each end 0 or more,
+    low ≤ high, and (for a catalog analyte, in `unit`) an upper end within its plausible
+    bounds, so a range typed in the wrong unit is caught like a value would be."""
+    ends = [
+        _range_end(end, decimal_separator) if isinstance(end, str) else end for end in (low, high)
+    ]
+    for index, end in enumerate(ends):
+        if end is not None:
+            ends[index] = float(end)
+            if not math.isfinite(ends[index]) or ends[index] < 0:
+                raise BadRange(gettext_noop("A reference limit must be 0 or more."))
+    low_end, high_end = ends
+    if low_end is not None and high_end is not None and low_end > high_end:
+        raise BadRange(
+            gettext_noop("The lower reference limit (%(low)s) is above the upper (%(high)s)."),
+            low=_fmt(low_end),
+            high=_fmt(high_end),
+        )
+    if analyte is not None and high_end is not None:
+        top = from_canonical(analyte.code, analyte.plausible[1], unit)
+        if high_end > top:
+            raise BadRange(
+                gettext_noop("The reference limit %(limit)s %(unit)s is impossible for %(name)s."),
+                limit=_fmt(high_end),
+                unit=unit,
+                name=analyte.short_name,
+            )
+    return ReferenceRange(low_end, high_end, check_flag(flag))
+
+
+def parse_reference_text(
+    text: str, *, analyte: Analyte | None = None, unit: str = "", decimal_separator: str = "."
+) -> ReferenceRange:
+    """A range as a lab prints it in one cell: "8.6-10.2", "8,6 – 10,2", "< 5", "> 40"."""
+    stripped = (text or "").strip()
+    if not stripped:
+        return NO_RANGE
+    match = _RANGE.fullmatch(stripped)
+    if not match:
+        raise BadRange(
+            gettext_noop("“%(range)s” is not a range; type it like 8.6-10.2, < 5 or > 40."),
+            range=stripped[:MAX_VALUE_CHARS],
+        )
+    low, high = match["low"] or match["lower"], match["high"] or match["upper"]
+    return check_reference_range(
+        low, high, analyte=analyte, unit=unit, decimal_separator=decimal_separator
+    )
+
+
+def range_flag(value: float, reference: ReferenceRange, qualifier: str = "") -> str:
+    """H or L when the value lies outside the range ("" inside, or with no range); used when
+    the lab printed a range but no flag. A censored "< 10" is low only if 10 ≤ low."""
+    if reference.high is not None and value > reference.high and qualifier != LESS:
+        return HIGH
+    if reference.low is not None and value < reference.low and qualifier != GREATER:
+        return LOW
+    return ""
