@@ -21,7 +21,10 @@ CSV format
   date      yes       date drawn: ``YYYY-MM-DD``, ``DD.MM.YYYY``, or
                       ``DD/MM/YYYY`` / ``MM/DD/YYYY`` (the file's order is
                       found from its dates, or asked when it cannot be);
-                      not in the future
+                      not in the future. A time after it is read past
+                      ("2026-06-10 08:15", "10.06.2026 08:15 Uhr", ISO 8601
+                      with ``T``); with a UTC offset (``Z``, ``+02:00``)
+                      the day is the person's in their time zone
   analyte   yes       catalog code (``vitd_25oh``), name, common name in
                       English, German, French, Spanish, Italian or Dutch
                       ("25-OH-Vitamin D3", "Magnesium (Vollblut)") or LOINC
@@ -62,7 +65,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -358,6 +361,37 @@ _DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")  # always day first
 _SLASHED_DATE = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})")  # day or month first
 
 
+# A time after the date, as portals export it: "08:15", "8:15 AM", "T08:15:00Z", "08:15+02:00".
+_TIME = re.compile(
+    r"(?:T|\s+)(\d{1,2}):(\d{2})(?::\d{2}(?:[.,]\d+)?)?(?:\s*([AaPp][Mm]))?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?(?:\s*Uhr)?\Z"
+)
+
+
+def _without_time(text: str) -> tuple[str, re.Match[str] | None]:
+    """The date part of a date with a time after it, and the time (None when there is none)."""
+    match = _TIME.search(text)
+    if match is None or not text[: match.start()].strip():
+        return text, None
+    return text[: match.start()].strip(), match
+
+
+def _local_day(day: date, time: re.Match[str], zone: tzinfo | None) -> date:
+    """The day a moment with a UTC offset falls on in the person's zone; the written day when
+    the time has no offset (a lab's local time) or the person has no zone."""
+    offset = time[4]
+    if not offset or zone is None:
+        return day
+    hour, minute = int(time[1]), int(time[2])
+    if time[3]:  # 12 AM is midnight, 12 PM noon
+        hour = hour % 12 + (12 if time[3].lower() == "pm" else 0)
+    digits = "" if offset == "Z" else offset[1:].replace(":", "")
+    shift = timedelta(hours=int(digits[:2] or 0), minutes=int(digits[2:4] or 0))
+    shift = -shift if offset.startswith("-") else shift
+    moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone(shift))
+    return moment.astimezone(zone).date()
+
+
 def _date_parts(text: str, order: str) -> tuple[int, int, int] | None:
     if match := _ISO_DATE.fullmatch(text):
         return int(match[1]), int(match[3]), int(match[4])
@@ -370,11 +404,14 @@ def _date_parts(text: str, order: str) -> tuple[int, int, int] | None:
     return None
 
 
-def _parse_date(text: str, today: date, order: str = "") -> date:
+def _parse_date(text: str, today: date, order: str = "", zone: tzinfo | None = None) -> date:
     text = text.strip()
     if not text:
         raise _Invalid(_("date is missing"))
-    parts = _date_parts(text, order)
+    day_text, time = _without_time(text)
+    parts = _date_parts(day_text, order)
+    if parts is not None and time is not None and not _valid_time(time):
+        raise _Invalid(_('date "%(date)s" has a time that does not exist', date=text))
     if parts is None:
         raise _Invalid(
             _(
@@ -387,13 +424,21 @@ def _parse_date(text: str, today: date, order: str = "") -> date:
         drawn_on = date(*parts)
     except ValueError:
         raise _Invalid(_('date "%(date)s" does not exist', date=text)) from None
+    if time is not None:
+        drawn_on = _local_day(drawn_on, time, zone)
     return _check_date(drawn_on, today)
+
+
+def _valid_time(time: re.Match[str]) -> bool:
+    hour, minute = int(time[1]), int(time[2])
+    limit = 12 if time[3] else 23
+    return (1 if time[3] else 0) <= hour <= limit and minute <= 59
 
 
 def date_order_of(texts: Sequence[str]) -> str | None:
     """DAY_FIRST or MONTH_FIRST as the file's dates show it ("13/04" is day-first), ""
     when it has no slashed dates, None when every one reads both ways."""
-    slashed = [m for t in texts if (m := _SLASHED_DATE.fullmatch(t.strip()))]
+    slashed = [m for t in texts if (m := _SLASHED_DATE.fullmatch(_without_time(t.strip())[0]))]
     if not slashed:
         return ""
     if any(int(m[1]) > 12 for m in slashed):
@@ -670,9 +715,9 @@ def _parse_result(line: int, cell: _Cell, analyte: Analyte | None, row) -> tuple
 class _CsvReader:
     """Reads a CSV's data rows with a mapping into a CsvParseResult (results bounded)."""
 
-    def __init__(self, result: CsvParseResult, mapping: ColumnMapping, today, max_rows):
+    def __init__(self, result: CsvParseResult, mapping: ColumnMapping, today, max_rows, zone):
         self.result, self.mapping, self.names = result, mapping, result.header
-        self.today, self.max_rows = today, max_rows
+        self.today, self.max_rows, self.zone = today, max_rows, zone
         self.wide = _wide_columns(mapping, self.names) if mapping.wide else None
         self.seen: dict[tuple[date, str], int] = {}
 
@@ -701,7 +746,7 @@ class _CsvReader:
         mapping, problems = self.mapping, []
         at = dict(enumerate(cells)).get
         drawn_on = _collect(problems, _parse_date, at(mapping.date, ""), self.today,
-                            mapping.date_order)  # fmt: skip
+                            mapping.date_order, self.zone)  # fmt: skip
         lab = _collect(problems, _check_text, "lab", at(mapping.lab, ""), LAB_MAX_LENGTH)
         notes = _collect(problems, _check_text, "notes", at(mapping.notes, ""), NOTES_MAX_LENGTH)
         row_fields = (drawn_on, lab, notes)
@@ -750,11 +795,13 @@ def parse_results_csv(
     max_bytes: int = CSV_MAX_BYTES,
     max_rows: int = CSV_MAX_ROWS,
     today: date | None = None,
+    zone: tzinfo | None = None,
 ) -> CsvParseResult:
     """Parse an uploaded results CSV (format in the module docstring).
 
-    `today` is the user's local date, for the "not in the future" check. A header that
-    is not ours needs `mapping`; without one the result asks for it (`needs_mapping`).
+    `today` is the user's local date, for the "not in the future" check; `zone` theirs, for
+    a date with a time and a UTC offset. A header that is not ours needs `mapping`; without
+    one the result asks for it (`needs_mapping`).
     """
     reader = None
     try:
@@ -767,7 +814,7 @@ def parse_results_csv(
         if mapping is None or mapping_problems(mapping, names):
             result.needs_mapping, result.guess = True, mapping or guess_mapping(names)
             return result
-        return _parse_csv_body(result, reader, mapping, max_rows, today or date.today())
+        return _parse_csv_body(result, reader, mapping, max_rows, today or date.today(), zone)
     except csv.Error as exc:
         line = reader.line_num if reader else 1
         return CsvParseResult(error=f"Line {line}: the file is not valid CSV ({exc}).")
@@ -775,7 +822,7 @@ def parse_results_csv(
         return CsvParseResult(error=str(exc))
 
 
-def _parse_csv_body(result, reader, mapping, max_rows, today) -> CsvParseResult:
+def _parse_csv_body(result, reader, mapping, max_rows, today, zone) -> CsvParseResult:
     lines = [(reader.line_num, cells) for cells in _bounded(reader, max_rows)]
     if not lines:
         raise _FileError("The file has a header but no results.")
@@ -787,7 +834,7 @@ def _parse_csv_body(result, reader, mapping, max_rows, today) -> CsvParseResult:
             return result
         mapping = ColumnMapping(**(mapping.to_json() | {"date_order": order}))
     result.mapping = mapping
-    rows = _CsvReader(result, mapping, today, max_rows)
+    rows = _CsvReader(result, mapping, today, max_rows, zone)
     for line, cells in lines:
         rows.read(line, cells)
     return result

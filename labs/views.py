@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from accounts.dates import person_today
+from accounts.dates import person_today, person_zone
 from labs import audit, exporters, importers, selectors, services, stash
 from labs.analytes import ANALYTES
 from labs.display import analyte_short_name
@@ -336,10 +336,17 @@ class ImportKind:
     confirm_url: str
     max_bytes: int
 
-    def parse(self, data: bytes, today, mapping=None):
+    def parse(self, data: bytes, user, mapping=None):
+        """The upload read for `user`: "today" and a date's time zone are theirs."""
+        today = person_today(user)
         if self.name == "csv":
             return importers.parse_results_csv(
-                data, mapping=mapping, max_bytes=self.max_bytes, max_rows=CSV_MAX_ROWS, today=today
+                data,
+                mapping=mapping,
+                max_bytes=self.max_bytes,
+                max_rows=CSV_MAX_ROWS,
+                today=today,
+                zone=person_zone(user),
             )
         return importers.parse_fhir_bundle(data, max_bytes=self.max_bytes, today=today)
 
@@ -353,11 +360,11 @@ PROBLEMS_SHOWN = 200
 
 def _parse_upload(request: HttpRequest, kind: ImportKind, data: bytes, mapping=None):
     """Parse an upload; a foreign CSV header is read with the mapping given or remembered."""
-    parsed = kind.parse(data, person_today(request.user), mapping)
+    parsed = kind.parse(data, request.user, mapping)
     if kind.name == "csv" and parsed.needs_mapping and mapping is None:
         remembered = selectors.import_mapping(user=request.user, signature=parsed.signature)
         if remembered is not None:
-            parsed = kind.parse(data, person_today(request.user), remembered)
+            parsed = kind.parse(data, request.user, remembered)
     return parsed
 
 
@@ -409,7 +416,7 @@ def _import_mapped(request: HttpRequest, kind: ImportKind) -> HttpResponse:
     if data is None:
         messages.error(request, _("That upload has expired. Upload it again."))
         return redirect(kind.url)
-    header = kind.parse(data, person_today(request.user)).header
+    header = kind.parse(data, request.user).header
     mapping_form = ColumnMappingForm(request.POST, header=header)
     context: dict[str, Any] = {"form": UploadForm(max_bytes=kind.max_bytes), "kind": kind}
     if not mapping_form.is_valid():

@@ -173,10 +173,9 @@ def test_the_row_limit_is_stated():
             "13/13/2024,PTH,40,pg/mL", 'date "13/13/2024" does not exist', id="dmy-month-13"
         ),
         pytest.param(
-            "2024-03-01T08:00,PTH,40,pg/mL",
-            'date "2024-03-01T08:00" is not a date; use YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY or '
-            "MM/DD/YYYY",
-            id="datetime",
+            "2024-03-01T28:00,PTH,40,pg/mL",
+            'date "2024-03-01T28:00" has a time that does not exist',
+            id="datetime-hour-28",
         ),
         pytest.param("2024-13-01,PTH,40,pg/mL", 'date "2024-13-01" does not exist', id="month-13"),
         pytest.param("2024-02-30,PTH,40,pg/mL", 'date "2024-02-30" does not exist', id="feb-30"),
