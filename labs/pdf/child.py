@@ -24,8 +24,8 @@ import pypdfium2
 import pytesseract
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdftypes import PDFObjectNotFound, resolve1
-from PIL import Image, ImageOps, UnidentifiedImageError
 from pdfplumber.utils.exceptions import PdfminerException
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 OCR_DPI = 300
 OCR_LANGUAGES = "deu+eng"

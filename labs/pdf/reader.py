@@ -24,20 +24,15 @@ from labs.analytes import find_analyte
 from labs.importers import DAY_FIRST, MONTH_FIRST, date_order_of
 from labs.units import UnknownUnit, normalize_unit
 
-LOW_FLAG, HIGH_FLAG = "L", "H"
-_FLAGS = {
-    "h": HIGH_FLAG, "hh": HIGH_FLAG, "+": HIGH_FLAG, "++": HIGH_FLAG, "↑": HIGH_FLAG,
-    "h*": HIGH_FLAG, "high": HIGH_FLAG, "hoch": HIGH_FLAG,
-    "l": LOW_FLAG, "ll": LOW_FLAG, "-": LOW_FLAG, "--": LOW_FLAG, "↓": LOW_FLAG,
-    "l*": LOW_FLAG, "low": LOW_FLAG, "niedrig": LOW_FLAG, "tief": LOW_FLAG,
-}  # fmt: skip
 _NUMBER = r"\d+(?:[.,]\d+)?"
-_VALUE = re.compile(rf"(?P<qualifier>[<>])?(?P<number>{_NUMBER})(?P<flag>[HL+\-*]{{0,2}})")
-_RANGE = re.compile(rf"(?P<low>{_NUMBER})\s*(?:-|–|—|bis|to)\s*(?P<high>{_NUMBER})", re.I)
-_LIMIT = re.compile(rf"(?P<op><=?|>=?|≤|≥|bis|unter|über|up to)\s*(?P<limit>{_NUMBER})", re.I)
+_VALUE = re.compile(rf"(?P<qualifier>[<>])?(?P<number>{_NUMBER})(?P<flag>[HL+\-]{{0,2}})")
+# Where a printed range starts; labs.validation.parse_reference_text reads and checks it.
+_RANGE = re.compile(rf"{_NUMBER}\s*(?:-|–|—|to|bis)\s*{_NUMBER}|[<≤>≥]=?\s*{_NUMBER}", re.I)
 # A unit-like word for a test outside the catalog ("U/L", "%", "µg/l", "fL").
 _UNIT_LIKE = re.compile(r"%|[A-Za-zµμ]{1,5}/[A-Za-z0-9.]{1,8}|fl|fL|Mio/µl|G/l")
-_DATE = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})")
+_DATE = re.compile(
+    r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"
+)
 
 # What the words just before a date say it is; earlier in the list wins.
 _DATE_LABELS = (
@@ -70,7 +65,7 @@ class ReportRow:
     unit: str = ""  # the catalog's spelling when known, else as printed
     low: float | None = None  # the printed reference range, in the row's unit
     high: float | None = None
-    flag: str = ""  # LOW_FLAG, HIGH_FLAG or ""
+    flag: str = ""  # the lab's flag: validation.HIGH, validation.LOW or ""
 
     @property
     def placed(self) -> bool:
@@ -147,20 +142,23 @@ def _unit_at(tokens: list[str], start: int) -> tuple[int, int, str] | None:
     return None
 
 
-def _range(text: str) -> tuple[float | None, float | None] | None:
-    text = text.strip()
-    if match := _RANGE.match(text):
-        low, high = _number(match["low"]), _number(match["high"])
-        if low is not None and high is not None and low < high:
-            return low, high
+def _flag(text: str) -> str:
+    """H or L when the word is a lab's flag ("H", "L", "+", "-", arrows), else ""."""
+    try:
+        return validation.check_flag(text) if text else ""
+    except validation.BadRange:
+        return ""
+
+
+def _range(text: str, analyte, unit: str) -> validation.ReferenceRange | None:
+    """The printed range at the start of `text`, read by the one range parser."""
+    match = _RANGE.match(text.strip())
+    if match is None:
         return None
-    if match := _LIMIT.match(text):
-        limit = _number(match["limit"])
-        if limit is None:
-            return None
-        below = match["op"].lower() in {"<", "<=", "≤", "bis", "unter", "up to"}
-        return (None, limit) if below else (limit, None)
-    return None
+    try:
+        return validation.parse_reference_text(match[0], analyte=analyte, unit=unit)
+    except validation.LabValueError:
+        return None
 
 
 def _split_name(tokens: list[str]) -> int | None:
@@ -185,12 +183,12 @@ def _analyte_of(name: str):
 class _Values:
     values: list[tuple[str, str]]  # (value as printed, flag) in the order printed
     unit: str
-    low: float | None
-    high: float | None
+    after: str  # the words after the unit (the range, usually)
+    between: str  # the words between the values and the unit (a range printed before it)
 
 
 def _read_values(tokens: list[str]) -> _Values | None:
-    """The value columns, the unit and the range of what follows a test's name."""
+    """The value columns, the unit and the words around it, after a test's name."""
     values: list[tuple[str, str]] = []
     index, unit_at = 0, _unit_at(tokens, 0)
     end = unit_at[0] if unit_at else len(tokens)
@@ -200,19 +198,17 @@ def _read_values(tokens: list[str]) -> _Values | None:
             token, index = token + tokens[index + 1], index + 1
         match = _VALUE.fullmatch(token)
         if match is None:
-            if values and token.casefold() in _FLAGS and not values[-1][1]:
-                values[-1] = (values[-1][0], _FLAGS[token.casefold()])
+            if values and not values[-1][1] and (flag := _flag(token)):
+                values[-1] = (values[-1][0], flag)
                 index += 1
                 continue
             break  # a range printed before the unit, or words: the values end here
-        values.append((f"{match['qualifier'] or ''}{match['number']}",
-                       _FLAGS.get(match["flag"].casefold(), "")))  # fmt: skip
+        values.append((f"{match['qualifier'] or ''}{match['number']}", _flag(match["flag"])))
         index += 1
     if not values:
         return None
-    after = tokens[unit_at[0] + unit_at[1] :] if unit_at else []
-    printed = _range(" ".join(after)) or _range(" ".join(tokens[index:end])) or (None, None)
-    return _Values(values, unit_at[2] if unit_at else "", *printed)
+    after = " ".join(tokens[unit_at[0] + unit_at[1] :]) if unit_at else ""
+    return _Values(values, unit_at[2] if unit_at else "", after, " ".join(tokens[index:end]))
 
 
 def _columns_reversed(header: str) -> bool:
@@ -232,15 +228,17 @@ def read_line(number: int, page: int, text: str, *, reversed_columns: bool = Fal
         return None
     name = " ".join(tokens[:split]).strip(" :*")
     values = _read_values(tokens[split:])
-    if values is None or not (values.unit or values.low is not None or values.high is not None):
+    if values is None:
         return None
-    value, flag = values.values[-1] if reversed_columns else values.values[0]
     analyte = _analyte_of(name)
-    row = ReportRow(number, page, source, analyte.code if analyte else "", name, value,
-                    values.unit, values.low, values.high, flag)  # fmt: skip
-    if analyte is None and not values.unit:
-        return None  # a name, a number and a range-like pair: an address or an ID, not a test
-    return row
+    unit = values.unit if analyte is None or values.unit in analyte.units else ""
+    printed = _range(values.after, analyte, unit) or _range(values.between, analyte, unit)
+    if not values.unit and (analyte is None or printed is None):
+        return None  # a name and numbers without a unit: an address or an ID, not a test
+    value, flag = values.values[-1] if reversed_columns else values.values[0]
+    printed = printed or validation.NO_RANGE
+    return ReportRow(number, page, source, analyte.code if analyte else "", name, value,
+                     values.unit, printed.low, printed.high, flag)  # fmt: skip
 
 
 # --- the header: date and lab ---------------------------------------------------------------

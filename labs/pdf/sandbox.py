@@ -8,6 +8,7 @@ the wall-clock limit; the child dies at its CPU-time or memory limit; its tempor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -78,10 +79,8 @@ def _command(mode: str, kind: str, cpu: int, pages: int) -> list[str]:
 
 
 def _kill(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # the child and the tesseract it started
-    except ProcessLookupError:
-        pass
     process.wait()
 
 

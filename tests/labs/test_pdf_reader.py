@@ -1,0 +1,108 @@
+"""Reading generated lab reports: the real child process (pdfplumber) and the pure reader.
+
+No database: what each of the three layouts gives, and the lines the reader must not take
+for results (addresses, dates of birth, previous results)."""
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from labs.pdf import reader, sandbox
+from tests.labs import pdf_fixtures
+
+TODAY = date(2026, 1, 1)
+
+
+def _read(pdf: bytes) -> reader.ReportParse:
+    extracted = sandbox.read_text(pdf)
+    return reader.read_report(extracted.lines, pages=extracted.pages, today=TODAY)
+
+
+def _as_expected(row: reader.ReportRow, value: float) -> pdf_fixtures.Expected:
+    qualifier = row.value[0] if row.value[0] in "<>" else ""
+    return pdf_fixtures.Expected(row.analyte, value, row.unit, row.low, row.high, row.flag,
+                                 qualifier)  # fmt: skip
+
+
+def _value(row: reader.ReportRow) -> float:
+    return float(row.value.lstrip("<>").replace(",", "."))
+
+
+@pytest.mark.parametrize("name", sorted(pdf_fixtures.REPORTS))
+def test_each_layout_gives_its_rows_date_and_lab(name):
+    layout, make = pdf_fixtures.REPORTS[name]
+    parse = _read(make())
+    assert parse.drawn_on == layout.drawn_on
+    assert parse.lab == layout.lab
+    assert [_as_expected(r, _value(r)) for r in parse.placed] == list(layout.expected)
+    assert [r.name for r in parse.unplaced] == list(layout.unplaced)
+
+
+def test_every_row_keeps_the_line_it_came_from():
+    parse = _read(pdf_fixtures.us_report())
+    vitamin_d = parse.placed[0]
+    assert vitamin_d.source == "Vitamin D, 25-Hydroxy 22.4 L ng/mL 30.0-100.0"
+    assert vitamin_d.page == 1 and vitamin_d.line == 7
+
+
+def test_the_date_of_birth_and_the_report_date_are_not_the_draw_date():
+    lines = [(1, "Patient: DOE DOB: 02/01/1980"), (1, "Reported: 03/16/2025"),
+             (1, "Collected: 03/14/2025")]  # fmt: skip
+    assert reader.read_report(lines, pages=1, today=TODAY).drawn_on == date(2025, 3, 14)
+    only_birth = [(1, "Geb.-Datum: 12.08.1975"), (1, "Calcium 2,41 mmol/l 2,20 - 2,65")]
+    assert reader.read_report(only_birth, pages=1, today=TODAY).drawn_on is None
+
+
+def test_previous_results_printed_before_the_current_ones_are_skipped_too():
+    lines = [(1, "Test Previous 01/10/2025 Current Units Reference"),
+             (1, "Calcium 9.1 9.7 H mg/dL 8.6-9.6")]  # fmt: skip
+    (row,) = reader.read_report(lines, pages=1, today=TODAY).rows
+    assert (row.value, row.flag, row.low, row.high) == ("9.7", "H", 8.6, 9.6)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1200 Harbor Blvd, Suite 5, Springfield, IL 62701 Tel (217) 555-0140",
+        "Laborstraße 12, 80331 München Telefon 089 123456-0",
+        "Account: 55120 Reported: 03/16/2025",
+        "Page 1 of 1 Final report",
+        "Test Result Flag Units Reference Interval",
+        "+ = oberhalb, - = unterhalb des Referenzbereichs",
+    ],
+)
+def test_lines_that_are_not_results_are_not_rows(line):
+    assert reader.read_line(1, 1, line) is None
+
+
+@given(st.text(max_size=120))
+def test_any_line_is_read_or_left_without_an_error(text):
+    row = reader.read_line(1, 1, text)
+    assert row is None or row.value
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (pdf_fixtures.encrypted_report, sandbox.ENCRYPTED),
+        (pdf_fixtures.with_javascript, sandbox.JAVASCRIPT),
+        (pdf_fixtures.many_pages, sandbox.TOO_MANY_PAGES),
+        (pdf_fixtures.truncated, sandbox.MALFORMED),
+        (pdf_fixtures.bomb, sandbox.TOO_COMPLEX),
+    ],
+    ids=["encrypted", "javascript", "200-pages", "truncated", "bomb"],
+)
+def test_hostile_pdfs_are_refused_with_a_reason(make, code):
+    with pytest.raises(sandbox.Refused) as refused:
+        sandbox.read_text(make())
+    assert refused.value.code == code
+
+
+def test_a_file_that_is_not_a_pdf_or_a_photo_is_refused_by_its_bytes():
+    with pytest.raises(sandbox.Refused) as refused:
+        sandbox.sniff(pdf_fixtures.not_a_pdf())
+    assert refused.value.code == sandbox.NOT_SUPPORTED
+    assert sandbox.sniff(pdf_fixtures.us_report()) == "application/pdf"
+    assert sandbox.sniff(pdf_fixtures.photo(pdf_fixtures.us_report())) == "image/jpeg"
