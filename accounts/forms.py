@@ -127,7 +127,7 @@ class SignupForm(allauth_forms.SignupForm):
         user.vitd_unit = defaults.vitd_unit
         user.mineral_unit = defaults.mineral_unit
         user.upper_limits = defaults.upper_limits
-        user.language = translation.get_language() or ""
+        user.language = translation.get_supported_language_variant(translation.get_language())
         user.save()
         super().custom_signup(request, user)
 

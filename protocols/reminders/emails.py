@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from accounts.dates import person_today, person_zone
+from accounts.dates import person_locale, person_today, person_zone
 from labs.display import analyte_name
 from labs.requisition import requisition_lines
 from protocols.models import Reminder
@@ -92,7 +92,7 @@ def reminder_headers(*, reminder: Reminder, unsubscribe_token: str) -> dict[str,
 def reminder_email(*, reminder: Reminder, followup: bool, now: datetime) -> EmailMultiAlternatives:
     """The reminder (or its overdue variant) as a text + HTML message, ready to send, in the
     person's language (a worker has no request to take it from)."""
-    with translation.override(reminder.user.language or settings.LANGUAGE_CODE):
+    with translation.override(person_locale(reminder.user)):
         return _reminder_message(reminder=reminder, followup=followup, now=now)
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.dates import person_locale
 from protocols.models import Plan, Reminder
 from protocols.selectors import retest_for
 
@@ -89,7 +90,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     plan = Plan.objects.filter(user=user).defer("inputs").order_by("-created_at", "-id").first()
     retest = retest_for(user=user, plan=plan) if plan else None
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with translation.override(person_locale(user)):
         body = retest_calendar(
             retest,
             uid=f"retest-{user.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}",

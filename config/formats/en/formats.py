@@ -1,5 +1,7 @@
-# One unambiguous date format for every English reader ("1 Dec 2026", never "12/01/2026"),
-# short and long alike, so a page cannot show the same day two ways.
+# English dates outside the United States ("1 Dec 2026", "1 Dec 2026, 18:41"): the United
+# Kingdom, Ireland, Australia, Canada, … and an English reader whose country is not known.
+# One format short and long alike, so a page cannot show the same day two ways; en_US/ has the
+# American one. The person's locale (language + country) is accounts.regions.format_locale.
 DATE_FORMAT = "j M Y"
 SHORT_DATE_FORMAT = DATE_FORMAT
 DATETIME_FORMAT = "j M Y, H:i"
