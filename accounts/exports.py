@@ -48,6 +48,7 @@ OWNED = [
     "labs.ImportMapping",
     "protocols.HealthProfile",
     "protocols.SupplementIntake",
+    "protocols.DoseLog",
     "protocols.Plan",
     "protocols.Reminder",
 ]

@@ -52,6 +52,14 @@ class SupplementIntake(models.Model):
     amount = models.FloatField(_("daily amount"))
     unit = models.CharField(max_length=4, choices=DOSE_UNIT_CHOICES)
     since = models.DateField(_("taking since"), null=True, blank=True)
+    # Optional: when in the day the person takes it; their calendar feed can then carry a
+    # daily alarm at that time (CalendarFeed.supplement_alarms).
+    take_at = models.TimeField(
+        _("time of day"),
+        null=True,
+        blank=True,
+        help_text=_("Optional: for a daily alarm in your calendar feed."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()  # audit trail
@@ -65,6 +73,29 @@ class SupplementIntake(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nutrient} {self.amount:g} {self.unit}"
+
+
+class DoseLog(models.Model):
+    """A day on which the person took a supplement (issue #17): one row per supplement and
+    day, made by a tap on "taken" or filled in later for the last days
+    (protocols.adherence.BACKFILL_DAYS). No row is a day not logged as taken."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dose_logs"
+    )
+    intake = models.ForeignKey(SupplementIntake, on_delete=models.CASCADE, related_name="doses")
+    taken_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_on", "intake_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["intake", "taken_on"], name="dose_one_per_day"),
+        ]
+        indexes = [models.Index(fields=["user", "taken_on"], name="dose_user_day")]
+
+    def __str__(self) -> str:
+        return f"{self.intake_id} taken on {self.taken_on}"
 
 
 class Plan(models.Model):
@@ -180,6 +211,8 @@ class CalendarFeed(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     created_at = models.DateTimeField(auto_now=True)  # when the current token was made
+    # Opt-in: a daily event with an alarm at each supplement's time of day (take_at).
+    supplement_alarms = models.BooleanField(_("daily supplement alarms"), default=False)
 
     def __str__(self) -> str:
         return f"Calendar feed of user {self.user_id}"

@@ -24,11 +24,14 @@ from accounts.dates import person_today
 from labs.analytes import ANALYTES, SEED_RULE_SET
 from labs.models import LifeEvent, SymptomEntry
 from labs.selectors import newest_results
+from labs.signals import data_changed
+from protocols.adherence import MARKER_OF_NUTRIENT, can_log, judged_rates
 from protocols.engine import Intake, Measurement, Snapshot, compute_plan
 from protocols.engine import Plan as EnginePlan
 from protocols.engine.snapshot import PREVIOUS_SYMPTOM_WINDOW_DAYS, SYMPTOM_WINDOW_DAYS
-from protocols.models import HealthProfile, Plan, SupplementIntake
+from protocols.models import DoseLog, HealthProfile, Plan, SupplementIntake
 from protocols.rules import RULE_SETS
+from protocols.selectors import intake_logs
 from protocols.signals import plan_created
 
 ADULT_AGE = 18
@@ -90,26 +93,39 @@ def _symptom_windows(user, as_of: date) -> tuple[dict[str, int], dict[str, int]]
     return now, before
 
 
+def _judged_draws(results: dict[str, list[Measurement]]) -> dict[str, tuple[date, date]]:
+    """marker -> (previous, latest) draw date of the markers whose response is judged."""
+    return {
+        code: (series[-2].drawn_on, series[-1].drawn_on)
+        for code, series in results.items()
+        if code in MARKER_OF_NUTRIENT.values() and len(series) >= 2
+    }
+
+
 def snapshot_for_user(user, *, as_of: date | None = None) -> Snapshot:
-    """Everything the engine needs about one person, read in five queries."""
+    """Everything the engine needs about one person, read in five queries.
+
+    Adherence is the share of days each supplement was logged between the previous and the
+    latest draw of its marker: the time whose response the plan judges (protocols.adherence).
+    """
     as_of = as_of or person_today(user)
     profile = HealthProfile.objects.filter(user=user).first()
     flags = set(profile.flags or []) if profile else set()
     if profile and is_minor(profile.birth_year, as_of):
         flags.add("under_18")
-    taking = [
-        Intake(nutrient, amount, unit, since)
-        for nutrient, amount, unit, since in SupplementIntake.objects.filter(user=user)
-        .order_by("nutrient")
-        .values_list("nutrient", "amount", "unit", "since")
-    ]
+    results = _result_series(user, as_of)
+    draws = _judged_draws(results)
+    # No judged period: read no log days (the supplements only).
+    days_from = min((previous for previous, _latest in draws.values()), default=as_of)
+    logs = intake_logs(user=user, days_from=days_from if draws else as_of + timedelta(days=1))
+    taking = [Intake(log.nutrient, log.amount, log.unit, log.since) for log in logs]
     events = LifeEvent.objects.filter(user=user, occurred_on__lte=as_of).order_by(
         "occurred_on", "kind"
     )
     symptoms, previous_symptoms = _symptom_windows(user, as_of)
     return Snapshot(
         as_of=as_of,
-        results=_result_series(user, as_of),
+        results=results,
         symptoms=symptoms,
         previous_symptoms=previous_symptoms,
         taking=tuple(taking),
@@ -118,6 +134,7 @@ def snapshot_for_user(user, *, as_of: date | None = None) -> Snapshot:
         life_events=tuple(events.values_list("kind", "occurred_on")),
         rules=user.rule_set or SEED_RULE_SET,
         limits=user.upper_limits or "iom",
+        adherence=judged_rates([log.logged for log in logs], draws),
     )
 
 
@@ -157,6 +174,8 @@ def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
         "life_events": [[kind, when.isoformat()] for kind, when in sorted(snapshot.life_events)],
         "rules": snapshot.rules,
         "limits": snapshot.limits,
+        # Only when logged, so plans of people who log nothing keep their digest.
+        **({"adherence": dict(sorted(snapshot.adherence.items()))} if snapshot.adherence else {}),
     }
 
 
@@ -317,3 +336,29 @@ def supplement_update(*, intake: SupplementIntake, **values: Any) -> SupplementI
 def supplement_delete(*, intake: SupplementIntake) -> None:
     """Forget a supplement the person no longer takes."""
     intake.delete()
+
+
+# --- adherence ---------------------------------------------------------------------------
+
+
+class DoseDayRefused(ValueError):
+    """A day that cannot be logged: before the last week, in the future, or before the
+    supplement was started (protocols.adherence.can_log)."""
+
+
+def dose_set(*, user, intake: SupplementIntake, day: date, taken: bool, today: date) -> bool:
+    """Mark the person's supplement as taken (or not) on `day`; returns whether it is taken.
+
+    Only the days protocols.adherence.can_log allows; sends data_changed ("doses") so the
+    dashboard's cache and the plan (which reads adherence) follow.
+    """
+    if not can_log(day, today=today, started_on=intake.since):
+        raise DoseDayRefused(day)
+    if taken:
+        DoseLog.objects.bulk_create(
+            [DoseLog(user=user, intake=intake, taken_on=day)], ignore_conflicts=True
+        )
+    else:
+        DoseLog.objects.filter(intake=intake, taken_on=day).delete()
+    data_changed.send(sender=DoseLog, user=user, kind="doses")
+    return taken

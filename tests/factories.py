@@ -18,7 +18,7 @@ from accounts.models import User
 from labs.analytes import ANALYTES
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from labs.units import to_canonical
-from protocols.models import Plan, Reminder, SupplementIntake
+from protocols.models import DoseLog, Plan, Reminder, SupplementIntake
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
@@ -162,6 +162,17 @@ class IntakeFactory(factory.django.DjangoModelFactory):
     amount = 400
     unit = "mg"
     since = None
+
+
+class DoseLogFactory(factory.django.DjangoModelFactory):
+    """A day a supplement was logged as taken."""
+
+    class Meta:
+        model = DoseLog
+
+    intake = factory.SubFactory(IntakeFactory)
+    user = factory.SelfAttribute("intake.user")
+    taken_on = factory.LazyFunction(dt.date.today)
 
 
 def plan_data(*, phase: str = "correction", alerts: list | None = None) -> dict:

@@ -21,8 +21,9 @@ from protocols.engine.kinds import (
 from protocols.engine.plan import Alert, Response, SupplementLine
 from protocols.engine.snapshot import Context
 from protocols.engine.text import fmt, marker_label, marker_text, nutrient_label
-from protocols.engine.tiers import is_low
+from protocols.engine.tiers import RESPONSE_NUTRIENT, is_low
 from protocols.rules import (
+    ADHERENCE_GOOD,
     AUTHORITIES,
     HYPERCALCEMIA,
     MAGNESIUM_DEFICIENCY,
@@ -56,6 +57,21 @@ _NON_RESPONDER_ALERTS_1 = gettext_noop(
     "than the dose you take, and check absorption (liposomal magnesium; vitamin D with a fatty "
     "meal), adherence (simplify the routine), increased losses (stress, PPIs, diuretics, diet) "
     "and missing cofactors (B6, K2)."
+)
+_NON_RESPONDER_ADHERENCE_1 = gettext_noop(
+    "%(marker)s rose less than expected: %(previous)s to %(current)s %(unit)s after %(weeks)s "
+    "weeks on the dose, at least %(expected)s expected by now. You logged %(nutrient)s on "
+    "%(rate)s of the days: first make the routine simpler (one time of day, beside a meal "
+    "you never skip) and take it every day. Stay in correction at no less than the dose you "
+    "take; if the rise is still slow once you take it daily, check absorption, increased "
+    "losses and missing cofactors."
+)
+_NON_RESPONDER_ADHERENT_1 = gettext_noop(
+    "%(marker)s rose less than expected: %(previous)s to %(current)s %(unit)s after %(weeks)s "
+    "weeks on the dose, at least %(expected)s expected by now. You logged %(nutrient)s on "
+    "%(rate)s of the days, so check absorption first (liposomal magnesium; vitamin D with a "
+    "fatty meal) and missing cofactors (B6, K2), then increased losses (stress, PPIs, "
+    "diuretics, diet). Stay in correction at no less than the dose you take."
 )
 _CALCIUM_DOSE_ALERTS_1 = gettext_noop(
     "Calcium lowered to %(amount)s mg/day beside vitamin D, as in the protocol's case 2; "
@@ -415,26 +431,50 @@ def upper_limit_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[Al
     return alerts
 
 
+# The seed's causes of a slow response (§Follow-Up Testing, "If not improving as expected"),
+# in the order to check them: unknown adherence keeps the seed's order; logged adherence
+# below ADHERENCE_GOOD puts it first, at or above it absorption and cofactors lead.
+CAUSES_UNKNOWN_ADHERENCE = ("absorption", "adherence", "losses", "cofactors")
+CAUSES_LOW_ADHERENCE = ("adherence", "absorption", "losses", "cofactors")
+CAUSES_GOOD_ADHERENCE = ("absorption", "cofactors", "losses", "adherence")
+
+
+def non_responder_causes(rate: float | None) -> tuple[str, ...]:
+    """What to check first when a marker rose less than expected, by logged adherence."""
+    if rate is None:
+        return CAUSES_UNKNOWN_ADHERENCE
+    return CAUSES_LOW_ADHERENCE if rate < ADHERENCE_GOOD else CAUSES_GOOD_ADHERENCE
+
+
 def non_responder_alerts(ctx: Context, responses: Mapping[str, Response]) -> list[Alert]:
-    causes = ("absorption", "adherence", "losses", "cofactors")
     alerts = []
     for marker, resp in responses.items():
         if resp.on_track:
             continue
         weeks = resp.elapsed_days // 7
+        nutrient = RESPONSE_NUTRIENT[marker]
+        rate = ctx.adherence.get(nutrient)
         reason = (
             f"{marker} {fmt(resp.previous)} -> {fmt(resp.current)} after {weeks} weeks on the "
             f"dose; expected at least {fmt(resp.expected[0])} by now"
         )
-        unit = ctx.readings[marker].latest.unit
-        message = _NON_RESPONDER_ALERTS_1 % {
+        if rate is not None:
+            reason += f"; {nutrient} logged on {round(rate * 100)}% of the days"
+        values = {
             "marker": marker_label(marker),
             "previous": fmt(resp.previous),
             "current": fmt(resp.current),
-            "unit": unit,
+            "unit": ctx.readings[marker].latest.unit,
             "weeks": weeks,
             "expected": fmt(resp.expected[0]),
         }
+        causes = non_responder_causes(rate)
+        template = _NON_RESPONDER_ALERTS_1
+        if rate is not None:
+            values |= {"nutrient": nutrient_label(nutrient), "rate": f"{round(rate * 100)} %"}
+            low = causes[0] == "adherence"
+            template = _NON_RESPONDER_ADHERENCE_1 if low else _NON_RESPONDER_ADHERENT_1
+        message = template % values
         alerts.append(
             make_alert(ctx, "response.non_responder", message, reason, marker=marker, causes=causes)
         )

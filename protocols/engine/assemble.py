@@ -94,6 +94,7 @@ def compute_plan(snapshot: Snapshot) -> Plan:
         upper_limits=upper_limits_used(ctx),
         phase_reason=phase_reason(phase, d_tier, mg_tier, symptom_correction),
         calcium=calcium.to_dict() if calcium else None,
+        adherence=ctx.adherence,
     )
 
 

@@ -201,6 +201,8 @@ class Plan:
     upper_limits: Mapping[str, str] = field(default_factory=dict)  # authority, label, source
     phase_reason: str = ""  # why this phase, in words
     calcium: Mapping[str, Any] | None = None  # the calcium value the rules read, and which
+    # nutrient -> the logged adherence (0..1) the non-responder check read (issue #17).
+    adherence: Mapping[str, float] = field(default_factory=dict)
     disclaimer: str = DISCLAIMER
 
     def line(self, nutrient: str) -> SupplementLine | None:
@@ -226,5 +228,6 @@ class Plan:
             "upper_limits": dict(self.upper_limits),
             "phase_reason": self.phase_reason,
             "calcium": dict(self.calcium) if self.calcium else None,
+            "adherence": {n: json_num(r) for n, r in sorted(self.adherence.items())},
             "disclaimer": self.disclaimer,
         }

@@ -63,8 +63,9 @@ class Snapshot:
     previous_symptoms: Mapping[str, int] = field(default_factory=dict)
     # Whose tolerable upper intake levels apply: "iom" (US) or "efsa" (EU), CLINICAL.md §3.
     limits: str = "iom"
-    # nutrient -> share of planned doses actually taken (0..1), from the person's log.
-    # Reserved for issue #17: the engine does not read it yet.
+    # nutrient -> share of days the dose was logged as taken (0..1) over the time whose
+    # response is judged (protocols.adherence). The non-responder check names adherence as
+    # the first cause to check below ADHERENCE_GOOD; a nutrient not in it is unknown.
     adherence: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -116,6 +117,8 @@ class Context:
     implied_flags: Mapping[str, str] = field(default_factory=dict)
     # nutrient -> the day the person started the amount they take now, when known.
     since: Mapping[str, date] = field(default_factory=dict)
+    # nutrient -> logged adherence 0..1 (known nutrients, finite rates, clamped).
+    adherence: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def as_of(self) -> date:
@@ -230,7 +233,17 @@ def build_context(snapshot: Snapshot) -> Context:
         flags=flags | frozenset(implied),
         implied_flags=implied,
         since=intake_since(snapshot.taking, snapshot.as_of),
+        adherence=adherence_rates(snapshot.adherence),
     )
+
+
+def adherence_rates(rates: Mapping[str, float]) -> dict[str, float]:
+    """Known nutrients' rates as floats in 0..1; anything else is left out (unknown)."""
+    clean = {}
+    for nutrient, rate in rates.items():
+        if nutrient in NUTRIENTS and _is_number(rate) and math.isfinite(rate):
+            clean[nutrient] = min(max(float(rate), 0.0), 1.0)
+    return clean
 
 
 # A pregnancy counts for this long after its life event: nine months and a year of
@@ -264,3 +277,7 @@ def intake_since(taking: Sequence[Intake], as_of: date) -> dict[str, date]:
         if intake.since is not None and intake.since <= as_of and intake.amount > 0:
             since[intake.nutrient] = max(since.get(intake.nutrient, intake.since), intake.since)
     return since
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

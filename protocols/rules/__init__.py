@@ -27,6 +27,7 @@ from labs.symptoms import (
     VITAMIN_D_DEFICIENCY,
 )
 from protocols.rules.catalog import (
+    ADHERENCE_GOOD,
     DEFAULT_RESULT_MAX_AGE_DAYS,
     GOALS,
     NOT_APPLICABLE_FLAGS,
@@ -96,6 +97,7 @@ DISCLAIMER = (
 )
 
 __all__ = [
+    "ADHERENCE_GOOD",
     "DEFAULT_RESULT_MAX_AGE_DAYS",
     "RESULT_MAX_AGE_DAYS",
     "MG_TAKE_WITH_SPLIT",

@@ -67,3 +67,8 @@ RESULT_MAX_AGE_DAYS: Mapping[str, int] = {
     "egfr": 365,
 }
 DEFAULT_RESULT_MAX_AGE_DAYS = 365
+
+# Below this share of days with the dose logged as taken, a response slower than expected is
+# first a question of adherence (seed §Follow-Up Testing: "Compliance issue -> simplify
+# protocol"); at or above it, absorption and missing cofactors come first (issue #17).
+ADHERENCE_GOOD = 0.8

@@ -1,6 +1,7 @@
 """Where each rule comes from: the seed sections and CLINICAL.md / PRODUCT.md sections cited."""
 
-RULES_VERSION = "2026.12.2"  # .12: plan truth (issue #10); .2: calcium rated as corrected
+RULES_VERSION = "2026.12.3"  # .12: plan truth (issue #10); .2: calcium rated as corrected;
+# .3: logged adherence orders a slow response's causes (issue #17)
 
 SEED = "seed:002"
 S_DOSING = f"{SEED} §Dosing Ratios Based on Deficiency Status"

@@ -3,7 +3,7 @@
     python manage.py plan --result vitd_25oh=22:ng/mL@2026-03-02 --result mg_rbc=4.2:mg/dL \\
         --taking vitamin_d3=5000:IU@2025-09-01 --symptom muscle_cramps=2@2026-03-01 \\
         --life-event pregnancy@2026-01-10 --flag kidney_disease --limits efsa \\
-        --as-of 2026-03-05 --json
+        --adherence vitamin_d3=0.6 --as-of 2026-03-05 --json
 
 Every option but --as-of, --goal, --rules, --limits and --json may be repeated: several
 results of one analyte (on different dates) are its history, several dated symptom reports
@@ -36,6 +36,7 @@ from protocols.rules import AUTHORITIES, DEFAULT_AUTHORITY, NUTRIENTS, RULE_SETS
 RESULT_RE = re.compile(r"^(?P<code>[^=]+)=(?P<value>[^:]+):(?P<unit>[^@]+)(?:@(?P<day>.+))?$")
 TAKING_RE = re.compile(r"^(?P<nutrient>[^=]+)=(?P<amount>[^:]+):(?P<unit>[^@]+)(?:@(?P<day>.+))?$")
 SYMPTOM_RE = re.compile(r"^(?P<code>[^=]+)=(?P<severity>[^@]+)(?:@(?P<day>.+))?$")
+ADHERENCE_RE = re.compile(r"^(?P<nutrient>[^=]+)=(?P<rate>.+)$")
 EVENT_RE = re.compile(r"^(?P<kind>[^@]+)@(?P<day>.+)$")
 DOSE_UNITS = {"iu": "IU", "mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg"}
 MCG_TO_IU = 40  # vitamin D: 1 mcg = 40 IU (CLINICAL.md §1)
@@ -140,6 +141,26 @@ def parse_event(text: str, as_of: date) -> tuple[str, date]:
     return kind, day
 
 
+def parse_adherence(texts: list[str]) -> dict[str, float]:
+    """['magnesium=0.6'] → {'magnesium': 0.6}: the share of days the dose was taken (0..1)."""
+    rates: dict[str, float] = {}
+    for text in texts:
+        match = ADHERENCE_RE.match(text.strip())
+        if not match:
+            raise CommandError(f"--adherence {text!r}: expected NUTRIENT=RATE (0 to 1)")
+        nutrient = match["nutrient"].strip()
+        if nutrient not in NUTRIENTS:
+            known = ", ".join(NUTRIENTS)
+            raise CommandError(f"--adherence: unknown nutrient {nutrient!r}; use {known}")
+        if nutrient in rates:
+            raise CommandError(f"--adherence {nutrient}: given twice")
+        rate = _number(match["rate"], f"--adherence {nutrient}")
+        if not 0 <= rate <= 1:
+            raise CommandError(f"--adherence {nutrient}: {rate:g} is not a rate from 0 to 1")
+        rates[nutrient] = rate
+    return rates
+
+
 def _choice(value: str | None, choices: list[str], option: str) -> str | None:
     if value is not None and value not in choices:
         raise CommandError(f"{option}: unknown value {value!r}; use {', '.join(choices)}")
@@ -174,6 +195,7 @@ def build_snapshot(options: dict) -> Snapshot:
         life_events=tuple(parse_event(t, as_of) for t in options["life_event"]),
         rules=_choice(options["rules"], list(RULE_SETS), "--rules") or SEED_RULE_SET,
         limits=_choice(options["limits"], list(AUTHORITIES), "--limits") or DEFAULT_AUTHORITY,
+        adherence=parse_adherence(options.get("adherence") or []),
     )
 
 
@@ -254,6 +276,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--flag", action="append", default=[], metavar="FLAG")
         parser.add_argument("--life-event", action="append", default=[], metavar="KIND@DATE")
+        parser.add_argument(
+            "--adherence",
+            action="append",
+            default=[],
+            metavar="NUTRIENT=RATE",
+            help="share of days the nutrient was taken, 0 to 1 (e.g. magnesium=0.6)",
+        )
         parser.add_argument("--goal", metavar="GOAL")
         parser.add_argument("--rules", metavar="NAME", help="seed (default) or within-limits")
         parser.add_argument(
