@@ -332,17 +332,32 @@ def _event_marks(
     return shapes, annotations
 
 
+def lab_reference(series: Sequence[Point]) -> tuple[float, float] | None:
+    """The range the newest draw's lab printed (canonical; "< 5" reads as 0–5), or None."""
+    for point in reversed(series):
+        if point.ref_high is not None:
+            return (point.ref_low or 0.0, point.ref_high)
+    return None
+
+
 def _range_shapes(
-    analyte: str, unit: str, values: Sequence[float], decimals: int, rule_set: str
+    analyte: str,
+    unit: str,
+    values: Sequence[float],
+    decimals: int,
+    rule_set: str,
+    lab_range: tuple[float, float] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Reference range and the rule set's target as shaded bands, stop lines as lines."""
-    entry = ANALYTES[analyte]
+    """Reference range (the lab's printed one when there is, else the catalog's) and the
+    rule set's target as shaded bands, stop lines as lines."""
+    reference = lab_range or ANALYTES[analyte].reference
     aim = target(analyte, rule_set)
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
-    if entry.reference is not None:
-        low, high = (_convert(analyte, v, unit) for v in entry.reference)
-        shapes.append(_band(low, high, color=REFERENCE_COLOR, opacity=0.07, name="reference"))
+    if reference is not None:
+        low, high = (_convert(analyte, v, unit) for v in reference)
+        name = "lab-reference" if lab_range else "reference"
+        shapes.append(_band(low, high, color=REFERENCE_COLOR, opacity=0.07, name=name))
     if aim is not None:
         low, high = (_convert(analyte, v, unit) for v in aim)
         shapes.append(_band(low, high, color=TARGET_COLOR, opacity=0.15, name="target"))
@@ -517,7 +532,8 @@ def marker_figure_dict(
     - points (oldest first, canonical values converted to `unit`) coloured by status,
       hover with value, unit, date and lab — always the first trace;
     - the reference range and the target as shaded bands, stop thresholds as dashed lines
-      (layout shapes named "reference", "target", "stop"/"urgent", y in `unit`);
+      (layout shapes named "reference", "target", "stop"/"urgent", y in `unit`); the
+      reference is the range the newest draw's lab printed when one did ("lab-reference");
     - supplement changes and plan phases as dotted lines with a label (shapes and
       annotations named "supplement" and "phase", x at the date);
     - when `burden` is given, the symptom burden per check-in date as bars in a second
@@ -532,7 +548,9 @@ def marker_figure_dict(
     if with_burden:
         data.append(_burden_trace(burden))
     values = [point.canonical_value for point in series]
-    band_shapes, band_notes = _range_shapes(analyte, unit, values, decimals, rule_set)
+    band_shapes, band_notes = _range_shapes(
+        analyte, unit, values, decimals, rule_set, lab_reference(series)
+    )
     event_shapes, event_notes = _event_marks(
         supplement_changes,
         phase_changes,

@@ -33,6 +33,9 @@ class Point:
     canonical_value: float
     lab: str
     qualifier: str = ""  # "<" / ">": a censored result, canonical_value is the limit
+    ref_low: float | None = None  # the range its lab printed, canonical (either end optional)
+    ref_high: float | None = None
+    ref_flag: str = ""  # the lab's H/L as printed
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,21 @@ def analytes_with_results(*, user) -> list[str]:
     return [code for code in ANALYTES if code in present]
 
 
+_POINT_FIELDS = ("drawn_on", "canonical_value", "panel__lab", "qualifier",
+                 "ref_low_canonical", "ref_high_canonical", "ref_flag")  # fmt: skip
+
+
+def _point(drawn_on, value, lab, qualifier, ref_low, ref_high, ref_flag) -> Point:
+    return Point(drawn_on, value, lab or "", qualifier, ref_low, ref_high, ref_flag)
+
+
 def result_series(*, user, analyte: str, since: dt.date | None = None) -> list[Point]:
     """A person's values of one analyte, oldest first, with the lab of each draw."""
     rows = Result.objects.filter(user=user, analyte=analyte)
     if since is not None:
         rows = rows.filter(drawn_on__gte=since)
-    rows = rows.order_by("drawn_on", "id").values_list(
-        "drawn_on", "canonical_value", "panel__lab", "qualifier"
-    )
-    return [Point(drawn_on, value, lab or "", q) for drawn_on, value, lab, q in rows]
+    rows = rows.order_by("drawn_on", "id").values_list(*_POINT_FIELDS)
+    return [_point(*row) for row in rows]
 
 
 def recent_series(*, user, analyte: str, limit: int) -> list[Point]:
@@ -82,9 +91,9 @@ def recent_series(*, user, analyte: str, limit: int) -> list[Point]:
     rows = (
         Result.objects.filter(user=user, analyte=analyte)
         .order_by("-drawn_on", "-id")
-        .values_list("drawn_on", "canonical_value", "panel__lab", "qualifier")[:limit]
+        .values_list(*_POINT_FIELDS)[:limit]
     )
-    return [Point(drawn_on, value, lab or "", q) for drawn_on, value, lab, q in reversed(rows)]
+    return [_point(*row) for row in reversed(rows)]
 
 
 def latest_results(*, user) -> list[Latest]:

@@ -29,6 +29,7 @@ from labs.display import (
     format_value,
 )
 from labs.units import from_canonical
+from labs.validation import ReferenceRange, range_flag
 from protocols.presenters import tier_tone, tier_words
 from protocols.rules import DEFAULT_RESULT_MAX_AGE_DAYS, RESULT_MAX_AGE_DAYS
 
@@ -135,7 +136,8 @@ def _on_track(verdict: Any) -> bool | None:
 
 
 def series_table(series: Sequence[Point], *, analyte: str, unit: str, rule_set: str) -> SafeString:
-    """The <tr>s of the trends table (date, value in `unit`, status, lab), newest first.
+    """The <tr>s of the trends table (date, value in `unit`, status, the lab's printed range,
+    lab), newest first.
 
     Built here from the points rather than in a template loop over row objects: a history of
     500 draws is 500 rows, which Django's template loop renders in ~25 ms, this in ~1.5 ms.
@@ -159,12 +161,32 @@ def series_table(series: Sequence[Point], *, analyte: str, unit: str, rule_set: 
         return escaped[text]
 
     shown_unit = _escape(unit)
+    flags = {flag: f' <span class="badge text-bg-warning">{flag}</span>' for flag in "HL"}
+
+    def lab_range(p: Point) -> str:
+        """The range its lab printed, in `unit`, and H/L when the value lies outside it."""
+        if p.ref_low is None and p.ref_high is None:
+            return "—"
+        ends = [None if e is None else shown_number(convert(e)) for e in (p.ref_low, p.ref_high)]
+        text = (
+            f"{ends[0]}–{ends[1]}"
+            if None not in ends
+            else f"< {ends[1]}"
+            if ends[1]
+            else f"> {ends[0]}"
+        )
+        flag = p.ref_flag or range_flag(
+            p.canonical_value, ReferenceRange(p.ref_low, p.ref_high), p.qualifier
+        )
+        return f"{text} {shown_unit}{flags.get(flag, '')}"
+
     return mark_safe(  # noqa: S308 — every piece below is escaped or built by format_html
         "\n".join(
             f"<tr><td>{shown_on(p.drawn_on)}</td>"
             f'<td class="text-nowrap">{_escape(p.qualifier)}{" " if p.qualifier else ""}'
             f"{shown_number(convert(p.canonical_value))} {shown_unit}</td>"
             f"<td>{badges.get(status(entry, p.canonical_value, rule_set=rule_set), '')}</td>"
+            f'<td class="text-nowrap">{lab_range(p)}</td>'
             f"<td>{esc(p.lab or '—')}</td></tr>"
             for p in reversed(series)
         )

@@ -23,7 +23,7 @@ from labs.quick import QuickResultForm
 
 from . import selectors, summaries
 from .caching import PersonCache
-from .charts import chart_events, marker_figure_dict
+from .charts import chart_events, lab_reference, marker_figure_dict
 from .forms import TrendsQueryForm
 
 RANGE_LABELS = {"6m": _("6 months"), "1y": _("1 year"), "all": _("All")}
@@ -165,6 +165,7 @@ def _chart(user, chosen: Choice, *, today) -> dict:
         ),
         "fig_script": None,
         "events": [],
+        "lab_range_shown": lab_reference(series) is not None,
     }
     if series:
         supplements = selectors.supplement_changes(user=user)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from labs.analytes import ANALYTES, status, target
 from labs.units import from_canonical
+from labs.validation import ReferenceRange, range_flag
 
 # Decimals people read a value with in a non-canonical unit (nmol/L as whole numbers, …).
 _UNIT_DECIMALS = {"nmol/L": 0, "pmol/L": 0, "mmol/L": 2, "µmol/L": 0, "g/L": 0}
@@ -118,6 +119,26 @@ def range_for(user, analyte: str, bounds: tuple[float, float] | list[float]) -> 
     if low_text == high_text:
         return f"{low_text} {unit}"
     return f"{low_text}{_DASH}{high_text} {unit}"
+
+
+def lab_range_for(user, analyte: str, low: float | None, high: float | None) -> str:
+    """The range a lab printed (canonical ends, either may be missing) as this person reads
+    it: "8.6–10.2 mg/dL", "< 5 ng/mL", "> 40 ng/mL"; "" when the lab printed none."""
+    if low is None and high is None:
+        return ""
+    if low is not None and high is not None:
+        return range_for(user, analyte, (low, high))
+    unit = display_unit(user, analyte)
+    end = format_value(analyte, high if low is None else low, unit)
+    return f"{'<' if low is None else '>'} {end} {unit}"
+
+
+def result_flag(result) -> str:
+    """H or L beside a result: the lab's own flag, else what its printed range says."""
+    if result.ref_flag:
+        return result.ref_flag
+    reference = ReferenceRange(result.ref_low_canonical, result.ref_high_canonical)
+    return range_flag(result.canonical_value, reference, result.qualifier)
 
 
 def decimal_formatter(decimals: int) -> Callable[[float], str]:

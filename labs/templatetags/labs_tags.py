@@ -11,7 +11,9 @@ from labs.display import (
     format_for,
     format_plain,
     format_value,
+    lab_range_for,
     range_for,
+    result_flag,
     status_for,
     target_for,
 )
@@ -87,6 +89,18 @@ def range_of(user, analyte: str, which: str = "target") -> str:
     """The person's target (or the "reference") range in their preferred unit, or ""."""
     bounds = target_for(user, analyte) if which == "target" else ANALYTES[analyte].reference
     return range_for(user, analyte, bounds) if bounds else ""
+
+
+@register.simple_tag
+def lab_range(user, result) -> str:
+    """The range the result's lab printed, in the person's preferred unit, or ""."""
+    return lab_range_for(user, result.analyte, result.ref_low_canonical, result.ref_high_canonical)
+
+
+@register.filter
+def lab_flag(result) -> str:
+    """ "H" / "L" beside a result outside its lab's range (the lab's flag first), or ""."""
+    return result_flag(result)
 
 
 @register.simple_tag

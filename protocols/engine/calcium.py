@@ -14,7 +14,7 @@ from typing import Literal
 
 from protocols.engine.snapshot import Context, Measurement, classify
 from protocols.engine.text import fmt
-from protocols.rules import Tier
+from protocols.rules import RuleSet, Tier
 from protocols.rules.sources import C_PAYNE
 
 Basis = Literal["ionized", "corrected", "total"]
@@ -22,6 +22,7 @@ Basis = Literal["ionized", "corrected", "total"]
 PAYNE_FACTOR = 0.8  # mg/dL of calcium per g/dL of albumin (CLINICAL.md §1)
 PAYNE_NORMAL_ALBUMIN = 4.0  # g/dL
 PAYNE_MIN_ALBUMIN = 2.0  # g/dL: below this the correction is unreliable
+NORMAL, BORDERLINE = "normal", "borderline"  # the ca_total tiers the lab's upper limit splits
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,27 @@ def _same_draw(series: Sequence[Measurement] | None, drawn_on: date) -> Measurem
     return matches[-1] if matches else None
 
 
+def _lab_limited(rules: RuleSet, value: float, tier: Tier | None, lab_high: float | None):
+    """CLINICAL.md §5: the warning starts at the lab's printed upper limit (the rule set's
+    10.2 mg/dL when the lab printed none) and ends where the stop line starts (10.5).
+
+    Only the normal/borderline split moves: a lab limit of 10.0 warns from 10.0, one of
+    10.5 or above leaves no warning band; the stop above 10.5 never moves."""
+    tiers = {t.name: t for t in rules.tiers.get("ca_total", ())}
+    if lab_high is None or tier is None or tier.name not in tiers.keys() & {NORMAL, BORDERLINE}:
+        return tier
+    if NORMAL not in tiers or BORDERLINE not in tiers:
+        return tier
+    return tiers[BORDERLINE] if value > lab_high else tiers[NORMAL]
+
+
+def _total_reading(ctx: Context, value: float, basis: Basis, m: Measurement, tier, text: str):
+    limited = _lab_limited(ctx.rules, value, tier, m.lab_high)
+    if m.lab_high is not None:
+        text += f"; the lab's upper limit is {fmt(m.lab_high)} mg/dL"
+    return CalciumReading("ca_total", value, basis, m.drawn_on, limited, text)
+
+
 def calcium_reading(ctx: Context) -> CalciumReading | None:
     """The calcium value of the latest calcium draw, by CLINICAL.md §1's order."""
     ionized, total = ctx.readings.get("ca_ionized"), ctx.readings.get("ca_total")
@@ -69,17 +91,17 @@ def calcium_reading(ctx: Context) -> CalciumReading | None:
     albumin = _same_draw(ctx.snapshot.results.get("albumin"), m.drawn_on)
     if albumin is None or total.censored:
         text = f"total calcium {fmt(m.value)} mg/dL as measured (no albumin from the same draw)"
-        return CalciumReading("ca_total", m.value, "total", m.drawn_on, total.tier, text)
+        return _total_reading(ctx, m.value, "total", m, total.tier, text)
     if albumin.value < PAYNE_MIN_ALBUMIN:
         text = (
             f"total calcium {fmt(m.value)} mg/dL as measured: albumin {fmt(albumin.value)} g/dL "
             "is too low to correct it reliably; ask for ionized calcium"
         )
-        return CalciumReading("ca_total", m.value, "total", m.drawn_on, total.tier, text)
+        return _total_reading(ctx, m.value, "total", m, total.tier, text)
     value = round(corrected_calcium(m.value, albumin.value), 2)
     text = (
         f"corrected calcium {fmt(value)} mg/dL (total {fmt(m.value)} mg/dL, "
         f"albumin {fmt(albumin.value)} g/dL, Payne)"
     )
     tier = classify(ctx.rules, "ca_total", value)
-    return CalciumReading("ca_total", value, "corrected", m.drawn_on, tier, text)
+    return _total_reading(ctx, value, "corrected", m, tier, text)

@@ -232,11 +232,13 @@ def marker_statuses(ctx: Context, calcium: CalciumReading | None) -> dict[str, M
             rule=reading.tier.id if reading.tier else "",
             qualifier=reading.latest.qualifier,
         )
-    if calcium is not None and calcium.basis == "corrected" and "ca_total" in markers:
+    # Total calcium is rated as the calcium rules read it: corrected, and against the lab's
+    # printed upper limit when there is one (calcium.calcium_reading).
+    if calcium is not None and calcium.marker == "ca_total" and "ca_total" in markers:
         markers["ca_total"] = replace(
             markers["ca_total"],
             tier=calcium.tier.name if calcium.tier else "unrated",
             rule=calcium.tier.id if calcium.tier else "",
-            corrected_value=calcium.value,
+            corrected_value=calcium.value if calcium.basis == "corrected" else None,
         )
     return markers

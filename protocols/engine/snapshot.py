@@ -38,6 +38,9 @@ class Measurement:
     # A censored result: "<" means the lab reported "below value" (under its detection
     # limit), ">" "above value". "" is an exact value.
     qualifier: Qualifier = ""
+    # The upper limit of the range the lab printed beside it, canonical unit (None: none
+    # printed). The calcium warning line starts there (CLINICAL.md §5).
+    lab_high: float | None = None
 
 
 @dataclass(frozen=True)
