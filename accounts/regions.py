@@ -57,6 +57,14 @@ def region_defaults(country: str) -> RegionDefaults:
     )
 
 
+def region_units(country: str) -> dict[str, str]:
+    """The unit each switchable analyte reads in, in this country's labs ({"vitd_25oh":
+    "nmol/L", "mg_rbc": "mmol/L", …} outside the US)."""
+    defaults = region_defaults(country)
+    chosen = {"vitd_unit": defaults.vitd_unit, "mineral_unit": defaults.mineral_unit}
+    return {code: chosen[c.field] for c in UNIT_CHOICES for code in c.analytes}
+
+
 # The region a bare language tag most likely means (as the browser's Intl.Locale.maximize()).
 _LIKELY_REGION = {"de": "DE", "en": "US", "fr": "FR", "es": "ES", "it": "IT", "nl": "NL"}
 _TAG = re.compile(r"^([a-z]{2,3})(?:-[a-z]{4})?(?:-([a-z]{2}))?(?:-|$)", re.IGNORECASE)

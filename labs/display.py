@@ -10,18 +10,32 @@ and the emails all call it. Numbers and dates follow the active language ("1,234
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext
 
-from labs.analytes import ANALYTES, status, target
+from labs.analytes import ANALYTES, SEED_RULE_SET, status, target
 from labs.units import from_canonical
 from labs.validation import ReferenceRange, range_flag
 
 # Decimals people read a value with in a non-canonical unit (nmol/L as whole numbers, …).
 _UNIT_DECIMALS = {"nmol/L": 0, "pmol/L": 0, "mmol/L": 2, "µmol/L": 0, "g/L": 0}
 _DASH = "–"  # en dash between the ends of a range
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Someone who reads values without an account's settings (a what-if visitor): the unit
+    they read each analyte in (their region's, or the one they picked), and a rule set. Stands
+    in for the `user` every function here takes."""
+
+    units: Mapping[str, str] = field(default_factory=dict)
+    rule_set: str = SEED_RULE_SET
+
+    def preferred_unit(self, code: str) -> str | None:
+        return self.units.get(code)
 
 
 def analyte_name(code: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from django import forms
@@ -147,8 +148,10 @@ class WhatIfForm(forms.Form):
     )
     rules = forms.ChoiceField(label=_("Rule set"), choices=RULE_SET_CHOICES, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, units: Mapping[str, str] | None = None, **kwargs):
+        """`units`: the unit each analyte's list preselects (the person's or their region's)."""
         super().__init__(*args, **kwargs)
+        self.units = dict(units or {})
         for code in WHAT_IF_MARKERS:
             analyte = get_analyte(code)
             # Text, not a number input: labs.validation reads "45,5" as 45.5 in any locale.
@@ -160,7 +163,10 @@ class WhatIfForm(forms.Form):
             )
             units = units_for(code)
             self.fields[f"{code}_unit"] = forms.ChoiceField(
-                label=_("unit"), choices=[(u, u) for u in units], required=False
+                label=_("unit"),
+                choices=[(u, u) for u in units],
+                required=False,
+                initial=self.units.get(code) if self.units.get(code) in units else units[0],
             )
         for _nutrient, name, label in WHAT_IF_INTAKES:
             self.fields[name] = forms.CharField(
@@ -247,6 +253,12 @@ class WhatIfForm(forms.Form):
             amount = None
         cleaned[name] = amount
         return amount
+
+    def display_units(self) -> dict[str, str]:
+        """The unit the plan shows each analyte in: the one picked beside a typed value, else
+        the preselected one (call after is_valid())."""
+        picked = {code: self.cleaned_data.get(f"{code}_unit") for code in self.readings}
+        return self.units | {code: unit for code, unit in picked.items() if unit}
 
     def echoes(self) -> list[str]:
         """ "You typed 45,5 nmol/L = 18.2 ng/mL" for every value that needed reading:

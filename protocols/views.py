@@ -13,6 +13,9 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.dates import person_today
+from accounts.regions import browser_country, region_units
+from labs.analytes import SWITCHABLE_UNITS
+from labs.display import Reader
 from labs.requisition import pre_draw_checklist, requisition_lines
 from protocols import presenters, selectors, services
 from protocols.engine import compute_plan
@@ -144,15 +147,25 @@ def what_if(request: HttpRequest) -> HttpResponse:
     The values and flags come by POST: in a query string they would sit in access logs,
     browser history and Referer headers.
     """
-    form = WhatIfForm(request.POST or None)
+    form = WhatIfForm(request.POST or None, units=_reader_units(request))
     pv = None
     if form.is_bound and form.is_valid():
         snapshot = form.snapshot(as_of=timezone.localdate())
         pv = presenters.present_plan(
-            compute_plan(snapshot).to_dict(), services.snapshot_to_dict(snapshot)
+            compute_plan(snapshot).to_dict(),
+            services.snapshot_to_dict(snapshot),
+            user=Reader(form.display_units(), snapshot.rules),
         )
     template = "protocols/what_if.html#result" if request.htmx else "protocols/what_if.html"
     return render(request, template, {"form": form, "pv": pv})
+
+
+def _reader_units(request: HttpRequest) -> dict[str, str]:
+    """The units a what-if reader reads: a person's own settings, a visitor's region's (the
+    country their browser's language names: de-DE → nmol/L and mmol/L)."""
+    if request.user.is_authenticated:
+        return {code: request.user.preferred_unit(code) for code in SWITCHABLE_UNITS}
+    return region_units(browser_country(request.headers.get("Accept-Language", "")))
 
 
 def sources(request: HttpRequest) -> HttpResponse:
