@@ -6,7 +6,7 @@ PORT ?= 8000
 # Email links point at the port `make run` serves; a SITE_URL set in the environment wins.
 SITE_URL ?= http://localhost:$(PORT)
 
-.PHONY: run test venv var messages lint format clean bench
+.PHONY: run test venv var messages ocr lint format clean bench
 
 venv: $(VENV)/.installed
 
@@ -25,7 +25,12 @@ messages: venv
 	command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var
 
-run: venv var messages
+# Tesseract (German + English) reads scanned lab reports and photos; the app runs without it
+# (the PDF import then says so), so a machine where apt cannot install it still runs.
+ocr:
+	command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng; } || echo "tesseract is not installed: scanned reports and photos cannot be read"
+
+run: venv var messages ocr
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py demo_account
 	@echo

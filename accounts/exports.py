@@ -5,7 +5,9 @@ The zip holds
   to the user, so a model added later is exported too, or refused by the test that walks the
   models until it is listed below), their settings, secondary emails and the audit trail;
 - results.csv and symptoms.csv: the CSV exports (the results CSV re-imports on its own);
-- results.fhir.json: the results as a FHIR R4 Bundle.
+- results.fhir.json: the results as a FHIR R4 Bundle;
+- lab-reports/: the report files the person kept with a panel (labs.LabReport), each named
+  by its draw date and its own file name.
 
 `account_import` reads account.json back into a fresh account: the same rows with the same
 values, timestamps included. What is not carried over: database ids, reminder link keys (new
@@ -35,6 +37,7 @@ from simple_history.models import HistoricalChanges
 from simple_history.utils import bulk_create_with_history
 
 from labs import exporters, selectors
+from labs.pdf import services as pdf_services
 
 FORMAT, VERSION = "cofactor-account-export", 2
 ACCOUNT_JSON = "account.json"
@@ -62,6 +65,9 @@ NOT_OWNED = {
     "dashboard.DataVersion",  # a cache counter, not data
     "protocols.CalendarFeed",  # a secret address: a copy turns its own feed on
     "dashboard.ShareLink",  # secret addresses given to someone else: not carried to a copy
+    # Uploaded report files: the kept ones are in the zip as files (lab-reports/), not rows;
+    # an upload still under review is deleted within a day.
+    "labs.LabReport",
 }
 # Secrets that a copy must not share with the original.
 REGENERATED = {"protocols.Reminder": {"link_key"}}
@@ -179,10 +185,11 @@ def account_zip(user) -> bytes:
         "symptoms.csv": exporters.symptoms_csv(symptoms),
         "results.fhir.json": json.dumps(exporters.results_fhir_bundle(results)),
     }
+    files |= pdf_services.kept_report_files(user=user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
+        for name, content in files.items():
+            archive.writestr(name, content)
     return buffer.getvalue()
 
 

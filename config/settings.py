@@ -309,6 +309,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "config.tasks.record_heartbeat",
         "schedule": float(env_int("CELERY_HEARTBEAT_SECONDS", 300)),
     },
+    "forget-stale-reports": {  # lab report uploads left unconfirmed (labs.pdf.services)
+        "task": "labs.tasks.forget_stale_reports",
+        "schedule": 3600.0,
+    },
     "send-due-reminders": {
         "task": "protocols.reminders.tasks.send_due_reminders",
         "schedule": REMINDER_SWEEP_SECONDS,

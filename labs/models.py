@@ -203,3 +203,45 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return f"mapping {self.signature[:8]}"
+
+
+class LabReport(models.Model):
+    """An uploaded lab report (a PDF, or a photo of the paper) on its way to becoming results.
+
+    Kept only until its import is confirmed, then deleted, unless the person attaches it to
+    the panel (it then belongs to that panel, is part of the account export and goes with
+    the panel or the account). The file is stored in the row: one place to delete it from,
+    nothing on disk to forget. An upload left unconfirmed is deleted after a day
+    (labs.pdf.services.reports_forget_stale) or when the person uploads the next one.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting for the text reader")
+        READING = "reading", _("being read")
+        READY = "ready", _("ready for review")
+        FAILED = "failed", _("could not be read")
+        ATTACHED = "attached", _("attached to a panel")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_reports"
+    )
+    panel = models.ForeignKey(
+        Panel, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+    )
+    filename = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)  # from the bytes: labs.pdf.sandbox.sniff
+    data = models.BinaryField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    ocr = models.BooleanField(default=False)  # read by tesseract (a scan or a photo)
+    pages_done = models.PositiveSmallIntegerField(default=0)
+    pages_total = models.PositiveSmallIntegerField(default=0)
+    refusal = models.CharField(max_length=20, blank=True)  # a labs.pdf.sandbox code
+    parsed = models.JSONField(null=True, blank=True)  # labs.pdf.reader.ReportParse.to_json()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "status"], name="labreport_user_status")]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} ({self.status})"

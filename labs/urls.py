@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .pdf import views as pdf_views
 
 app_name = "labs"
 urlpatterns = [
@@ -23,6 +24,10 @@ urlpatterns = [
     path("import/template.csv", views.import_template, name="import-template"),
     path("import/fhir/", views.import_fhir, name="import-fhir"),
     path("import/fhir/confirm/", views.import_fhir_confirm, name="import-fhir-confirm"),
+    path("import/pdf/", pdf_views.pdf_import, name="import-pdf"),
+    path("import/pdf/<int:pk>/", pdf_views.pdf_review, name="import-pdf-review"),
+    path("import/pdf/<int:pk>/confirm/", pdf_views.pdf_confirm, name="import-pdf-confirm"),
+    path("import/pdf/<int:pk>/discard/", pdf_views.pdf_discard, name="import-pdf-discard"),
     path("export/results.csv", views.export_csv, name="export-csv"),
     path("export/fhir.json", views.export_fhir, name="export-fhir"),
 ]

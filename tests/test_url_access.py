@@ -77,7 +77,7 @@ def owned_ids(user) -> set[int]:
 
 def seed_everything(user) -> None:
     from dashboard.models import ShareLink
-    from labs.models import LifeEvent, Panel, Result, SymptomEntry
+    from labs.models import LabReport, LifeEvent, Panel, Result, SymptomEntry
     from protocols.models import HealthProfile, Plan, Reminder, SupplementIntake
 
     today = dt.date.today()
@@ -101,6 +101,11 @@ def seed_everything(user) -> None:
         user=user, plan=plan, due_on=today, send_at=dt.datetime.now(dt.UTC), tests=["vitd_25oh"]
     )
     ShareLink.objects.create(user=user, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(7))
+    for status in ("ready", "reading"):  # a report under review, one being read by OCR
+        LabReport.objects.create(
+            user=user, filename="report.pdf", content_type="application/pdf", data=b"%PDF-1.4",
+            status=status, parsed={"rows": [], "drawn_on": None, "lab": "", "pages": 1},
+        )  # fmt: skip
 
 
 @pytest.mark.django_db

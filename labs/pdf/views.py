@@ -1,0 +1,143 @@
+"""Import a lab report PDF or photo: upload, (OCR progress,) review every row, confirm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.dates import person_today
+from labs import services as lab_services
+from labs import stash, tasks
+from labs.analytes import ANALYTES
+from labs.forms import UploadForm
+from labs.importers import Problem
+from labs.models import ANALYTE_CHOICES, LabReport
+from labs.pdf import review, sandbox, services
+from labs.pdf.reader import ReportParse
+
+STASH_KIND = "pdf"
+ALL_UNITS = sorted({unit for analyte in ANALYTES.values() for unit in analyte.units})
+POLL_SECONDS = 1
+
+
+def _get_report_for_user(request: HttpRequest, pk: int) -> LabReport:
+    return get_object_or_404(LabReport, pk=pk, user=request.user, panel__isnull=True)
+
+
+def _upload_page(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
+    context = {"form": form, "ocr_available": services.ocr_available(),
+               "limits": {"mb": sandbox.MAX_BYTES // (1024 * 1024), "pages": sandbox.MAX_PAGES,
+                          "ocr_pages": sandbox.OCR_MAX_PAGES}}  # fmt: skip
+    return render(request, "labs/pdf_import.html", context, status=status)
+
+
+@login_required
+def pdf_import(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None, max_bytes=sandbox.MAX_BYTES)
+    if request.method != "POST" or not form.is_valid():
+        return _upload_page(request, form, 400 if form.errors else 200)
+    try:
+        report = services.report_upload(
+            user=request.user, data=form.cleaned_data["file"], filename=request.FILES["file"].name
+        )
+    except sandbox.Refused as exc:
+        form.add_error("file", services.refusal_message(exc.code, exc.params))
+        return _upload_page(request, form, 400)
+    if report.status == LabReport.Status.QUEUED:
+        transaction.on_commit(lambda: tasks.read_report_text.delay(report.pk))
+    return redirect("labs:import-pdf-review", pk=report.pk)
+
+
+def _review_context(request, report: LabReport, checked=None) -> dict[str, Any]:
+    context: dict[str, Any] = {"report": report, "poll_seconds": POLL_SECONDS}
+    if report.status == LabReport.Status.FAILED:
+        context["refusal"] = services.refusal_message(report.refusal, {
+            "pages": report.pages_total, "limit": sandbox.OCR_MAX_PAGES,
+            "mb": sandbox.MAX_BYTES // (1024 * 1024),
+        })  # fmt: skip
+    if report.status == LabReport.Status.READY:
+        parse = ReportParse.from_json(report.parsed)
+        context |= {
+            "parse": parse,
+            "review": checked or review.initial(parse),
+            "analyte_choices": ANALYTE_CHOICES,
+            "all_units": ALL_UNITS,
+        }
+    return context
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def pdf_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report's page: OCR progress (polled by htmx), the review form, or its check."""
+    report = _get_report_for_user(request, pk)
+    if request.method == "POST" and report.status == LabReport.Status.READY:
+        return _check(request, report)
+    template = "labs/pdf_review.html#job" if request.htmx else "labs/pdf_review.html"
+    return render(request, template, _review_context(request, report))
+
+
+def _check(request: HttpRequest, report: LabReport) -> HttpResponse:
+    parse = ReportParse.from_json(report.parsed)
+    checked = review.from_post(parse, request.POST, person_today(request.user))
+    context = _review_context(request, report, checked)
+    if checked.ok:
+        check = lab_services.import_check(user=request.user, rows=checked.rows)
+        _add_conflicts(checked, check.conflicts)
+    if not checked.ok:
+        return render(request, "labs/pdf_review.html", context)
+    context |= {
+        "token": stash.stash_rows(request.session, STASH_KIND, checked.rows),
+        "new_rows": [r for r in checked.rows if r.key not in check.duplicates],
+        "duplicates": len(check.duplicates),
+    }
+    return render(request, "labs/pdf_confirm.html", context)
+
+
+def _add_conflicts(checked: review.Review, conflicts) -> None:
+    by_line = {edit.row.line: edit for edit in checked.edits}
+    for conflict in conflicts:
+        message: Problem = conflict.message
+        by_line[conflict.line].problems.append(message)
+
+
+@login_required
+@require_POST
+def pdf_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report_for_user(request, pk)
+    rows = stash.unstash_rows(request.session, STASH_KIND, request.POST.get("token", ""))
+    if rows is None:
+        messages.error(request, _("That review has expired. Check the rows again."))
+        return redirect("labs:import-pdf-review", pk=report.pk)
+    try:
+        outcome = services.report_import(
+            report=report, rows=rows, attach=request.POST.get("attach") == "1"
+        )
+    except lab_services.ImportConflict:
+        messages.error(request, _("Your results changed since the preview; nothing was imported."))
+        return redirect("labs:import-pdf-review", pk=report.pk)
+    stash.clear(request.session, STASH_KIND)
+    messages.success(
+        request,
+        _("Imported %(created)d results; skipped %(skipped)d already stored.")
+        % {"created": outcome.created, "skipped": outcome.skipped_duplicates},
+    )
+    return redirect("labs:panel-list")
+
+
+@login_required
+@require_POST
+def pdf_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report_for_user(request, pk)
+    report.delete()
+    stash.clear(request.session, STASH_KIND)
+    messages.info(request, _("The report was deleted; nothing was imported."))
+    return redirect("labs:import-pdf")

@@ -1,0 +1,197 @@
+"""The PDF import through its views: upload, review (edit, drop, place), confirm; the CSV
+import's all-or-nothing commit with duplicates skipped; hostile files refused leaving nothing;
+the file kept only until confirmed, or with the panel (then in the export and the deletion)."""
+
+import io
+import re
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.exports import account_zip
+from accounts.services import account_delete
+from labs.models import LabReport, Panel, Result
+from labs.pdf import services
+from labs.pdf.reader import ReportParse
+from tests.labs import pdf_fixtures
+
+pytestmark = pytest.mark.django_db
+UPLOAD = reverse("labs:import-pdf")
+
+
+def upload(client, data: bytes, name: str = "report.pdf"):
+    return client.post(UPLOAD, {"file": SimpleUploadedFile(name, data)})
+
+
+def review_url(report) -> str:
+    return reverse("labs:import-pdf-review", args=[report.pk])
+
+
+def as_read(report) -> dict[str, str]:
+    """The review form as the page fills it in: every placed row kept, unchanged."""
+    parse = ReportParse.from_json(report.parsed)
+    data = {"lab": parse.lab}
+    for i, row in enumerate(parse.rows):
+        data |= {f"analyte-{i}": row.analyte, f"value-{i}": row.value, f"unit-{i}": row.unit,
+                 f"date-{i}": parse.drawn_on.isoformat()}  # fmt: skip
+        if row.placed:
+            data[f"keep-{i}"] = "1"
+    return data
+
+
+def check_and_confirm(client, report, data, *, attach=False):
+    response = client.post(review_url(report), data)
+    assert response.status_code == 200
+    token = re.search(rb'name="token" value="([0-9a-f]+)"', response.content)
+    assert token, response.content.decode()[:3000]
+    confirm = reverse("labs:import-pdf-confirm", args=[report.pk])
+    return client.post(confirm, {"token": token[1].decode(), "attach": "1" if attach else ""})
+
+
+def stored(user) -> list[pdf_fixtures.Expected]:
+    return [
+        pdf_fixtures.Expected(
+            r.analyte, r.value, r.unit, r.ref_low, r.ref_high, r.ref_flag, r.qualifier
+        )  # fmt: skip
+        for r in Result.objects.filter(user=user).order_by("id")
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(pdf_fixtures.REPORTS))
+def test_each_layout_imports_its_rows_with_the_labs_ranges_and_once_only(
+    client_logged_in, user, name
+):
+    layout, make = pdf_fixtures.REPORTS[name]
+    response = upload(client_logged_in, make())
+    report = LabReport.objects.get(user=user)
+    assert response.status_code == 302 and response["Location"] == review_url(report)
+    page = client_logged_in.get(review_url(report)).content.decode()
+    for unplaced in layout.unplaced:
+        assert f"Not placed: “{unplaced}”" in page
+    response = check_and_confirm(client_logged_in, report, as_read(report))
+    assert response.status_code == 302
+    assert sorted(stored(user), key=repr) == sorted(layout.expected, key=repr)
+    panel = Panel.objects.get(user=user)
+    assert (panel.drawn_on, panel.lab) == (layout.drawn_on, layout.lab)
+    assert not LabReport.objects.exists()  # the file is kept only until confirmed
+
+    upload(client_logged_in, make())
+    again = LabReport.objects.get(user=user)
+    response = client_logged_in.post(review_url(again), as_read(again))
+    assert b"already stored and will be skipped" in response.content
+    check_and_confirm(client_logged_in, again, as_read(again))
+    assert Result.objects.filter(user=user).count() == len(layout.expected)
+
+
+def test_the_person_edits_drops_and_places_rows_before_importing(client_logged_in, user):
+    upload(client_logged_in, pdf_fixtures.us_report())
+    report = LabReport.objects.get(user=user)
+    data = as_read(report)
+    data["value-0"] = "24.1"  # the 25(OH)D misread: corrected
+    del data["keep-1"]  # calcium left out
+    data["date-2"] = "2025-03-13"  # RBC Mg drawn the day before
+    ferritin = next(i for i, r in enumerate(ReportParse.from_json(report.parsed).rows)
+                    if r.name == "Ferritin")  # fmt: skip
+    data[f"keep-{ferritin}"] = "1"  # a line not placed, kept without a marker: refused
+    response = client_logged_in.post(review_url(report), data)
+    assert "Pick the marker this line is" in response.content.decode()
+    assert not Result.objects.exists()
+    del data[f"keep-{ferritin}"]
+    check_and_confirm(client_logged_in, report, data)
+    results = {r.analyte: r for r in Result.objects.filter(user=user)}
+    assert "ca_total" not in results and "ferritin" not in results
+    assert results["vitd_25oh"].value == 24.1
+    assert results["vitd_25oh"].ref_low == 30.0 and results["vitd_25oh"].ref_flag == "L"
+    assert str(results["mg_rbc"].drawn_on) == "2025-03-13"
+
+
+def test_a_bad_edit_is_shown_on_its_row_and_nothing_is_saved(client_logged_in, user):
+    upload(client_logged_in, pdf_fixtures.de_report())
+    report = LabReport.objects.get(user=user)
+    data = as_read(report) | {"value-0": "1.050,5", "unit-1": "furlongs"}
+    response = client_logged_in.post(review_url(report), data)
+    page = response.content.decode()
+    assert page.count('data-testid="review-problem"') == 2
+    assert "furlongs is not a unit for Serum Mg" in page
+    assert not Result.objects.exists() and LabReport.objects.filter(user=user).exists()
+
+
+def test_a_changed_unit_drops_the_range_printed_for_the_other_unit(client_logged_in, user):
+    upload(client_logged_in, pdf_fixtures.us_report())
+    report = LabReport.objects.get(user=user)
+    check_and_confirm(client_logged_in, report, as_read(report) | {"unit-0": "nmol/L",
+                                                                   "value-0": "56"})  # fmt: skip
+    vitamin_d = Result.objects.get(user=user, analyte="vitd_25oh")
+    assert (vitamin_d.unit, vitamin_d.ref_low, vitamin_d.ref_high) == ("nmol/L", None, None)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (pdf_fixtures.encrypted_report, "protected by a password"),
+        (pdf_fixtures.with_javascript, "contains JavaScript"),
+        (pdf_fixtures.many_pages, "has 200 pages; the limit is 20"),
+        (pdf_fixtures.truncated, "damaged or is not really a PDF"),
+        (pdf_fixtures.not_a_pdf, "not a PDF, JPEG or PNG"),
+        (pdf_fixtures.bomb, "takes too much work to read"),
+    ],
+    ids=["encrypted", "javascript", "200-pages", "truncated", "renamed-exe", "bomb"],
+)
+def test_hostile_files_are_refused_with_a_message_leaving_nothing(
+    client_logged_in, user, make, message
+):
+    response = upload(client_logged_in, make())
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not LabReport.objects.exists() and not Result.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(client_logged_in):
+    response = upload(client_logged_in, b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024))
+    assert response.status_code == 400 and b"larger than the limit" in response.content
+    assert not LabReport.objects.exists()
+
+
+def test_a_kept_report_is_in_the_export_and_goes_with_the_account(client_logged_in, user):
+    data = pdf_fixtures.two_column_report()
+    upload(client_logged_in, data, name="../../Befund Juni.pdf")
+    report = LabReport.objects.get(user=user)
+    check_and_confirm(client_logged_in, report, as_read(report), attach=True)
+    report.refresh_from_db()
+    assert report.panel == Panel.objects.get(user=user)
+    with zipfile.ZipFile(io.BytesIO(account_zip(user))) as archive:
+        name = f"lab-reports/2025-06-20-{report.pk}-Befund Juni.pdf"
+        assert archive.read(name) == data
+    account_delete(user=user)
+    assert not LabReport.objects.exists()
+
+
+def test_the_next_upload_and_a_day_forget_an_unconfirmed_one(client_logged_in, user):
+    upload(client_logged_in, pdf_fixtures.us_report())
+    first = LabReport.objects.get(user=user)
+    upload(client_logged_in, pdf_fixtures.de_report())
+    assert list(LabReport.objects.values_list("pk", flat=True)) != [first.pk]
+    LabReport.objects.update(created_at=first.created_at - services.STALE_AFTER)
+    assert services.reports_forget_stale() == 1
+    assert not LabReport.objects.exists()
+
+
+def test_discarding_deletes_the_upload(client_logged_in, user):
+    upload(client_logged_in, pdf_fixtures.us_report())
+    report = LabReport.objects.get(user=user)
+    client_logged_in.post(reverse("labs:import-pdf-discard", args=[report.pk]))
+    assert not LabReport.objects.exists()
+
+
+def test_another_persons_report_is_not_found(client_logged_in, other_user):
+    client_logged_in.force_login(other_user)
+    upload(client_logged_in, pdf_fixtures.us_report())
+    report = LabReport.objects.get(user=other_user)
+    client_logged_in.logout()
+    client_logged_in.force_login(LabReport.objects.get().user.__class__.objects.exclude(
+        pk=other_user.pk).first())  # fmt: skip
+    for name in ("import-pdf-review", "import-pdf-confirm", "import-pdf-discard"):
+        assert client_logged_in.post(reverse(f"labs:{name}", args=[report.pk])).status_code == 404
+    assert LabReport.objects.filter(pk=report.pk).exists()
