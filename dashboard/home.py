@@ -12,6 +12,7 @@ import datetime as dt
 from django.utils.html import json_script
 
 from protocols.presenters import present_plan
+from protocols.selectors import dose_rows
 
 from . import selectors, summaries
 from .caching import PersonCache
@@ -29,7 +30,12 @@ def context(*, user, today: dt.date) -> dict:
         "dashboard", (today, due_on), lambda: _from_data(user, today=today, reminder_due_on=due_on)
     )
     # What the plan card depends on besides the data: its template fragment's key.
-    return {**page, "next_reminder": reminder, "day_key": f"{today.isoformat()}|{due_on}"}
+    return {
+        **page,
+        "next_reminder": reminder,
+        "day_key": f"{today.isoformat()}|{due_on}",
+        "today": today,
+    }
 
 
 def _from_data(user, *, today: dt.date, reminder_due_on: dt.date | None) -> dict:
@@ -54,6 +60,12 @@ def _from_data(user, *, today: dt.date, reminder_due_on: dt.date | None) -> dict
         "pv": pv if plan else None,
         "retest": pv.retest,
         "fig_script": None,
+        # "Taken today": every tap sends data_changed, so the cached card follows it.
+        "doses": dose_rows(
+            user=user,
+            today=today,
+            last_draw=max((item.current.drawn_on for item in latest), default=None),
+        ),
     }
     if any(item.analyte == SPARKLINE_ANALYTE for item in latest):
         series = selectors.recent_series(

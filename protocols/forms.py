@@ -82,8 +82,11 @@ class SupplementIntakeForm(forms.ModelForm):
 
     class Meta:
         model = SupplementIntake
-        fields = ["nutrient", "form", "amount", "unit", "since"]
-        widgets = {"since": forms.DateInput(attrs={"type": "date"})}
+        fields = ["nutrient", "form", "amount", "unit", "since", "take_at"]
+        widgets = {
+            "since": forms.DateInput(attrs={"type": "date"}),
+            "take_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
         help_texts = {
             "amount": _("Per day, in IU for vitamin D3, mcg for K2, mg for the others."),
             "form": _("For example glycinate, citrate, softgel."),
@@ -119,6 +122,14 @@ class SupplementIntakeForm(forms.ModelForm):
                 field = "unit" if unit != nutrient_unit(nutrient) else "amount"
                 self.add_error(field, problem)
         return cleaned
+
+
+class DoseForm(forms.Form):
+    """A tap on "taken" (or on a day of the last week): which day, and taken or not."""
+
+    day = forms.DateField(input_formats=["%Y-%m-%d"])
+    taken = forms.ChoiceField(choices=[("yes", "yes"), ("no", "no")])
+    look = forms.ChoiceField(choices=[("card", "card"), ("day", "day")], required=False)
 
 
 # --- what-if ------------------------------------------------------------------------------

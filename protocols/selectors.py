@@ -10,9 +10,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import FilteredRelation, OuterRef, Q, Subquery
 
 from accounts.dates import person_today
+from labs.models import Panel
 from protocols import presenters
-from protocols.adherence import Logged
-from protocols.models import DoseLog, Plan, SupplementIntake
+from protocols.adherence import Logged, backfill_window, current_rate, loggable_days
+from protocols.models import NUTRIENT_CHOICES, DoseLog, Plan, SupplementIntake
 from protocols.reminders.selectors import next_reminder
 
 HISTORY_PAGE_SIZE = 10
@@ -75,6 +76,56 @@ def intake_logs(*, user, days_from: date) -> list[IntakeLog]:
                   Logged(nutrient, frozenset(days), since, first_logged))
         for (pk, nutrient, amount, unit, form, since, take_at, first_logged), days in found.values()
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DoseRow:
+    """One supplement on the "taken today" card and the log page."""
+
+    pk: int
+    label: str
+    amount: str  # "5,000 IU"
+    take_at: Any  # datetime.time | None
+    taken_today: bool
+    days: tuple[tuple[date, bool], ...]  # the days that may be logged, newest first
+    rate: float | None  # share of days taken since the last draw (None: nothing logged)
+    since: date | None  # the last draw the rate counts from
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.rate is None else round(self.rate * 100)
+
+
+def last_draw_on(*, user, today: date) -> date | None:
+    """The day of the person's latest blood draw up to today (one query)."""
+    panels = Panel.objects.filter(user=user, drawn_on__lte=today).order_by("-drawn_on")
+    return panels.values_list("drawn_on", flat=True).first()
+
+
+def dose_rows(*, user, today: date, last_draw: date | None) -> list[DoseRow]:
+    """Each supplement with today's state, the last week's days and the adherence since the
+    last draw (protocols.adherence): one query."""
+    first, _today = backfill_window(today)
+    days_from = min(first, last_draw) if last_draw else first
+    labels = dict(NUTRIENT_CHOICES)
+    rows = []
+    for log in intake_logs(user=user, days_from=days_from):
+        days = log.logged.days
+        window = loggable_days(today=today, started_on=log.since)
+        rate = current_rate(log.logged, since=last_draw, today=today) if last_draw else None
+        rows.append(
+            DoseRow(
+                pk=log.pk,
+                label=str(labels.get(log.nutrient, log.nutrient)),
+                amount=presenters.fmt_range(log.amount, log.amount, log.unit),
+                take_at=log.take_at,
+                taken_today=today in days,
+                days=tuple((day, day in days) for day in window),
+                rate=rate,
+                since=last_draw,
+            )
+        )
+    return rows
 
 
 def retest_for(*, user, plan: Plan) -> presenters.RetestView | None:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -318,11 +319,24 @@ def health_profile_update(*, user, **values: Any) -> HealthProfile:
 
 
 def supplement_create(
-    *, user, nutrient: str, amount: float, unit: str, form: str = "", since: date | None = None
+    *,
+    user,
+    nutrient: str,
+    amount: float,
+    unit: str,
+    form: str = "",
+    since: date | None = None,
+    take_at: dt_time | None = None,
 ) -> SupplementIntake:
     """Record a supplement the person takes now (one row per nutrient)."""
     return SupplementIntake.objects.create(
-        user=user, nutrient=nutrient, amount=amount, unit=unit, form=form, since=since
+        user=user,
+        nutrient=nutrient,
+        amount=amount,
+        unit=unit,
+        form=form,
+        since=since,
+        take_at=take_at,
     )
 
 

@@ -15,4 +15,6 @@ urlpatterns = [
     path("supplements/", views.supplements, name="supplements"),
     path("supplements/<int:pk>/edit/", views.supplement_edit, name="supplement-edit"),
     path("supplements/<int:pk>/delete/", views.supplement_delete, name="supplement-delete"),
+    path("supplements/<int:pk>/taken/", views.supplement_taken, name="supplement-taken"),
+    path("supplements/taken/", views.doses, name="doses"),
 ]

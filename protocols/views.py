@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.dates import person_today
@@ -19,7 +20,7 @@ from labs.display import Reader
 from labs.requisition import pre_draw_checklist, requisition_lines
 from protocols import presenters, selectors, services
 from protocols.engine import compute_plan
-from protocols.forms import HealthProfileForm, SupplementIntakeForm, WhatIfForm
+from protocols.forms import DoseForm, HealthProfileForm, SupplementIntakeForm, WhatIfForm
 from protocols.models import Plan, SupplementIntake
 from protocols.reminders.selectors import next_reminder
 from protocols.sources import APP_DOCS, AUTHORITIES, SEED_ARTICLES, SEED_PROTOCOL, STUDIES
@@ -137,6 +138,43 @@ def supplement_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Supplement removed."))
         return redirect("protocols:supplements")
     return render(request, "protocols/supplement_confirm_delete.html", {"intake": intake})
+
+
+@login_required
+@require_GET
+def doses(request: HttpRequest) -> HttpResponse:
+    """The phone page: today's supplements and the last week's days, one tap each."""
+    today = person_today(request.user)
+    last_draw = selectors.last_draw_on(user=request.user, today=today)
+    rows = selectors.dose_rows(user=request.user, today=today, last_draw=last_draw)
+    return render(request, "protocols/doses.html", {"rows": rows, "today": today})
+
+
+@login_required
+@require_POST
+def supplement_taken(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of the person's supplements taken (or not) on a day of the last week; htmx
+    gets the button back in its new state, a plain form post goes back where it came from."""
+    intake = _get_intake_for_user(request, pk)
+    today = person_today(request.user)
+    form = DoseForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Choose a day and whether you took it."))
+    day, taken = form.cleaned_data["day"], form.cleaned_data["taken"] == "yes"
+    try:
+        services.dose_set(user=request.user, intake=intake, day=day, taken=taken, today=today)
+    except services.DoseDayRefused:
+        return HttpResponseBadRequest(
+            _("Only the last 7 days can be filled in, from the day you started it.")
+        )
+    if request.htmx:
+        context = {"pk": intake.pk, "day": day, "taken": taken, "today": today,
+                   "look": form.cleaned_data["look"] or "card"}  # fmt: skip
+        return render(request, "protocols/includes/dose_button.html", context)
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
+    return redirect("protocols:doses")
 
 
 @vary_on_headers("HX-Request")

@@ -78,7 +78,7 @@ def owned_ids(user) -> set[int]:
 def seed_everything(user) -> None:
     from dashboard.models import ShareLink
     from labs.models import LabReport, LifeEvent, Panel, Result, SymptomEntry
-    from protocols.models import HealthProfile, Plan, Reminder, SupplementIntake
+    from protocols.models import DoseLog, HealthProfile, Plan, Reminder, SupplementIntake
 
     today = dt.date.today()
     for days in (200, 100, 10):
@@ -96,7 +96,10 @@ def seed_everything(user) -> None:
             phase="correction", data={}, inputs={}, inputs_digest=str(days),
         )  # fmt: skip
     HealthProfile.objects.create(user=user, goal="sleep")
-    SupplementIntake.objects.create(user=user, nutrient="vitamin_d3", amount=5000, unit="IU")
+    intake = SupplementIntake.objects.create(
+        user=user, nutrient="vitamin_d3", amount=5000, unit="IU"
+    )
+    DoseLog.objects.create(user=user, intake=intake, taken_on=today)
     Reminder.objects.create(
         user=user, plan=plan, due_on=today, send_at=dt.datetime.now(dt.UTC), tests=["vitd_25oh"]
     )
