@@ -20,6 +20,7 @@ from datetime import date
 
 import pypdfium2
 from fpdf import FPDF
+from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -289,3 +290,10 @@ def not_a_pdf() -> bytes:
 
 def truncated() -> bytes:
     return us_report()[:900]
+
+
+def huge_photo() -> bytes:
+    """A few kilobytes of PNG that claim 64 megapixels (a decompression bomb for OCR)."""
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 8000), 1).save(buffer, format="PNG")
+    return buffer.getvalue()
