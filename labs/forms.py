@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from labs import selectors, validation
 from labs.analytes import ANALYTES, Analyte
-from labs.display import analyte_short_name
+from labs.display import analyte_short_name, format_plain
 from labs.importers import ColumnMapping, mapping_problems
 from labs.models import LIFE_EVENT_CHOICES, Result
 from labs.symptoms import SEVERITY_LABELS, SYMPTOMS
@@ -39,6 +39,8 @@ ANALYTE_SELECT = [("", gettext_lazy("Choose…"))] + [
 ]
 FASTING_CHOICES = [("", gettext_lazy("Not recorded")), ("true", gettext_lazy("Yes")),
                    ("false", gettext_lazy("No"))]  # fmt: skip
+REF_FLAG_SELECT = [("", "—"), (validation.HIGH, gettext_lazy("H (high)")),
+                   (validation.LOW, gettext_lazy("L (low)"))]  # fmt: skip
 SEVERITY_SELECT = [("", "—")] + [
     (str(k), format_lazy("{} {}", k, gettext_lazy(v))) for k, v in SEVERITY_LABELS.items()
 ]
@@ -127,6 +129,13 @@ class ResultRowForm(forms.Form):
         },
     )
     unit_ok = forms.BooleanField(label=gettext_lazy("The unit is right"), required=False)
+    # The range the lab printed beside the value (optional), in the row's unit: "8.6-10.2".
+    ref_range = forms.CharField(
+        label=gettext_lazy("Lab's range"), max_length=validation.MAX_VALUE_CHARS, required=False
+    )
+    ref_flag = forms.ChoiceField(
+        label=gettext_lazy("Lab's flag"), choices=REF_FLAG_SELECT, required=False
+    )
 
     asks_unit = False  # set when the row asks "did you mean …?"
 
@@ -175,8 +184,24 @@ class ResultRowForm(forms.Form):
             "qualifier": reading.qualifier,
             "canonical_value": reading.canonical_value,
             "reading": reading,
+            "reference": self._reference(analyte, unit, data),
         }
         return data
+
+    def _reference(self, analyte: Analyte, unit: str, data) -> validation.ReferenceRange:
+        """The lab's printed range and flag, read by labs.validation (errors on the field)."""
+        try:
+            reference = validation.parse_reference_text(
+                data.get("ref_range") or "",
+                analyte=analyte,
+                unit=unit,
+                decimal_separator=decimal_separator(),
+            )
+            flag = validation.check_flag(data.get("ref_flag") or "")
+        except LabValueError as exc:
+            self.add_error("ref_range", as_validation_error(exc))
+            return validation.NO_RANGE
+        return validation.ReferenceRange(reference.low, reference.high, flag)
 
 
 @dataclass(frozen=True)
@@ -234,6 +259,8 @@ class ResultRow:
 
 
 ROW_FIELDS = ("analyte", "value", "unit", "unit_ok")
+# Posted once per row, as parallel lists (unit_ok is posted as the keys of the rows ticked).
+POSTED_FIELDS = ("analyte", "value", "unit", "ref_range", "ref_flag")
 
 
 def new_row_key() -> str:
@@ -265,18 +292,14 @@ class PanelEntry:
     def _bound_rows(data) -> list[ResultRow]:
         if data is None:
             return []
-        analytes, values, units = (data.getlist(n) for n in ("analyte", "value", "unit"))
+        lists = {name: data.getlist(name) for name in POSTED_FIELDS}
         keys, confirmed = data.getlist("row"), set(data.getlist("unit_ok"))
-        count = max(len(analytes), len(values), len(units))
+        count = max(len(lists["analyte"]), len(lists["value"]), len(lists["unit"]))
         rows = []
         for i in range(count):
             key = keys[i] if i < len(keys) and keys[i].isalnum() else new_row_key()
-            fields = {
-                "analyte": analytes[i] if i < len(analytes) else "",
-                "value": values[i] if i < len(values) else "",
-                "unit": units[i] if i < len(units) else "",
-                "unit_ok": key in confirmed,
-            }
+            fields = {name: (v[i] if i < len(v) else "") for name, v in lists.items()}
+            fields["unit_ok"] = key in confirmed
             form = ResultRowForm(fields, auto_id=f"id_%s_{key}")
             rows.append(ResultRow(key, form))
         return rows
@@ -336,16 +359,31 @@ class PanelEntry:
 
     def results(self) -> list[tuple]:
         """(analyte, value, unit) of every filled row, with a fourth item, the qualifier,
-        for a censored value ("< 10"); call after is_valid()."""
+        for a censored value ("< 10"), and a fifth, the lab's printed range
+        (labs.validation.ReferenceRange), when one was typed; call after is_valid()."""
         rows = []
         for row in self.filled():
             data = row.form.cleaned_data
             entered = (data["analyte"], data["value"], data["unit"])
-            rows.append((*entered, data["qualifier"]) if data["qualifier"] else entered)
+            if data["reference"] != validation.NO_RANGE:
+                rows.append((*entered, data["qualifier"], data["reference"]))
+            else:
+                rows.append((*entered, data["qualifier"]) if data["qualifier"] else entered)
         return rows
 
     def without(self, key: str) -> None:
         self.rows = [row for row in self.rows if row.key != key]
+
+
+def range_text(low: float | None, high: float | None) -> str:
+    """A stored range as one types it, in the language's decimal mark: "8,6-10,2", "< 5"."""
+    if low is None and high is None:
+        return ""
+    if low is None:
+        return f"< {format_plain(high)}"
+    if high is None:
+        return f"> {format_plain(low)}"
+    return f"{format_plain(low)}-{format_plain(high)}"
 
 
 def rows_from_results(results) -> list[ResultRow]:
@@ -354,7 +392,9 @@ def rows_from_results(results) -> list[ResultRow]:
     for result in results:
         key = new_row_key()
         value = f"{result.qualifier}{result.value:.10g}"
-        initial = {"analyte": result.analyte, "value": value, "unit": result.unit}
+        initial = {"analyte": result.analyte, "value": value, "unit": result.unit,
+                   "ref_range": range_text(result.ref_low, result.ref_high),
+                   "ref_flag": result.ref_flag}  # fmt: skip
         rows.append(ResultRow(key, ResultRowForm(initial=initial, auto_id=f"id_%s_{key}")))
     return rows
 

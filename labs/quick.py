@@ -20,6 +20,7 @@ from labs.display import analyte_short_name
 from labs.forms import DateInput, ResultRowForm, check_not_future
 from labs.models import Panel, Result
 from labs.units import units_for
+from labs.validation import NO_RANGE, ReferenceRange
 
 
 class QuickResultForm(ResultRowForm):
@@ -81,7 +82,14 @@ class AlreadyRecorded(Exception):
 
 
 def result_quick_add(
-    *, user, drawn_on: date, analyte: str, value: float, unit: str, qualifier: str = ""
+    *,
+    user,
+    drawn_on: date,
+    analyte: str,
+    value: float,
+    unit: str,
+    qualifier: str = "",
+    reference: ReferenceRange = NO_RANGE,
 ) -> Panel:
     """Save one result: into the first panel of that date, or a new panel when there is none.
 
@@ -89,7 +97,7 @@ def result_quick_add(
     concurrent quick adds make one panel and one result, never a duplicate or a 500.
     Goes through panel_create / panel_update, so data_changed is sent once either way.
     """
-    new = (analyte, value, unit, qualifier)
+    new = services.ResultInput(analyte, value, unit, qualifier, reference)
     with transaction.atomic():
         services.lock_person(user)
         panels = list(
@@ -104,7 +112,7 @@ def result_quick_add(
         if not panels:
             return services.panel_create(user=user, drawn_on=drawn_on, results=[new])
         panel = panels[0]
-        kept = [(r.analyte, r.value, r.unit, r.qualifier) for r in panel.results.all()]
+        kept = [services.result_input_of(r) for r in panel.results.all()]
         return services.panel_update(
             panel=panel,
             drawn_on=panel.drawn_on,

@@ -54,6 +54,12 @@ def as_result_input(row: ResultRow) -> ResultInput:
     return row if isinstance(row, ResultInput) else ResultInput(*row)
 
 
+def result_input_of(result: Result) -> ResultInput:
+    """A stored result as the input that would save it again (range and flag included)."""
+    reference = ReferenceRange(result.ref_low, result.ref_high, result.ref_flag)
+    return ResultInput(result.analyte, result.value, result.unit, result.qualifier, reference)
+
+
 def _check_one_per_analyte(results: Sequence[ResultInput]) -> None:
     codes = [row.analyte for row in results]
     if len(codes) != len(set(codes)):

@@ -215,6 +215,7 @@ def quick_result(request: HttpRequest) -> HttpResponse:
         result_quick_add(
             user=request.user, drawn_on=data["drawn_on"], analyte=data["analyte"],
             value=data["value"], unit=data["unit"], qualifier=data["qualifier"],
+            reference=data["reference"],
         )  # fmt: skip
     except AlreadyRecorded:  # a concurrent request saved it first
         form.add_error("drawn_on", form.duplicate_message(data["analyte"], data["drawn_on"]))
