@@ -23,6 +23,8 @@ from labs.units import significant, to_ucum
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+INTERPRETATION_DISPLAY = {"H": "High", "L": "Low"}
 # Names the stable UUIDs of exported results: the same result always gets the same id.
 RESULT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://cofactor.invalid/labs/result")
 
@@ -40,11 +42,18 @@ class ExportRow:
     lab: str = ""
     notes: str = ""
     qualifier: str = ""  # "<" / ">": a censored result, value is the limit
+    ref_low: float | None = None  # the lab's printed range, in `unit`
+    ref_high: float | None = None
+    ref_flag: str = ""  # the lab's H/L
 
 
 def _number(value: float | Decimal) -> str:
     """Shortest plain spelling: 30.0 → "30", 12.50 → "12.5", never "1E+1"."""
     return format(Decimal(str(value)).normalize(), "f")
+
+
+def _optional(value: float | Decimal | None) -> str:
+    return "" if value is None else _number(value)
 
 
 def _writer(buffer: io.StringIO):
@@ -71,6 +80,9 @@ def results_csv(rows: Iterable[ExportRow]) -> str:
                     row.unit,
                     row.lab,
                     row.notes,
+                    _optional(row.ref_low),
+                    _optional(row.ref_high),
+                    row.ref_flag,
                 ]
             )
         )
@@ -123,11 +135,29 @@ def _observation(row: ExportRow) -> dict:
     }
     if row.qualifier:
         observation["valueQuantity"]["comparator"] = row.qualifier
+    if row.ref_low is not None or row.ref_high is not None:
+        observation["referenceRange"] = [_reference_range(row)]
+    if row.ref_flag:
+        observation["interpretation"] = [
+            {"coding": [{"system": INTERPRETATION, "code": row.ref_flag,
+                         "display": INTERPRETATION_DISPLAY[row.ref_flag]}]}
+        ]  # fmt: skip
     if row.lab:
         observation["performer"] = [{"display": row.lab}]
     if row.notes:
         observation["note"] = [{"text": row.notes}]
     return observation
+
+
+def _reference_range(row: ExportRow) -> dict:
+    """The lab's printed range as FHIR referenceRange: low/high Quantities in the unit."""
+    ends = {"low": row.ref_low, "high": row.ref_high}
+    return {
+        name: {"value": significant(float(end)), "unit": row.unit, "system": UCUM,
+               "code": to_ucum(row.unit)}
+        for name, end in ends.items()
+        if end is not None
+    }  # fmt: skip
 
 
 def results_fhir_bundle(rows: Iterable[ExportRow]) -> dict:

@@ -490,6 +490,12 @@ class ColumnMappingForm(forms.Form):
     notes = forms.TypedChoiceField(
         label=gettext_lazy("Notes"), coerce=int, empty_value=None, required=False
     )
+    reference = forms.TypedChoiceField(
+        label=gettext_lazy("Lab's reference range"), coerce=int, empty_value=None, required=False
+    )
+    ref_flag = forms.TypedChoiceField(
+        label=gettext_lazy("Lab's flag (H/L)"), coerce=int, empty_value=None, required=False
+    )
     date_order = forms.ChoiceField(
         label=gettext_lazy("Dates like 03/04/2024 are"),
         required=False,
@@ -510,6 +516,8 @@ class ColumnMappingForm(forms.Form):
             "unit": gettext_lazy("— in the header, e.g. “(ng/mL)” —"),
             "lab": gettext_lazy("— none —"),
             "notes": gettext_lazy("— none —"),
+            "reference": gettext_lazy("— none —"),
+            "ref_flag": gettext_lazy("— none —"),
         }
         self.fields["date"].choices = columns
         for name, label in none.items():

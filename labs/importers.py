@@ -32,6 +32,10 @@ CSV format
   unit      yes       a unit the analyte accepts ("ng/mL", "nmol/L", …)
   lab       no        laboratory name
   notes     no        free text
+  ref_low   no        the lab's printed reference range, lower end, in the
+                      row's unit (blank: not printed)
+  ref_high  no        … upper end ("< 5" is ref_high 5 alone)
+  ref_flag  no        the lab's flag: H or L (also high/low, +/-), or blank
   ========  ========  =====================================================
 
 - Any other header needs a ColumnMapping (the import's mapping step): which column
@@ -51,8 +55,11 @@ are read. Observations are matched by LOINC code only — unknown codes are list
 ``unknown`` and skipped, never guessed from display text. The date is
 effectiveDateTime, else effectivePeriod.start, else effectiveInstant, else issued;
 the value is valueQuantity (its comparator ``<`` / ``>`` kept as the qualifier), its
-unit read from the UCUM code (else the unit text). Observations without a numeric
-value are listed in ``skipped``. For FHIR, a ``line`` is the 1-based entry number.
+unit read from the UCUM code (else the unit text). The first ``referenceRange`` (low
+and/or high, each a Quantity in a unit of the analyte, converted to the value's unit) is
+the lab's printed range; ``interpretation`` H/L (v3-ObservationInterpretation) its flag.
+Observations without a numeric value are listed in ``skipped``. For FHIR, a ``line`` is
+the 1-based entry number.
 """
 
 from __future__ import annotations
@@ -62,6 +69,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -75,7 +83,15 @@ from pydantic import ValidationError
 from labs import validation
 from labs.analytes import Analyte, by_loinc, find_analyte
 from labs.csvsafe import unguard
-from labs.units import UnknownUnit, from_ucum, normalize_unit, units_for
+from labs.units import (
+    UnknownUnit,
+    from_canonical,
+    from_ucum,
+    normalize_unit,
+    significant,
+    to_canonical,
+    units_for,
+)
 from labs.validation import (
     CSV_MAX_BYTES,
     CSV_MAX_COLUMNS,
@@ -90,12 +106,22 @@ from labs.validation import (
     gettext_noop,
 )
 
-CSV_COLUMNS = ("date", "analyte", "value", "unit", "lab", "notes")
+CSV_COLUMNS = (
+    "date",
+    "analyte",
+    "value",
+    "unit",
+    "lab",
+    "notes",
+    "ref_low",
+    "ref_high",
+    "ref_flag",
+)
 REQUIRED_COLUMNS = ("date", "analyte", "value", "unit")
 CSV_TEMPLATE = (
-    "date,analyte,value,unit,lab,notes\r\n"
-    "2024-03-01,vitd_25oh,32.5,ng/mL,Example Lab,fasting\r\n"
-    "2024-03-01,RBC Magnesium,4.8,mg/dL,Example Lab,\r\n"
+    "date,analyte,value,unit,lab,notes,ref_low,ref_high,ref_flag\r\n"
+    "2024-03-01,vitd_25oh,32.5,ng/mL,Example Lab,fasting,30,100,\r\n"
+    "2024-03-01,RBC Magnesium,4.8,mg/dL,Example Lab,,4.2,6.8,\r\n"
 )
 DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
 
@@ -163,6 +189,19 @@ class ColumnMapping:
     lab: int | None = None
     notes: int | None = None
     date_order: str = ""  # DAY_FIRST, MONTH_FIRST, or "" to decide from the file's dates
+    # The lab's printed range: our own columns hold its ends, a foreign file one cell
+    # ("8.6-10.2", "< 5"); and the lab's H/L flag. Read only with an analyte column.
+    ref_low: int | None = None
+    ref_high: int | None = None
+    reference: int | None = None
+    ref_flag: int | None = None
+
+    @property
+    def columns(self) -> list[int]:
+        """The indexes of every column with a meaning."""
+        roles = (self.date, self.analyte, self.value, self.unit, self.lab, self.notes,
+                 self.ref_low, self.ref_high, self.reference, self.ref_flag)  # fmt: skip
+        return [i for i in roles if i is not None]
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -559,7 +598,7 @@ def _our_mapping(names: list[str]) -> ColumnMapping | None:
     counts: dict[str, int] = {}
     for column in columns:
         counts[column] = counts.get(column, 0) + 1
-    expected = f"The columns are {', '.join(CSV_COLUMNS)} (lab and notes optional)."
+    expected = f"The columns are {', '.join(CSV_COLUMNS)} (lab, notes and ref_* optional)."
     if "" in counts:
         raise _FileError(f"Unknown column(s): (blank). {expected}")
     missing = [c for c in REQUIRED_COLUMNS if c not in counts]
@@ -592,6 +631,18 @@ _ROLE_WORDS = {
     ),
     "unit": ("unit", "units", "einheit", "unité", "unidad", "unidades", "unità", "eenheid"),
     "lab": ("lab", "laboratory", "labor", "laboratoire", "laboratorio", "laboratorium"),
+    "reference": (
+        "reference", "reference range", "reference interval", "ref range", "ref. range",
+        "range", "normal range", "reference value", "reference values", "referenzbereich",
+        "referenzwert", "referenzwerte", "normbereich", "normalbereich", "normwert",
+        "valeurs de référence", "intervalle de référence", "valeur de référence",
+        "rango de referencia", "valores de referencia", "intervallo di riferimento",
+        "valori di riferimento", "referentiewaarde", "referentiewaarden", "normaalwaarde",
+    ),
+    "ref_flag": (
+        "flag", "abnormal flag", "h/l", "kennzeichen", "markierung", "indicateur",
+        "indicador", "indicatore", "vlag",
+    ),
     "notes": (
         "notes", "note", "comment", "comments", "bemerkung", "kommentar", "hinweis",
         "remarque", "commentaire", "nota", "notas", "commento", "opmerking",
@@ -632,16 +683,19 @@ def guess_mapping(names: Sequence[str]) -> ColumnMapping:
         roles.pop("value", None)  # one column per analyte: the values are under their names
     if "unit" not in roles and "value" in roles and not header_unit(names[roles["value"]]):
         roles["unit"] = None  # unknown: the person picks
+    if "analyte" not in roles:
+        roles.pop("reference", None)  # one range column cannot serve every analyte's column
+        roles.pop("ref_flag", None)
     return ColumnMapping(date=roles.get("date", 0), **{
-        r: roles.get(r) for r in ("analyte", "value", "unit", "lab", "notes")
+        r: roles.get(r) for r in ("analyte", "value", "unit", "lab", "notes", "reference",
+                                  "ref_flag")
     })  # fmt: skip
 
 
 def mapping_problems(mapping: ColumnMapping, names: Sequence[str]) -> list[str]:
     """What is wrong with a mapping for this header, in words (empty when it can be used);
     each message is marked for the catalogue, so the mapping form shows it translated."""
-    used = [i for i in (mapping.date, mapping.analyte, mapping.value, mapping.unit,
-                        mapping.lab, mapping.notes) if i is not None]  # fmt: skip
+    used = mapping.columns
     if any(not 0 <= i < len(names) for i in used):
         return [gettext_noop("A chosen column is not in the file.")]
     if len(used) != len(set(used)):
@@ -673,7 +727,8 @@ def mapping_problems(mapping: ColumnMapping, names: Sequence[str]) -> list[str]:
 
 def _wide_columns(mapping: ColumnMapping, names: Sequence[str]) -> list[tuple[int, Analyte, str]]:
     """(column, analyte, unit from the header or "") of every column named after an analyte."""
-    taken = {mapping.date, mapping.lab, mapping.notes}
+    taken = {mapping.date, mapping.lab, mapping.notes, mapping.ref_low, mapping.ref_high,
+             mapping.reference, mapping.ref_flag}  # fmt: skip
     columns = []
     for index, name in enumerate(names):
         if index not in taken and (analyte := header_analyte(name)):
@@ -688,6 +743,29 @@ class _Cell:
     analyte: str
     value: str
     unit: str
+    ref_low: str = ""
+    ref_high: str = ""
+    reference: str = ""  # the range in one cell, as printed
+    ref_flag: str = ""
+
+
+def _read_reference(analyte: Analyte, unit: str, cell: _Cell) -> validation.ReferenceRange:
+    """The lab's printed range of a row (labs.validation reads it), from its two ends or
+    from one cell as printed, with the lab's flag."""
+    try:
+        if cell.reference.strip():
+            printed = validation.parse_reference_text(
+                unguard(cell.reference.strip()), analyte=analyte, unit=unit
+            )
+        else:
+            printed = validation.check_reference_range(
+                unguard(cell.ref_low.strip()), unguard(cell.ref_high.strip()),
+                analyte=analyte, unit=unit,
+            )  # fmt: skip
+        flag = validation.check_flag(unguard(cell.ref_flag))
+    except LabValueError as exc:
+        raise _Invalid(_problem_of(exc)) from None
+    return validation.ReferenceRange(printed.low, printed.high, flag)
 
 
 def _parse_result(line: int, cell: _Cell, analyte: Analyte | None, row) -> tuple:
@@ -703,12 +781,13 @@ def _parse_result(line: int, cell: _Cell, analyte: Analyte | None, row) -> tuple
     if problems or None in row:
         return None, problems
     reading = _collect(problems, _read_value, analyte, text, unit)
-    if reading is None:
+    reference = _collect(problems, _read_reference, analyte, unit, cell)
+    if reading is None or reference is None:
         return None, problems
     drawn_on, lab, notes = row
     return ImportRow(
         line, drawn_on, analyte.code, reading.value, unit, reading.canonical_value,
-        lab, notes, reading.qualifier,
+        lab, notes, reading.qualifier, reference.low, reference.high, reference.flag,
     ), problems  # fmt: skip
 
 
@@ -732,7 +811,9 @@ class _CsvReader:
         unit = (
             at(mapping.unit) if mapping.unit is not None else header_unit(self.names[mapping.value])
         )
-        return [(_Cell(at(mapping.analyte), at(mapping.value), unit), None)]
+        ranges = (at(mapping.ref_low), at(mapping.ref_high), at(mapping.reference),
+                  at(mapping.ref_flag))  # fmt: skip
+        return [(_Cell(at(mapping.analyte), at(mapping.value), unit, *ranges), None)]
 
     def read(self, line: int, cells: list[str]) -> None:
         if any(c.strip() for c in cells[len(self.names) :]):
@@ -997,6 +1078,43 @@ def _quantity_value(analyte: Analyte, quantity: Any, unit: str) -> validation.La
         raise _Invalid(_problem_of(exc)) from None
 
 
+def _range_end(analyte: Analyte, quantity: Any, unit: str) -> float | None:
+    """One end of a referenceRange, converted to the value's unit (None when absent)."""
+    if quantity is None or quantity.value is None:
+        return None
+    end_unit = _quantity_unit(analyte, quantity) if (quantity.code or quantity.unit) else unit
+    value = float(quantity.value)
+    if end_unit == unit or not math.isfinite(value):
+        return value
+    return significant(
+        from_canonical(analyte.code, to_canonical(analyte.code, value, end_unit), unit)
+    )
+
+
+def _interpretation_flag(observation: Any) -> str:
+    """The H/L of v3-ObservationInterpretation ("HH", "LL" count; "N" and others are blank)."""
+    for concept in observation.interpretation or []:
+        for coding in concept.coding or []:
+            if coding.code in ("H", "HH", "HU", "L", "LL", "LU"):
+                return coding.code[0]
+    return ""
+
+
+def _observation_reference(
+    analyte: Analyte, observation: Any, unit: str
+) -> validation.ReferenceRange:
+    """The first referenceRange with a low or high, and the interpretation's H/L, checked."""
+    printed = [r for r in observation.referenceRange or [] if r.low or r.high]
+    flag = _interpretation_flag(observation)
+    if not printed:
+        return validation.ReferenceRange(flag=flag)
+    ends = [_range_end(analyte, q, unit) for q in (printed[0].low, printed[0].high)]
+    try:
+        return validation.check_reference_range(*ends, flag, analyte=analyte, unit=unit)
+    except LabValueError as exc:
+        raise _Invalid(_problem_of(exc)) from None
+
+
 def _observation_row(number: int, observation: Any, analyte: Analyte, today: date):
     problems: list[str] = []
     quantity = observation.valueQuantity
@@ -1005,11 +1123,14 @@ def _observation_row(number: int, observation: Any, analyte: Analyte, today: dat
     lab = _collect(problems, _check_text, "lab", _performer(observation), LAB_MAX_LENGTH)
     notes = _collect(problems, _check_text, "notes", _note_text(observation), NOTES_MAX_LENGTH)
     reading = _collect(problems, _quantity_value, analyte, quantity, unit) if unit else None
+    reference = (
+        _collect(problems, _observation_reference, analyte, observation, unit) if unit else None
+    )
     if problems:
         return None, problems
     row = ImportRow(
         number, drawn_on, analyte.code, reading.value, unit, reading.canonical_value,
-        lab, notes, reading.qualifier,
+        lab, notes, reading.qualifier, reference.low, reference.high, reference.flag,
     )  # fmt: skip
     return row, problems
 

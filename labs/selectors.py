@@ -62,7 +62,7 @@ def results_for_export(*, user) -> list[ExportRow]:
         .order_by("drawn_on", "panel_id", "analyte")
         .values_list(
             "id", "drawn_on", "analyte", "value", "unit", "canonical_value",
-            "panel__lab", "panel__notes", "qualifier",
+            "panel__lab", "panel__notes", "qualifier", "ref_low", "ref_high", "ref_flag",
         )
     )  # fmt: skip
     return [ExportRow(*row) for row in rows]

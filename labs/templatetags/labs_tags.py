@@ -98,6 +98,18 @@ def lab_range(user, result) -> str:
 
 
 @register.filter
+def entered_range(row) -> str:
+    """A row's printed range in its own unit, as the lab wrote it: "8.6–10.2 mg/dL", or "—"."""
+    if row.ref_low is None and row.ref_high is None:
+        return "—"
+    if row.ref_low is None:
+        return f"< {format_plain(row.ref_high)} {row.unit}"
+    if row.ref_high is None:
+        return f"> {format_plain(row.ref_low)} {row.unit}"
+    return f"{format_plain(row.ref_low)}–{format_plain(row.ref_high)} {row.unit}"
+
+
+@register.filter
 def lab_flag(result) -> str:
     """ "H" / "L" beside a result outside its lab's range (the lab's flag first), or ""."""
     return result_flag(result)

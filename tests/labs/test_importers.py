@@ -528,7 +528,7 @@ def test_fhir_export_reads_back_identically():
 
 def test_an_empty_export_is_still_valid():
     assert Bundle.model_validate(results_fhir_bundle([])).entry is None
-    assert results_csv([]) == "date,analyte,value,unit,lab,notes\r\n"
+    assert results_csv([]) == "date,analyte,value,unit,lab,notes,ref_low,ref_high,ref_flag\r\n"
 
 
 def test_row_error_is_a_plain_value():
