@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from accounts.dates import person_locale, person_today, person_zone
-from labs.display import analyte_name
+from labs.display import format_date
 from labs.requisition import requisition_lines
 from protocols.models import Reminder
 from protocols.presenters import humanize
@@ -31,11 +37,6 @@ def results_url() -> str:
     return _absolute(reverse("labs:panel-create"))
 
 
-def test_names(codes: list[str]) -> list[str]:
-    """Human names of the analytes to ask the lab for, in the plan's order."""
-    return [analyte_name(code) for code in codes]
-
-
 def lab_orders(codes: list[str]) -> list[dict[str, str]]:
     """The tests as the requisition sheet lists them: name, LOINC code, specimen (translated)."""
     return [
@@ -44,36 +45,84 @@ def lab_orders(codes: list[str]) -> list[dict[str, str]]:
     ]
 
 
-def reminder_email_context(*, reminder: Reminder, followup: bool, now: datetime) -> dict:
-    overdue = followup or reminder.due_on < person_today(reminder.user, now)
-    unsubscribe_token = reminder_link_token(reminder, "unsubscribe")
-    snooze_links = [
-        (
-            weeks,
-            _absolute(
-                reverse(
-                    "reminders:snooze",
-                    args=[reminder_link_token(reminder, "snooze", w=weeks)],
-                )
-            ),
-        )
-        for weeks in SNOOZE_WEEKS
-    ]
+# --- the bodies: each template rendered once per kind of email, the person's values filled in
+
+PERSON_FIELDS = ("due", "reason", *(f"snooze_{weeks}" for weeks in SNOOZE_WEEKS), "unsubscribe_url")
+PARTS = {"subject": "subject.txt", "text": "body.txt", "html": "body.html"}
+# How each part's template prints a value: the subject and HTML autoescape, the text bodies
+# are {% autoescape off %}.
+_ESCAPE = {"subject": escape, "text": str, "html": escape}
+_MARK = "\ue000{}\ue001"  # Unicode private use: no template, translation or escape makes one
+_MARKED = re.compile("\ue000(\\w+)\ue001")
+
+
+def reminder_email_context(*, overdue: bool, tests: Sequence[str], values: Mapping[str, str]):
+    """What the three templates show: `values` are the person's own (PERSON_FIELDS)."""
     return {
-        "user": reminder.user,
-        "reminder": reminder,
         "overdue": overdue,
-        "due_on": reminder.due_on,
-        "tests": test_names(reminder.tests),
-        "orders": lab_orders(reminder.tests),
+        "due": values["due"],
+        "orders": lab_orders(list(tests)),
         "requisition_url": _absolute(reverse("protocols:requisition")),
-        "reason": humanize(reminder.reason),  # the engine's English, in the person's language
+        "reason": values["reason"],
         "results_url": results_url(),
-        "snooze_links": snooze_links,
-        "unsubscribe_token": unsubscribe_token,
-        "unsubscribe_url": _absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token])),
+        "snooze_links": [(weeks, values[f"snooze_{weeks}"]) for weeks in SNOOZE_WEEKS],
+        "unsubscribe_url": values["unsubscribe_url"],
         "settings_url": _absolute(reverse("accounts:preferences")),
         "SITE_URL": settings.SITE_URL,
+    }
+
+
+def reminder_email_texts(
+    *, overdue: bool, tests: Sequence[str], values: Mapping[str, str]
+) -> dict[str, str]:
+    """Subject, text and HTML body in the active language, as the templates render them.
+
+    Rendering three templates per email was most of a send's CPU, yet they differ only by
+    language, wording (due or overdue), tests and whether there is a reason: each such kind
+    is rendered once per process with markers for the person's values, and each email
+    fills its values in, escaped as the template would have (tests compare the two).
+    """
+    kind = _rendered_kind(translation.get_language(), overdue, tuple(tests), bool(values["reason"]))
+    return {part: _fill(text, values, _ESCAPE[part]) for part, text in kind.items()}
+
+
+def _fill(text: str, values: Mapping[str, str], escape_value) -> str:
+    return _MARKED.sub(lambda found: escape_value(values[found.group(1)]), text)
+
+
+@functools.lru_cache(maxsize=256)
+def _rendered_kind(language: str, overdue: bool, tests: tuple[str, ...], has_reason: bool):
+    markers = {field: _MARK.format(field) for field in PERSON_FIELDS}
+    if not has_reason:
+        markers["reason"] = ""  # {% if reason %} must see it empty
+    name = "reminder-overdue" if overdue else "reminder"
+    with translation.override(language):
+        context = reminder_email_context(overdue=overdue, tests=tests, values=markers)
+        return {part: render_to_string(f"emails/{name}-{file}", context)
+                for part, file in PARTS.items()}  # fmt: skip
+
+
+@receiver(setting_changed)
+def _forget_rendered_kinds(**kwargs) -> None:
+    """A test that changes SITE_URL, templates or languages gets freshly rendered emails."""
+    _rendered_kind.cache_clear()
+
+
+def reminder_email_values(*, reminder: Reminder) -> dict[str, str]:
+    """The person's own values in their email (active language): due date, reason, links."""
+    snooze = {
+        f"snooze_{weeks}": _absolute(
+            reverse("reminders:snooze", args=[reminder_link_token(reminder, "snooze", w=weeks)])
+        )
+        for weeks in SNOOZE_WEEKS
+    }
+    unsubscribe_token = reminder_link_token(reminder, "unsubscribe")
+    return {
+        "due": format_date(reminder.due_on),
+        "reason": humanize(reminder.reason),  # the engine's English, in the person's language
+        **snooze,
+        "unsubscribe_url": _absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token])),
+        "unsubscribe_token": unsubscribe_token,
     }
 
 
@@ -93,18 +142,14 @@ def reminder_email(*, reminder: Reminder, followup: bool, now: datetime) -> Emai
     """The reminder (or its overdue variant) as a text + HTML message, ready to send, in the
     person's language (a worker has no request to take it from)."""
     with translation.override(person_locale(reminder.user)):
-        return _reminder_message(reminder=reminder, followup=followup, now=now)
-
-
-def _reminder_message(*, reminder: Reminder, followup: bool, now: datetime):
-    context = reminder_email_context(reminder=reminder, followup=followup, now=now)
-    name = "reminder-overdue" if context["overdue"] else "reminder"
-    subject = render_to_string(f"emails/{name}-subject.txt", context)
+        overdue = followup or reminder.due_on < person_today(reminder.user, now)
+        values = reminder_email_values(reminder=reminder)
+        texts = reminder_email_texts(overdue=overdue, tests=reminder.tests, values=values)
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),  # one line, whatever the template's whitespace
-        body=render_to_string(f"emails/{name}-body.txt", context),
+        subject=" ".join(texts["subject"].split()),  # one line, whatever the template's spaces
+        body=texts["text"],
         to=[reminder.user.email],
-        headers=reminder_headers(reminder=reminder, unsubscribe_token=context["unsubscribe_token"]),
+        headers=reminder_headers(reminder=reminder, unsubscribe_token=values["unsubscribe_token"]),
     )
-    message.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
+    message.attach_alternative(texts["html"], "text/html")
     return message

@@ -4,12 +4,23 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from protocols.models import Reminder
+from protocols.reminders.emails import (
+    PARTS,
+    PERSON_FIELDS,
+    reminder_email_context,
+    reminder_email_texts,
+)
+from protocols.reminders.links import reminder_from_link
 from protocols.reminders.sending import reminder_send
-from tests.factories import ReminderFactory
+from tests.factories import ReminderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +146,48 @@ def test_the_email_lists_each_test_with_its_loinc_code_and_links_the_requisition
         assert "LOINC 62292-8; serum" in part
         assert "LOINC 26746-8; whole blood" in part
         assert sheet in part
+
+
+# --- each kind of email rendered once, the person's values filled in ------------------------
+
+_VALUE = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+_VALUES = st.fixed_dictionaries(
+    {field: _VALUE for field in PERSON_FIELDS}
+    | {"due": st.sampled_from(["1 Dec 2026", "1. Dez. 2026"]) | _VALUE}
+)
+
+
+@pytest.mark.django_db(False)
+@pytest.mark.usefixtures("compiled_translations")
+@settings_(max_examples=150, deadline=None)
+@given(
+    language=st.sampled_from(["en", "en-us", "de"]),
+    overdue=st.booleans(),
+    tests=st.lists(st.sampled_from(["vitd_25oh", "mg_rbc", "pth_intact", "unknown"]), max_size=3),
+    values=_VALUES,
+)
+def test_the_filled_in_email_is_what_the_templates_render_for_that_person(
+    language, overdue, tests, values
+):
+    # Any value (markup, quotes, ampersands, an empty reason, a would-be marker) comes out
+    # exactly as a direct render of the three templates with the person's values prints it.
+    name = "reminder-overdue" if overdue else "reminder"
+    with translation.override(language):
+        texts = reminder_email_texts(overdue=overdue, tests=tests, values=values)
+        context = reminder_email_context(overdue=overdue, tests=tests, values=values)
+        for part, file in PARTS.items():
+            assert texts[part] == render_to_string(f"emails/{name}-{file}", context), part
+
+
+def test_two_emails_of_one_kind_carry_each_persons_own_values_and_links(mailoutbox):
+    first, second = (
+        _send(UserFactory(), due_on=timezone.localdate() + timedelta(days=days)) for days in (5, 6)
+    )
+    for message, reminder, other in zip(mailoutbox, (first, second), (second, first), strict=True):
+        for part in (message.subject, message.body, _html(message)):
+            assert f"{reminder.due_on:%-d %b %Y}" in part
+            assert f"{other.due_on:%-d %b %Y}" not in part
+        for link in URL.findall(message.body):
+            if "/reminders/" in link:
+                token = link.rstrip("/").rsplit("/", 1)[-1]
+                assert reminder_from_link(token, link.split("/")[-3])[0] == reminder
