@@ -24,6 +24,7 @@ it said so: SMTP cannot tell, so the message is retried.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import smtplib
@@ -281,12 +282,36 @@ def _record_failure(reminder: Reminder, step: _Step, failure: SendFailure, now: 
 
 def _record(reminder: Reminder, step: _Step, state: str, now: datetime, *, code=None, **fields):
     """One guarded UPDATE per email: only a row this sender still holds is changed."""
-    changed = Reminder.objects.filter(pk=reminder.pk, state=step.sending).update(
-        state=state, enqueued_at=None, updated_at=now, **fields
-    )
+    values = {"state": state, "enqueued_at": None, "updated_at": now, **fields}
+    with connection.cursor() as cursor:
+        cursor.execute(_guarded_update(tuple(values)), _update_params(values, reminder, step))
+        changed = cursor.rowcount
     if not changed:
         # A new plan moved it (or a link cancelled it) while the email was in flight.
         logger.info("reminder %s: changed elsewhere while its email was being sent", reminder.pk)
         return
     detail = f" (SMTP {code})" if code else ""
     logger.info("reminder %s: %s → %s%s", reminder.pk, step.sending, state, detail)
+
+
+# Reminder.objects.filter(pk=…, state=step.sending).update(**values), with its SQL built once
+# per set of fields: the ORM spent 0.5 ms of CPU building each one, a fifth of a send.
+
+
+@functools.cache
+def _guarded_update(names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    columns = [quote(Reminder._meta.get_field(name).column) for name in names]
+    assignments = ", ".join(f"{column} = %s" for column in columns)
+    table, pk = quote(Reminder._meta.db_table), quote(Reminder._meta.pk.column)
+    state = quote(Reminder._meta.get_field("state").column)
+    # Only the model's own quoted names go into the text; every value is a parameter.
+    return f"UPDATE {table} SET {assignments} WHERE {pk} = %s AND {state} = %s"  # noqa: S608
+
+
+def _update_params(values: dict, reminder: Reminder, step: _Step) -> list:
+    fields = [Reminder._meta.get_field(name) for name in values]
+    params = [
+        f.get_db_prep_save(v, connection) for f, v in zip(fields, values.values(), strict=True)
+    ]
+    return [*params, reminder.pk, step.sending]
