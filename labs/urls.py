@@ -28,6 +28,7 @@ urlpatterns = [
     path("import/pdf/<int:pk>/", pdf_views.pdf_review, name="import-pdf-review"),
     path("import/pdf/<int:pk>/confirm/", pdf_views.pdf_confirm, name="import-pdf-confirm"),
     path("import/pdf/<int:pk>/discard/", pdf_views.pdf_discard, name="import-pdf-discard"),
+    path("reports/<int:pk>/file/", pdf_views.report_file, name="report-file"),
     path("export/results.csv", views.export_csv, name="export-csv"),
     path("export/fhir.json", views.export_fhir, name="export-fhir"),
 ]

@@ -109,6 +109,10 @@ def seed_everything(user) -> None:
             user=user, filename="report.pdf", content_type="application/pdf", data=b"%PDF-1.4",
             status=status, parsed={"rows": [], "drawn_on": None, "lab": "", "pages": 1},
         )  # fmt: skip
+    LabReport.objects.create(  # one kept with its panel
+        user=user, panel=panel, filename="kept.pdf", content_type="application/pdf",
+        data=b"%PDF-1.4", status="attached",
+    )  # fmt: skip
 
 
 @pytest.mark.django_db

@@ -151,12 +151,12 @@ def kept_report_files(*, user) -> dict[str, bytes]:
     """The report files kept with panels, by their name in the account export's zip."""
     kept = LabReport.objects.filter(user=user, panel__isnull=False).select_related("panel")
     return {
-        f"lab-reports/{r.panel.drawn_on.isoformat()}-{r.pk}-{_safe_name(r.filename)}": bytes(r.data)
+        f"lab-reports/{r.panel.drawn_on.isoformat()}-{r.pk}-{safe_name(r.filename)}": bytes(r.data)
         for r in kept.order_by("panel__drawn_on", "pk")
     }
 
 
-def _safe_name(filename: str) -> str:
+def safe_name(filename: str) -> str:
     """The file's own name without any folder part or character a zip tool would trip on."""
     name = re.sub(r"[^\w.\- ]+", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip()
     return name or "report"

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -141,3 +142,14 @@ def pdf_discard(request: HttpRequest, pk: int) -> HttpResponse:
     stash.clear(request.session, STASH_KIND)
     messages.info(request, _("The report was deleted; nothing was imported."))
     return redirect("labs:import-pdf")
+
+
+@login_required
+def report_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A report file kept with a panel, as a download (never shown inline)."""
+    report = get_object_or_404(LabReport, pk=pk, user=request.user, panel__isnull=False)
+    response = HttpResponse(bytes(report.data), content_type=report.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=services.safe_name(report.filename)
+    )
+    return response

@@ -161,6 +161,12 @@ def test_a_kept_report_is_in_the_export_and_goes_with_the_account(client_logged_
     check_and_confirm(client_logged_in, report, as_read(report), attach=True)
     report.refresh_from_db()
     assert report.panel == Panel.objects.get(user=user)
+    page = client_logged_in.get(reverse("labs:panel-detail", args=[report.panel.pk]))
+    link = reverse("labs:report-file", args=[report.pk])
+    assert link in page.content.decode()
+    download = client_logged_in.get(link)
+    assert download.content == data and download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment;")
     with zipfile.ZipFile(io.BytesIO(account_zip(user))) as archive:
         name = f"lab-reports/2025-06-20-{report.pk}-Befund Juni.pdf"
         assert archive.read(name) == data
