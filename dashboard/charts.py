@@ -41,6 +41,7 @@ from protocols.presenters import PHASE_LABELS
 from protocols.rules import RULE_SETS, TIER_ALERTS, RuleSet
 
 from .selectors import Change, Point
+from .trajectory import Band
 
 # Badge colours of static/css/app.css, so a point and its badge agree.
 STATUS_ORDER = ("low", "below_target", "in_target", "above_target", "high", None)
@@ -59,6 +60,8 @@ REFERENCE_COLOR = "#0d6efd"
 THRESHOLD_COLOR = "#dc3545"
 EVENT_COLOR = "#6c757d"
 BURDEN_COLOR = "#6f42c1"
+EXPECTED_FILL = "rgba(13, 110, 253, 0.16)"  # the expected band: the reference blue, lighter
+EXPECTED_LINE = "rgba(13, 110, 253, 0.55)"
 
 
 @dataclass(frozen=True)
@@ -459,6 +462,39 @@ def _burden_trace(burden: Sequence[tuple[dt.date, int]]) -> dict[str, Any]:
     }
 
 
+def _expected_trace(band: Band, *, analyte: str, unit: str, decimals: int) -> dict[str, Any]:
+    """The plan's expected band as a closed, filled outline: lows forward, highs back.
+
+    Named "expected" (to the retest, still to come) or "expected-judged" (the band the
+    latest draw was judged by); its corners are dashboard.trajectory's, in `unit`.
+    """
+    convert = converter(analyte, unit)
+    corners = band.corners
+    day, low, high = band.end
+    shown = decimal_formatter(decimals)
+    text = _("Expected if you follow the plan: %(low)s–%(high)s %(unit)s by %(date)s") % {
+        "low": shown(convert(low)),
+        "high": shown(convert(high)),
+        "unit": unit,
+        "date": format_date(day),
+    }
+    return {
+        "type": "scatter",
+        "name": "expected" if band.kind == "ahead" else "expected-judged",
+        "x": [c[0].isoformat() for c in corners] + [c[0].isoformat() for c in reversed(corners)],
+        "y": [convert(c[1]) for c in corners] + [convert(c[2]) for c in reversed(corners)],
+        "mode": "lines",
+        "fill": "toself",
+        "fillcolor": EXPECTED_FILL,
+        "line": {"color": EXPECTED_LINE, "width": 1, "dash": "dot"},
+        "hoveron": "fills",
+        "hoverinfo": "text",
+        "text": text,
+        "xaxis": "x",
+        "yaxis": "y",
+    }
+
+
 @functools.cache
 def _grid(with_burden: bool) -> dict[str, Any]:
     """Axis domains from make_subplots (marker on top, symptoms below, one time axis).
@@ -526,6 +562,7 @@ def marker_figure_dict(
     start: dt.date | None = None,
     end: dt.date | None = None,
     height: int = 420,
+    expected: Sequence[Band] = (),
 ) -> dict[str, Any]:
     """One marker over time, in `unit`, with everything needed to read it.
 
@@ -539,6 +576,9 @@ def marker_figure_dict(
     - when `burden` is given, the symptom burden per check-in date as bars in a second
       panel sharing the time axis.
 
+    - `expected`: the plan's expected bands (dashboard.trajectory) as filled outlines,
+      traces named "expected" / "expected-judged" after the others.
+
     `start`/`end` fix the time axis to a range (the trends page's 6 months or 1 year);
     events before `start` are left out so they do not stretch the axis.
     """
@@ -547,6 +587,8 @@ def marker_figure_dict(
     data = [_marker_trace(series, analyte=analyte, unit=unit, decimals=decimals, rule_set=rule_set)]
     if with_burden:
         data.append(_burden_trace(burden))
+    for band in expected:
+        data.append(_expected_trace(band, analyte=analyte, unit=unit, decimals=decimals))
     values = [point.canonical_value for point in series]
     band_shapes, band_notes = _range_shapes(
         analyte, unit, values, decimals, rule_set, lab_reference(series)
@@ -558,6 +600,7 @@ def marker_figure_dict(
         span=_span(series, [*supplement_changes, *phase_changes], start=start, end=end),
     )
     drawn = [point.drawn_on for point in series] + [on for on, _total in burden]
+    drawn += [corner[0] for band in expected for corner in band.corners]
     x_range = _padded(start, end) or _lone_date_window(drawn)
     layout = base_layout(height=height)
     layout.update(_axes(with_burden, unit=unit, x_range=x_range))

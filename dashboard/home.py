@@ -56,6 +56,7 @@ def _from_data(user, *, today: dt.date, reminder_due_on: dt.date | None) -> dict
             response=plan.data.get("response") if plan else None,
             plan_markers=plan.data.get("markers") if plan else None,
             today=today,
+            plan=plan.data if plan else None,
         ),
         "pv": pv if plan else None,
         "retest": pv.retest,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import Case, F, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from labs.analytes import ANALYTES
@@ -138,24 +138,47 @@ def supplement_changes(*, user) -> list[Change]:
 
 
 def phase_changes(*, user) -> list[Change]:
-    """The days the person's plan entered a new phase, oldest first.
+    """The days the person's plan entered a new phase, oldest first (see
+    phases_and_expectations)."""
+    return phases_and_expectations(user=user, with_expectations=False)[0]
 
-    Reads two small columns of every stored plan (a plan is stored only when its inputs
-    change, so there are about as many as panels). A day counts by the phase its last plan
-    ended in, so a morning of profile edits (correction → hold → correction) is no change at
-    all; a day is kept only when that phase differs from the day before's.
+
+EXPECTATION_KEYS = ("markers", "expected_at_retest", "retest", "response")
+
+
+def phases_and_expectations(
+    *, user, with_expectations: bool = True
+) -> tuple[list[Change], dict | None]:
+    """The days the plan entered a new phase, oldest first, and what the expected band reads
+    from the newest plan (dashboard.trajectory: markers, expected values, retest, response).
+
+    One query: two small columns of every stored plan (a plan is stored only when its inputs
+    change, so there are about as many as panels), and the JSON of the newest only. A day
+    counts by the phase its last plan ended in, so a morning of profile edits (correction →
+    hold → correction) is no change at all; a day is kept only when that phase differs
+    from the day before's.
     """
     rows = Plan.objects.filter(user=user).order_by("created_at", "id")
+    if with_expectations:
+        newest = Plan.objects.filter(user=user).order_by("-created_at", "-id").values("id")[:1]
+        data = Case(When(id=Subquery(newest), then=F("data")), default=Value(None))
+        rows = rows.annotate(newest_data=data)
     by_day: dict = {}
-    for created_at, phase in rows.values_list("created_at", "phase"):
+    expectations = None
+    fields = (
+        ("created_at", "phase", "newest_data") if with_expectations else ("created_at", "phase")
+    )
+    for created_at, phase, *newest_data in rows.values_list(*fields):
         by_day[timezone.localdate(created_at)] = phase  # the day's last plan wins
+        if newest_data and isinstance(newest_data[0], dict):
+            expectations = {key: newest_data[0].get(key) for key in EXPECTATION_KEYS}
     changes: list[Change] = []
     previous = None
     for day, phase in sorted(by_day.items()):
         if phase != previous:
             changes.append(Change(day, phase))
             previous = phase
-    return changes
+    return changes, expectations
 
 
 def latest_plan(*, user) -> Plan | None:

@@ -33,6 +33,7 @@ from labs.validation import ReferenceRange, range_flag
 from protocols.presenters import tier_tone, tier_words
 from protocols.rules import DEFAULT_RESULT_MAX_AGE_DAYS, RESULT_MAX_AGE_DAYS
 
+from . import trajectory
 from .charts import converter
 from .selectors import Latest, Point
 
@@ -63,6 +64,29 @@ class MarkerRow:
     plan_state: str = ""  # the plan's word for this draw ("very low"), when it rests on it
     plan_tone: str = ""
     stale: bool = False  # too old to count for a plan (protocols.rules.RESULT_MAX_AGE_DAYS)
+    # On track / behind / ahead of the band the plan expected by the latest draw
+    # (dashboard.trajectory.verdict), and where the plan expects the marker by the retest.
+    verdict: str | None = None
+    expected: ExpectedBy | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedBy:
+    """Where the plan expects a marker by a day, in the person's unit."""
+
+    on: dt.date
+    low: str
+    high: str
+    unit: str
+
+
+def expected_by(plan: Mapping[str, Any] | None, analyte: str, unit: str) -> ExpectedBy | None:
+    """The end of the plan's band to the retest (dashboard.trajectory), formatted in `unit`."""
+    band = trajectory.ahead_band(plan, analyte)
+    if band is None:
+        return None
+    on, low, high = band.end
+    return ExpectedBy(on, format_value(analyte, low, unit), format_value(analyte, high, unit), unit)
 
 
 def _row(analyte: str, point: Point, unit: str, rule_set: str) -> dict[str, Any]:
@@ -87,6 +111,7 @@ def marker_rows(
     response: Mapping[str, Any] | None = None,
     plan_markers: Mapping[str, Any] | None = None,
     today: dt.date | None = None,
+    plan: Mapping[str, Any] | None = None,
 ) -> list[MarkerRow]:
     """Latest value of each marker with its status and the change since the draw before.
 
@@ -94,6 +119,8 @@ def marker_rows(
     the row says whether the change is on track for the expected 12-week target.
     `plan_markers` is the plan's "markers" map: where the plan rests on the same draw, the
     row names its state in the plan's words, so the dashboard and the plan never disagree.
+    `plan` (the whole plan JSON) gives each row its verdict in words (on track, behind,
+    ahead) and where the plan expects it by the retest.
     """
     response = response if isinstance(response, Mapping) else {}
     plan_markers = plan_markers if isinstance(plan_markers, Mapping) else {}
@@ -124,6 +151,8 @@ def marker_rows(
                 change=change,
                 previous_on=item.previous.drawn_on if item.previous else None,
                 on_track=_on_track(response.get(item.analyte)),
+                verdict=trajectory.verdict({"response": response}, item.analyte),
+                expected=expected_by(plan, item.analyte, unit),
             )
         )
     return rows

@@ -21,7 +21,7 @@ from labs.analytes import ANALYTES
 from labs.display import analyte_short_name
 from labs.quick import QuickResultForm
 
-from . import selectors, summaries
+from . import selectors, summaries, trajectory
 from .caching import PersonCache
 from .charts import chart_events, lab_reference, marker_figure_dict
 from .forms import TrendsQueryForm
@@ -169,7 +169,12 @@ def _chart(user, chosen: Choice, *, today) -> dict:
     }
     if series:
         supplements = selectors.supplement_changes(user=user)
-        phases = selectors.phase_changes(user=user)
+        phases, plan = selectors.phases_and_expectations(user=user)
+        bands = trajectory.bands(plan, analyte)
+        chart["expected"] = summaries.expected_by(plan, analyte, unit)
+        chart["verdict"] = trajectory.verdict(plan, analyte)
+        # A fixed range reaches to the band's end, so the way to the retest shows.
+        end = max([today, *(band.end[0] for band in bands)])
         figure = marker_figure_dict(
             series,
             analyte=analyte,
@@ -179,7 +184,8 @@ def _chart(user, chosen: Choice, *, today) -> dict:
             supplement_changes=supplements,
             phase_changes=phases,
             start=start,
-            end=today if start else None,
+            end=end if start else None,
+            expected=bands,
         )
         chart["events"] = chart_events(supplements, phases, start=start)
         # Serialised once, when built, rather than by json_script on every view.

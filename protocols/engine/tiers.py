@@ -45,9 +45,8 @@ def _response(ctx: Context, marker: str, nutrient: str) -> Response | None:
     before = classify(ctx.rules, marker, reading.previous.value)
     if not low <= elapsed <= high or before is None or before.expected is None:
         return None
-    share = min(elapsed / FULL_RESPONSE_DAYS, 1.0)
     previous = reading.previous.value
-    expected = tuple(round(previous + (x - previous) * share, 1) for x in before.expected)
+    expected = expected_by(previous, (before.expected[0], before.expected[1]), elapsed)
     return Response(
         previous=previous,
         current=reading.latest.value,
@@ -59,6 +58,17 @@ def _response(ctx: Context, marker: str, nutrient: str) -> Response | None:
         elapsed_days=elapsed,
         since=since,
     )
+
+
+def expected_by(
+    start: float, target: tuple[float, float], elapsed_days: int
+) -> tuple[float, float]:
+    """Where a marker that was at `start` is expected `elapsed_days` into the dose: the way
+    to the 12-week `target` pro rata, the whole target from 12 weeks on (rounded to 0.1).
+    The non-responder check and the charts' expected band both read it."""
+    share = min(max(elapsed_days, 0) / FULL_RESPONSE_DAYS, 1.0)
+    low, high = (round(start + (x - start) * share, 1) for x in target)
+    return low, high
 
 
 def is_low(tier: Tier | None) -> bool:
