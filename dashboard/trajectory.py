@@ -46,9 +46,9 @@ def _day(value: Any) -> dt.date | None:
 
 
 def _pair(value: Any) -> tuple[float, float] | None:
-    if isinstance(value, list | tuple) and len(value) == 2:
-        if all(isinstance(x, int | float) and not isinstance(x, bool) for x in value):
-            return float(value[0]), float(value[1])
+    numbers = isinstance(value, list | tuple) and len(value) == 2
+    if numbers and all(isinstance(x, int | float) and not isinstance(x, bool) for x in value):
+        return float(value[0]), float(value[1])
     return None
 
 
