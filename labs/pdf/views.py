@@ -58,7 +58,11 @@ def pdf_import(request: HttpRequest) -> HttpResponse:
 
 
 def _review_context(request, report: LabReport, checked=None) -> dict[str, Any]:
-    context: dict[str, Any] = {"report": report, "poll_seconds": POLL_SECONDS}
+    context: dict[str, Any] = {
+        "report": report,
+        "poll_seconds": POLL_SECONDS,
+        "reading_page": min(report.pages_done + 1, max(report.pages_total, 1)),
+    }
     if report.status == LabReport.Status.FAILED:
         context["refusal"] = services.refusal_message(report.refusal, {
             "pages": report.pages_total, "limit": sandbox.OCR_MAX_PAGES,

@@ -3,7 +3,9 @@
 No database: what each of the three layouts gives, and the lines the reader must not take
 for results (addresses, dates of birth, previous results)."""
 
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -94,10 +96,15 @@ def test_any_line_is_read_or_left_without_an_error(text):
     ],
     ids=["encrypted", "javascript", "200-pages", "truncated", "bomb"],
 )
-def test_hostile_pdfs_are_refused_with_a_reason(make, code):
+def test_hostile_pdfs_are_refused_with_a_reason_leaving_no_file(make, code):
+    def leftovers() -> set[Path]:
+        return set(Path(tempfile.gettempdir()).glob("cofactor-report-*"))
+
+    before = leftovers()
     with pytest.raises(sandbox.Refused) as refused:
         sandbox.read_text(make())
     assert refused.value.code == code
+    assert leftovers() <= before  # the child's private temporary folder is gone
 
 
 def test_a_file_that_is_not_a_pdf_or_a_photo_is_refused_by_its_bytes():
