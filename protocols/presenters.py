@@ -27,6 +27,7 @@ from labs.analytes import ANALYTES, SEED_RULE_SET, WITHIN_LIMITS_RULE_SET
 from labs.display import (
     analyte_short_name,
     display_unit,
+    format_amount_range,
     format_date,
     format_for,
     format_number,
@@ -155,7 +156,8 @@ def symptom_label(code: str) -> str:
 
 
 def flag_label(code: str) -> str:
-    return PROFILE_FLAGS.get(code, code)
+    """A health-profile flag as the page's language names it."""
+    return _(PROFILE_FLAGS[code]) if code in PROFILE_FLAGS else code
 
 
 def tier_words(tier: str) -> str:
@@ -170,8 +172,10 @@ def tier_tone(tier: str) -> str:
 def _code_labels(language: str | None) -> tuple[dict[str, str], re.Pattern[str]]:
     """Catalog codes and their labels in one language, with the pattern that finds them."""
     labels: dict[str, str] = {}
-    labels.update({code: flag_label(code).lower() for code in PROFILE_FLAGS})
-    labels.update({code: symptom_label(code).lower() for code in SYMPTOMS})
+    # Inside a sentence English writes these in lower case; German keeps its nouns' capitals.
+    inline = str.lower if (language or "en").startswith("en") else str
+    labels.update({code: inline(flag_label(code)) for code in PROFILE_FLAGS})
+    labels.update({code: inline(symptom_label(code)) for code in SYMPTOMS})
     labels.update({code: analyte_label(code) for code in ANALYTES})
     labels.update({code: nutrient_label(code) for code in NUTRIENT_LABELS})
     # Codes that are ordinary words ("magnesium", "calcium", "fatigue") stay as written:
@@ -184,38 +188,40 @@ def _code_labels(language: str | None) -> tuple[dict[str, str], re.Pattern[str]]
     return labels, pattern
 
 
-def humanize(text: str) -> str:
-    """The engine's free text in the page's language, every catalog code replaced by its label."""
+def humanize(text: str, user=None) -> str:
+    """The engine's free text in the page's language, every catalog code replaced by its label
+    and every lab value in `user`'s unit (anything with `preferred_unit`; None: canonical)."""
     labels, pattern = _code_labels(get_language())
-    return pattern.sub(lambda m: labels[m.group(1)], engine_text(text or ""))
+    return pattern.sub(lambda m: labels[m.group(1)], engine_text(text or "", user))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _ENGLISH_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+")
 
 
-def engine_text(text: str) -> str:
+def engine_text(text: str, user=None) -> str:
     """An engine sentence in the page's language (the engine writes English, marked with
     protocols.wording.gettext_noop): as a known sentence, as one of the engine's
-    templates with its values put back, or sentence by sentence; else as written."""
-    whole = _known_sentence(text)
+    templates with its values put back, or sentence by sentence; else as written. Lab
+    values come out in `user`'s units."""
+    whole = _known_sentence(text, user)
     if whole is not None:
         return whole
     parts = _SENTENCE_END.split(text)
     if len(parts) == 1:
         return text
-    return " ".join(_known_sentence(part) or part for part in parts)
+    return " ".join(_known_sentence(part, user) or part for part in parts)
 
 
-def _known_sentence(text: str) -> str | None:
+def _known_sentence(text: str, user=None) -> str | None:
     """A sentence or clause the catalogue knows: as a whole, as clauses joined by "; ", or as
     the template that leaves the shortest values (a value never swallows a sentence)."""
     translated = _(text) if text else text
     if translated != text or not text:
         return translated
-    clauses = text.split("; ")  # "correction: retest after …; brought forward by …"
+    clauses = _clauses(text)  # "correction: retest after …; brought forward by …"
     if len(clauses) > 1:
-        known = [_known_sentence(clause) for clause in clauses]
+        known = [_known_sentence(clause, user) for clause in clauses]
         if all(k is not None for k in known):
             return "; ".join(k for k in known if k is not None)
     best: tuple[int, str, dict[str, str]] | None = None
@@ -228,29 +234,153 @@ def _known_sentence(text: str) -> str | None:
             best = (size, template, match.groupdict())
     if best is None:
         return None
-    _size, template, values = best
-    return _(template) % {name: _engine_value(value) for name, value in values.items()}
+    _size, template, raw = best
+    analyte = _analyte_of(template, raw)
+    values = {name: _engine_value(value, analyte, user) for name, value in raw.items()}
+    values.update(_bare_values_in_unit(raw, analyte, user))
+    return _(template) % values
+
+
+def _clauses(text: str) -> list[str]:
+    """The "; "-separated clauses of a text, not splitting inside parentheses (a source such
+    as "CLINICAL.md §3 (IOM 2011 vitamin D; IOM 1997 magnesium)" stays whole)."""
+    clauses, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and text.startswith("; ", i):
+            clauses.append(text[start:i])
+            start = i + 2
+    return [*clauses, text[start:]]
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A value with its unit as the engine writes it: "22 ng/mL", "<10 ng/mL", "400-600 mg/day".
+_QUANTITY = re.compile(
+    r"(?P<q>[<>]\s?)?(?P<low>\d[\d,]*(?:\.\d+)?)(?:\s?[-–]\s?(?P<high>\d[\d,]*(?:\.\d+)?))?"
+    r" (?P<unit>\S+?)(?P<per_day>/day)?"
+)
+_DOSE_UNITS = frozenset({"IU", "mg", "mcg"})
+# A canonical unit only one switchable-or-not analyte uses says whose value it is.
+_ANALYTE_OF_UNIT = {
+    unit: codes[0]
+    for unit in {a.canonical_unit for a in ANALYTES.values()}
+    if len(codes := [c for c, a in ANALYTES.items() if a.canonical_unit == unit]) == 1
+}
+_BARE_QUANTITIES = ("previous", "current", "expected")  # numbers beside a %(unit)s value
 
 
-def _engine_value(value: str) -> str:
+def _analyte_of(template: str, values: Mapping[str, str]) -> str | None:
+    """Whose lab values a matched template holds: a marker it names, else the template's."""
+    for value in values.values():
+        if value in ANALYTES:
+            return value
+        code = next((c for c, a in ANALYTES.items() if a.short_name == value), None)
+        if code:
+            return code
+    return wording.ANALYTE_OF.get(template)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except (AttributeError, ValueError):
+        return None
+
+
+def _in_unit(code: str, low: float, high: float, user) -> str:
+    """A canonical value (or range) of `code` in the reader's unit at its reading precision,
+    whole ends without ".0": "250 nmol/L", "2.62 mmol/L", "18.2 ng/mL"."""
+    return range_for(user, code, (low, high))
+
+
+def _quantity(value: str, analyte: str | None, user) -> str | None:
+    """A "<number> <unit>" value in the reader's unit and number format, or None."""
+    match = _QUANTITY.fullmatch(value.strip())
+    if match is None:
+        return None
+    low = _number(match["low"])
+    high = _number(match["high"]) if match["high"] else low
+    unit = match["unit"]
+    if low is None or high is None:
+        return None
+    if unit in _DOSE_UNITS:
+        text = format_amount_range(low, high, unit)
+        return _("%(amount)s/day") % {"amount": text} if match["per_day"] else text
+    if match["per_day"]:
+        return None
+    code = analyte if analyte in ANALYTES and ANALYTES[analyte].canonical_unit == unit else None
+    code = code or _ANALYTE_OF_UNIT.get(unit)
+    if code is None:
+        return None
+    text = _in_unit(code, low, high, user)
+    return f"{match['q'].strip()} {text}" if match["q"] else text
+
+
+def _bare_values_in_unit(raw: Mapping[str, str], analyte: str | None, user) -> dict[str, str]:
+    """Bare numbers a template writes beside a separate %(unit)s ("from 22 to 24 ng/mL"), and
+    that unit, in the reader's unit."""
+    unit = raw.get("unit")
+    if analyte not in ANALYTES or unit != ANALYTES[analyte].canonical_unit:
+        return {}
+    shown_unit = display_unit(user, analyte)
+    values = {"unit": shown_unit}
+    for name in _BARE_QUANTITIES:
+        number = _number(raw.get(name, ""))
+        if number is not None:
+            values[name] = _in_unit(analyte, number, number, user).removesuffix(f" {shown_unit}")
+    return values
+
+
+def _known_head(value: str, user) -> str | None:
+    """An engine message's head (before its colon, as the retest reason quotes an alert) in
+    the page's language: "Calcium liegt über der sicheren Grenze"."""
+    entry = wording.HEADS.get(value)
+    candidates = [(value, entry)] if entry else []
+    if not candidates:
+        candidates = [(h, e) for h, e in wording.HEADS.items() if e[1] and e[1].match(value)]
+    for _head, (message, pattern) in candidates:
+        translated = _(message)
+        if translated == message or ":" not in translated:
+            continue
+        head = translated.partition(":")[0]
+        if pattern is None:
+            return head
+        raw = pattern.match(value).groupdict()  # type: ignore[union-attr]
+        analyte = _analyte_of(message, raw)
+        try:
+            return head % {
+                k: _engine_value(v, analyte, user) if v != value else v for k, v in raw.items()
+            }
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
+
+
+def _engine_value(value: str, analyte: str | None = None, user=None) -> str:
     """A value from an engine sentence, in the page's language: a phase, tier or label the
-    catalogue knows, a date in the language's format, numbers written its way ("4.000 IU")."""
+    catalogue knows, a date in the language's format, a lab value in the reader's unit
+    ("250 nmol/L"), numbers written its way ("4.000 IU")."""
+    if "§" in value:  # a source ("CLINICAL.md §3 (IOM 2011 …)"): its years are not amounts
+        return value
     if value in PHASE_LABELS:
         return str(PHASE_LABELS[value])
     if value in TIER_WORDS:
         return str(TIER_WORDS[value][0])
     if _ISO_DATE.fullmatch(value):
         return format_date(value)
+    quantity = _quantity(value, analyte, user)
+    if quantity is not None:
+        return quantity
     for candidate in (value, value[:1].upper() + value[1:]):
         translated = _(candidate)
         if translated != candidate:
             return translated
-    nested = _known_sentence(value) if "%(" not in value else None
+    nested = _known_sentence(value, user) if "%(" not in value else None
     if nested is not None:
         return nested
+    head = _known_head(value, user)
+    if head is not None:
+        return head
     return _ENGLISH_NUMBER.sub(lambda m: format_number(float(m.group().replace(",", ""))), value)
 
 
@@ -434,9 +564,12 @@ class PlanPresentation:
         return ", ".join(self.advisers) or str(gettext_lazy("your physician"))
 
 
-def _why(item: Mapping[str, Any]) -> Why:
+def _why(item: Mapping[str, Any], user=None) -> Why:
+    reason = str(item.get("reason") or "")
+    # A reason that is only a value ("< 10 ng/mL", a censored result) is its marker's.
+    value = _quantity(reason, str(item.get("marker") or ""), user)
     return Why(
-        reason=humanize(str(item.get("reason") or "")),
+        reason=value if value is not None else humanize(reason, user),
         rules=[str(item["rule"])] if item.get("rule") else [],
         sources=citations([str(x) for x in item.get("sources") or []]),
     )
@@ -449,7 +582,7 @@ def _merge_whys(whys: list[Why]) -> Why:
     return Why("; ".join(reasons), rules, list(sources.values()))
 
 
-def _alert_groups(alerts: list[Mapping[str, Any]], lines: list[Line]) -> list[AlertView]:
+def _alert_groups(alerts: list[Mapping[str, Any]], lines: list[Line], user=None) -> list[AlertView]:
     """Alerts of one code merge into one, with each distinct message as a detail."""
     # A range that reaches within the limit says on its line how to stay there, unless what
     # the person takes now is above the limit: that is flagged on its own (issue #10).
@@ -467,7 +600,7 @@ def _alert_groups(alerts: list[Mapping[str, Any]], lines: list[Line]) -> list[Al
         groups.setdefault((alert["level"], str(alert.get("code", ""))), []).append(alert)
     views = []
     for (level, code), members in groups.items():
-        messages = list(dict.fromkeys(humanize(a.get("message", "")) for a in members))
+        messages = list(dict.fromkeys(humanize(a.get("message", ""), user) for a in members))
         causes = [str(CAUSE_LABELS.get(c, c)) for a in members for c in a.get("causes") or []]
         views.append(
             AlertView(
@@ -475,7 +608,7 @@ def _alert_groups(alerts: list[Mapping[str, Any]], lines: list[Line]) -> list[Al
                 code=code,
                 message=messages[0] if len(messages) == 1 else _group_title(code, messages),
                 details=(messages if len(messages) > 1 else []) + list(dict.fromkeys(causes)),
-                why=_merge_whys([_why(a) for a in members]),
+                why=_merge_whys([_why(a, user) for a in members]),
             )
         )
     return views
@@ -505,7 +638,7 @@ def _limit(authority: str, nutrient: str) -> tuple[str, float | None]:
     return limit.unit, limit.limit
 
 
-def _line(item: Mapping[str, Any], authority: str) -> Line:
+def _line(item: Mapping[str, Any], authority: str, user=None) -> Line:
     stopped = not item.get("daily_max")
     unit = item.get("unit", "")
     low, high = _num(item.get("daily_min")), _num(item.get("daily_max"))
@@ -521,7 +654,7 @@ def _line(item: Mapping[str, Any], authority: str) -> Line:
         stopped=stopped,
         form=engine_text(item.get("form", "")),
         take_with=_take_with(item),
-        why=_why(item),
+        why=_why(item, user),
         limit=fmt_range(limit, limit, unit) if reaches_above else "",
         always_above_limit=reaches_above and limit is not None and low > limit,
         action=str(item.get("action", "")),
@@ -719,6 +852,7 @@ def retest_view(
     today: dt.date,
     reminder_due_on: dt.date | None = None,
     stored_due_on: dt.date | None = None,
+    user=None,
 ) -> RetestView | None:
     """The retest every page shows: the open reminder's date when there is one (it is what
     the emails follow), else the day the plan's retest is or was due (`stored_due_on` is the
@@ -737,7 +871,7 @@ def retest_view(
         latest_on=parse_date(retest.get("latest_on")),
         days=(due - today).days,
         tests=[analyte_label(c) for c in retest_codes(data)],
-        why=_why(retest),
+        why=_why(retest, user),
     )
 
 
@@ -775,15 +909,15 @@ def present_plan(
     supplements = _items(data.get("supplements"))
     limits = _mapping(data.get("upper_limits"))
     authority = str(limits.get("authority") or "iom")
-    lines = [_line(item, authority) for item in supplements]
-    alerts = _alert_groups(_items(data.get("alerts")), lines)
+    lines = [_line(item, authority, user) for item in supplements]
+    alerts = _alert_groups(_items(data.get("alerts")), lines, user)
     ordered = sorted(alerts, key=lambda a: LEVELS.index(a.level))
     flags = [str(f) for f in inputs.get("flags") or []]
     today = today or parse_date(data.get("as_of")) or dt.date.today()
     return PlanPresentation(
         phase=phase,
         # The engine's own words when it gives them (above-target or symptom-driven correction).
-        phase_reason=humanize(str(data["phase_reason"]))
+        phase_reason=humanize(str(data["phase_reason"]), user)
         if isinstance(data.get("phase_reason"), str) and data["phase_reason"]
         else _phase_reason(phase),
         as_of=fmt_date(data.get("as_of")),
@@ -800,7 +934,11 @@ def present_plan(
         limits_label=_(str(limits.get("label"))) if limits.get("label") else "",
         markers=_markers(data, user),
         retest=retest_view(
-            data, today=today, reminder_due_on=reminder_due_on, stored_due_on=stored_due_on
+            data,
+            today=today,
+            reminder_due_on=reminder_due_on,
+            stored_due_on=stored_due_on,
+            user=user,
         ),
         expected=_expected(data, user),
         response=_response(data, user),

@@ -20,7 +20,7 @@ from protocols.engine.kinds import (
 )
 from protocols.engine.plan import Alert, Response, SupplementLine
 from protocols.engine.snapshot import Context
-from protocols.engine.text import fmt, marker_label, marker_text, nutrient_label
+from protocols.engine.text import fmt, marker_label, marker_text, nutrient_label, quantity
 from protocols.engine.tiers import RESPONSE_NUTRIENT, is_low
 from protocols.rules import (
     ADHERENCE_GOOD,
@@ -37,9 +37,34 @@ from protocols.wording import gettext_noop
 # Sentences with values, at module level so presenters know them before any plan is made
 # (protocols.wording records each template when it is marked).
 _VITD_ALERTS_1 = gettext_noop(
-    "25(OH)D is above the %(high)s ng/mL target: no more vitamin D is added; a dose above "
+    "25(OH)D is above the %(high)s target: no more vitamin D is added; a dose above "
     "maintenance is lowered to it, a smaller one paused until the retest."
 )
+_VITD_TOXICITY = gettext_noop(
+    "25(OH)D is above %(limit)s: stop vitamin D and have 25(OH)D and calcium rechecked within "
+    "two weeks."
+)
+# The "Why?" traces: what the rule read, in templates so they read in the person's language
+# and units (protocols.wording).
+_SERUM_ONLY_REASON = gettext_noop("%(reading)s, no RBC magnesium")
+_NO_MAGNESIUM_REASON = gettext_noop("no magnesium result")
+_FLAG_REASON = gettext_noop("%(flag)s flag")
+_D_WITHOUT_MG_REASON = gettext_noop("%(amount)s IU vitamin D3, no magnesium")
+_D_WITHOUT_K2_REASON = gettext_noop("%(amount)s IU vitamin D3, no K2")
+_CALCIUM_WITHOUT_K2_REASON = gettext_noop("%(calcium)s mg calcium, %(amount)s IU vitamin D3, no K2")
+_LIMIT_REASON = gettext_noop("limit %(limit)s %(unit)s (%(authority)s)")
+_TAKING_D3_REASON = gettext_noop("taking %(amount)s IU vitamin D3")
+_SYMPTOM_REASON = gettext_noop("%(symptom)s %(severity)s/3")
+_BURDEN_REASON = gettext_noop("symptom burden %(before)s -> %(now)s (%(symptoms)s)")
+_RESPONSE_REASON = gettext_noop(
+    "%(marker)s %(previous)s -> %(current)s after %(weeks)s weeks on the dose; expected at "
+    "least %(expected)s by now"
+)
+_RESPONSE_LOGGED_REASON = gettext_noop(
+    "%(marker)s %(previous)s -> %(current)s after %(weeks)s weeks on the dose; expected at "
+    "least %(expected)s by now; %(nutrient)s logged on %(rate)s of the days"
+)
+_CALCIUM_TAKEN_REASON = gettext_noop("you take %(amount)s mg calcium")
 _PROFILE_ALERTS_1 = gettext_noop(
     "The adult protocol does not apply as is (%(flags)s): follow your physician's advice."
 )
@@ -138,14 +163,13 @@ def vitd_alerts(ctx: Context) -> list[Alert]:
         )
         return [make_alert(ctx, "safety.vitd_toxicity.urgent", message, reason, marker=VITD)]
     if name == "toxicity":
-        message = gettext_noop(
-            "25(OH)D is above 100 ng/mL: stop vitamin D and have 25(OH)D and calcium "
-            "rechecked within two weeks."
-        )
+        band = ctx.tier(VITD)  # its lower end is the stop line, 100 ng/mL
+        limit = band.low if band is not None and band.low is not None else 100.0
+        message = _VITD_TOXICITY % {"limit": quantity(limit, "ng/mL")}
         return [make_alert(ctx, "safety.vitd_toxicity", message, reason, marker=VITD)]
     if name == "above_target":
         high = ctx.rules.targets[VITD][1]
-        message = _VITD_ALERTS_1 % {"high": fmt(high or 0)}
+        message = _VITD_ALERTS_1 % {"high": quantity(high or 0, "ng/mL")}
         return [make_alert(ctx, "safety.vitd_above_target", message, reason, marker=VITD)]
     return []
 
@@ -156,7 +180,9 @@ def kidney_alerts(ctx: Context) -> list[Alert]:
     egfr = ctx.tier_name("egfr")
     if "kidney_disease" in ctx.flags or egfr == "g4_g5":
         reason = (
-            "kidney_disease flag" if "kidney_disease" in ctx.flags else marker_text(ctx, "egfr")
+            _FLAG_REASON % {"flag": "kidney_disease"}
+            if "kidney_disease" in ctx.flags
+            else marker_text(ctx, "egfr")
         )
         message = gettext_noop(
             "Reduced kidney function: no magnesium supplement, and no vitamin D above the "
@@ -174,12 +200,13 @@ def profile_alerts(ctx: Context) -> list[Alert]:
     alerts = []
     if "anticoagulant" in ctx.flags:
         message = gettext_noop("You take an anticoagulant: no vitamin K2 without your prescriber.")
-        alerts.append(make_alert(ctx, "safety.anticoagulant_k2", message, "anticoagulant flag"))
+        reason = _FLAG_REASON % {"flag": "anticoagulant"}
+        alerts.append(make_alert(ctx, "safety.anticoagulant_k2", message, reason))
     blocking = sorted(ctx.flags & set(NOT_APPLICABLE_FLAGS))
     if blocking:
         labels = ", ".join(PROFILE_FLAGS[f].lower() for f in blocking)
         message = _PROFILE_ALERTS_1 % {"flags": labels}
-        reasons = [ctx.implied_flags.get(f, f"{f} flag") for f in blocking]
+        reasons = [ctx.implied_flags.get(f, _FLAG_REASON % {"flag": f}) for f in blocking]
         alerts.append(
             make_alert(ctx, "safety.protocol_not_applicable", message, "; ".join(reasons))
         )
@@ -205,13 +232,14 @@ def marker_alerts(ctx: Context) -> list[Alert]:
     if MG_RBC not in ctx.readings:
         serum = ctx.readings.get(MG_SERUM)
         if serum:
-            reason = marker_text(ctx, MG_SERUM) + ", no RBC magnesium"
+            reason = _SERUM_ONLY_REASON % {"reading": marker_text(ctx, MG_SERUM)}
             message = gettext_noop(
                 "Serum magnesium is a poor measure of body stores (a normal value does not "
                 "rule out deficiency): ask for an RBC magnesium test."
             )
         else:
-            reason, message = "no magnesium result", gettext_noop("Ask for an RBC magnesium test.")
+            reason = _NO_MAGNESIUM_REASON
+            message = gettext_noop("Ask for an RBC magnesium test.")
         alerts.append(make_alert(ctx, "mg.serum_only", message, reason, marker=MG_RBC))
     alerts += pth_alerts(ctx)
     alerts += censored_alerts(ctx)
@@ -251,7 +279,7 @@ def censored_alerts(ctx: Context) -> list[Alert]:
         if not reading.censored or reading.tier is not None or code not in ctx.rules.tiers:
             continue
         m = reading.latest
-        shown = f"{m.qualifier} {fmt(m.value)} {m.unit}"
+        shown = quantity(m.value, m.unit, f"{m.qualifier} ")
         message = _CENSORED_ALERTS_1 % {"marker": marker_label(code), "value": shown}
         alerts.append(make_alert(ctx, "data.censored", message, shown, marker=code))
     return alerts
@@ -305,7 +333,9 @@ def hypercalcemia_symptom_alerts(ctx: Context) -> list[Alert]:
     specific = symptom_codes(ctx, HYPERCALCEMIA, only=True)
     if not specific:
         return []
-    reason = ", ".join(f"{c} {ctx.symptoms[c]}/3" for c in specific)
+    reason = ", ".join(
+        _SYMPTOM_REASON % {"symptom": c, "severity": ctx.symptoms[c]} for c in specific
+    )
     limit = ctx.rules.upper_limits[D3].limit or 0
     severe = any(ctx.symptoms[c] >= RED_FLAG_SEVERITY for c in specific)
     if ctx.takes(D3) > limit and (severe or len(specific) >= RED_FLAG_COUNT):
@@ -313,7 +343,7 @@ def hypercalcemia_symptom_alerts(ctx: Context) -> list[Alert]:
             "Seek care today: these symptoms can come from too much vitamin D (high calcium). "
             "Pause vitamin D and calcium supplements and have calcium and 25(OH)D tested."
         )
-        reason += f"; taking {fmt(ctx.takes(D3))} IU vitamin D3"
+        reason += "; " + _TAKING_D3_REASON % {"amount": fmt(ctx.takes(D3))}
         return [make_alert(ctx, "symptoms.hypercalcemia.red_flag", message, reason)]
     message = gettext_noop(
         "Symptoms that can come from high calcium while taking vitamin D: have calcium "
@@ -359,9 +389,11 @@ def worsening_alerts(ctx: Context) -> list[Alert]:
     if worsening is None:
         return []
     message = gettext_noop("Deficiency symptoms are getting worse: retest sooner than planned.")
-    reason = (
-        f"symptom burden {worsening.before} -> {worsening.now} (" + ", ".join(worsening.worse) + ")"
-    )
+    reason = _BURDEN_REASON % {
+        "before": worsening.before,
+        "now": worsening.now,
+        "symptoms": ", ".join(worsening.worse),
+    }
     return [make_alert(ctx, "symptoms.worsening", message, reason)]
 
 
@@ -374,26 +406,28 @@ def cofactor_alerts(ctx: Context, stopped: Mapping[str, Alert]) -> list[Alert]:
     if not d_taken or D3 in stopped:
         return []
     alerts = []
-    amount = f"{fmt(d_taken)} IU vitamin D3"
+    amount = fmt(d_taken)
     if not ctx.takes(MG) and MG not in stopped:
         message = gettext_noop(
             "You take vitamin D without magnesium. The protocol's authors say vitamin D needs "
             "magnesium to be activated."
         )
-        alerts.append(make_alert(ctx, "cofactor.d_without_mg", message, f"{amount}, no magnesium"))
+        reason = _D_WITHOUT_MG_REASON % {"amount": amount}
+        alerts.append(make_alert(ctx, "cofactor.d_without_mg", message, reason))
     if not ctx.takes(K2) and K2 not in stopped:
         message = gettext_noop(
             "You take vitamin D without K2. The protocol's authors say K2 directs calcium to "
             "the bones rather than the arteries."
         )
-        alerts.append(make_alert(ctx, "cofactor.d_without_k2", message, f"{amount}, no K2"))
+        reason = _D_WITHOUT_K2_REASON % {"amount": amount}
+        alerts.append(make_alert(ctx, "cofactor.d_without_k2", message, reason))
     high_dose = ctx.rules.upper_limits[D3].limit or 0
     if ctx.takes(CALCIUM) and d_taken >= high_dose and not ctx.takes(K2) and K2 not in stopped:
         message = gettext_noop(
             "Calcium with high-dose vitamin D and no K2: the protocol's authors say this risks "
             "calcium in the arteries."
         )
-        reason = f"{fmt(ctx.takes(CALCIUM))} mg calcium, {amount}, no K2"
+        reason = _CALCIUM_WITHOUT_K2_REASON % {"calcium": fmt(ctx.takes(CALCIUM)), "amount": amount}
         alerts.append(make_alert(ctx, "cofactor.calcium_without_k2", message, reason))
     return alerts
 
@@ -424,7 +458,8 @@ def upper_limit_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[Al
             "authority": AUTHORITIES[ctx.rules.authority],
             "amounts": "; ".join(parts),
         }
-        reason = f"{'; '.join(parts)}; limit {fmt(limit)} {unit} ({authority})"
+        limit_reason = _LIMIT_REASON % {"limit": fmt(limit), "unit": unit, "authority": authority}
+        reason = "; ".join([*parts, limit_reason])
         alerts.append(
             make_alert(ctx, "safety.above_upper_limit", message, reason, nutrient=nutrient)
         )
@@ -454,12 +489,19 @@ def non_responder_alerts(ctx: Context, responses: Mapping[str, Response]) -> lis
         weeks = resp.elapsed_days // 7
         nutrient = RESPONSE_NUTRIENT[marker]
         rate = ctx.adherence.get(nutrient)
-        reason = (
-            f"{marker} {fmt(resp.previous)} -> {fmt(resp.current)} after {weeks} weeks on the "
-            f"dose; expected at least {fmt(resp.expected[0])} by now"
-        )
-        if rate is not None:
-            reason += f"; {nutrient} logged on {round(rate * 100)}% of the days"
+        unit = ctx.readings[marker].latest.unit
+        shown = {
+            "marker": marker,
+            "previous": quantity(resp.previous, unit),
+            "current": quantity(resp.current, unit),
+            "weeks": weeks,
+            "expected": quantity(resp.expected[0], unit),
+        }
+        if rate is None:
+            reason = _RESPONSE_REASON % shown
+        else:
+            logged = {"nutrient": nutrient, "rate": f"{round(rate * 100)}%"}
+            reason = _RESPONSE_LOGGED_REASON % (shown | logged)
         values = {
             "marker": marker_label(marker),
             "previous": fmt(resp.previous),
@@ -487,7 +529,7 @@ def calcium_dose_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[A
     if line is None or line.rule != "calcium.with_d":
         return []
     message = _CALCIUM_DOSE_ALERTS_1 % {"amount": fmt(line.daily_max)}
-    reason = f"you take {fmt(line.taking)} mg calcium"
+    reason = _CALCIUM_TAKEN_REASON % {"amount": fmt(line.taking)}
     return [make_alert(ctx, "calcium.reduce", message, reason, nutrient=CALCIUM)]
 
 

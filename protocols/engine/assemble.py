@@ -33,6 +33,9 @@ from protocols.engine.retest import (
 from protocols.engine.snapshot import Context, Snapshot, build_context
 from protocols.engine.tiers import dosing_tier, magnesium_tier, responses_of
 from protocols.rules import AUTHORITIES
+from protocols.wording import gettext_noop
+
+_UNTIL_RETEST = gettext_noop("Until the retest, due %(date)s.")
 
 
 def compute_plan(snapshot: Snapshot) -> Plan:
@@ -106,7 +109,7 @@ def _until_retest(
         return lines
     until = retest.due_on
     return tuple(
-        replace(line, until=until, reason=f"{line.reason} Until the retest, due {until}.")
+        replace(line, until=until, reason=f"{line.reason} {_UNTIL_RETEST % {'date': until}}")
         if line.nutrient in held
         else line
         for line in lines

@@ -13,9 +13,10 @@ from datetime import date
 from typing import Literal
 
 from protocols.engine.snapshot import Context, Measurement, classify
-from protocols.engine.text import fmt
+from protocols.engine.text import quantity
 from protocols.rules import RuleSet, Tier
 from protocols.rules.sources import C_PAYNE
+from protocols.wording import gettext_noop
 
 Basis = Literal["ionized", "corrected", "total"]
 
@@ -23,6 +24,22 @@ PAYNE_FACTOR = 0.8  # mg/dL of calcium per g/dL of albumin (CLINICAL.md §1)
 PAYNE_NORMAL_ALBUMIN = 4.0  # g/dL
 PAYNE_MIN_ALBUMIN = 2.0  # g/dL: below this the correction is unreliable
 NORMAL, BORDERLINE = "normal", "borderline"  # the ca_total tiers the lab's upper limit splits
+
+# Which value the rules read, as the "Why?" trace says it (the values are calcium's, so a
+# presenter shows them in the person's unit).
+_IONIZED = gettext_noop("ionized calcium %(value)s", analyte="ca_ionized")
+_TOTAL_NO_ALBUMIN = gettext_noop(
+    "total calcium %(value)s as measured (no albumin from the same draw)", analyte="ca_total"
+)
+_TOTAL_LOW_ALBUMIN = gettext_noop(
+    "total calcium %(value)s as measured: albumin %(albumin)s is too low to correct it reliably",
+    analyte="ca_total",
+)
+_ASK_IONIZED = gettext_noop("ask for ionized calcium")
+_CORRECTED = gettext_noop(
+    "corrected calcium %(value)s (total %(total)s, albumin %(albumin)s, Payne)", analyte="ca_total"
+)
+_LAB_LIMIT = gettext_noop("the lab's upper limit is %(value)s", analyte="ca_total")
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,7 @@ def _lab_limited(rules: RuleSet, value: float, tier: Tier | None, lab_high: floa
 def _total_reading(ctx: Context, value: float, basis: Basis, m: Measurement, tier, text: str):
     limited = _lab_limited(ctx.rules, value, tier, m.lab_high)
     if m.lab_high is not None:
-        text += f"; the lab's upper limit is {fmt(m.lab_high)} mg/dL"
+        text += "; " + _LAB_LIMIT % {"value": quantity(m.lab_high, "mg/dL")}
     return CalciumReading("ca_total", value, basis, m.drawn_on, limited, text)
 
 
@@ -83,25 +100,27 @@ def calcium_reading(ctx: Context) -> CalciumReading | None:
     ionized, total = ctx.readings.get("ca_ionized"), ctx.readings.get("ca_total")
     if ionized and (total is None or ionized.latest.drawn_on >= total.latest.drawn_on):
         m = ionized.latest
-        text = f"ionized calcium {fmt(m.value)} mg/dL"
+        text = _IONIZED % {"value": quantity(m.value, "mg/dL")}
         return CalciumReading("ca_ionized", m.value, "ionized", m.drawn_on, ionized.tier, text)
     if total is None:
         return None
     m = total.latest
     albumin = _same_draw(ctx.snapshot.results.get("albumin"), m.drawn_on)
     if albumin is None or total.censored:
-        text = f"total calcium {fmt(m.value)} mg/dL as measured (no albumin from the same draw)"
+        text = _TOTAL_NO_ALBUMIN % {"value": quantity(m.value, "mg/dL")}
         return _total_reading(ctx, m.value, "total", m, total.tier, text)
     if albumin.value < PAYNE_MIN_ALBUMIN:
-        text = (
-            f"total calcium {fmt(m.value)} mg/dL as measured: albumin {fmt(albumin.value)} g/dL "
-            "is too low to correct it reliably; ask for ionized calcium"
-        )
+        low_albumin = {
+            "value": quantity(m.value, "mg/dL"),
+            "albumin": quantity(albumin.value, "g/dL"),
+        }
+        text = f"{_TOTAL_LOW_ALBUMIN % low_albumin}; {_ASK_IONIZED}"
         return _total_reading(ctx, m.value, "total", m, total.tier, text)
     value = round(corrected_calcium(m.value, albumin.value), 2)
-    text = (
-        f"corrected calcium {fmt(value)} mg/dL (total {fmt(m.value)} mg/dL, "
-        f"albumin {fmt(albumin.value)} g/dL, Payne)"
-    )
+    text = _CORRECTED % {
+        "value": quantity(value, "mg/dL"),
+        "total": quantity(m.value, "mg/dL"),
+        "albumin": quantity(albumin.value, "g/dL"),
+    }
     tier = classify(ctx.rules, "ca_total", value)
     return _total_reading(ctx, value, "corrected", m, tier, text)

@@ -71,7 +71,7 @@ def keep_current_d(ctx: Context, why: str) -> Pick:
     """Keep the D dose taken now, but never above the maintenance maximum."""
     taken, maintenance = ctx.takes(D3), ctx.rules.doses["d3.maintenance"]
     if taken > maintenance.daily_max:
-        return Pick(maintenance, why + " Lower it to the maintenance dose.")
+        return Pick(maintenance, f"{why} {_('Lower it to the maintenance dose.')}")
     keep = ctx.rules.doses["d3.keep_current"]
     return Pick(replace(keep, daily_min=taken, daily_max=taken), why)
 

@@ -19,6 +19,10 @@ from protocols.rules import (
     rules_for,
 )
 from protocols.rules.catalog import DEFAULT_RESULT_MAX_AGE_DAYS, RESULT_MAX_AGE_DAYS
+from protocols.wording import gettext_noop
+
+_PREGNANCY_EVENT = gettext_noop("pregnancy life event on %(date)s")
+_STONES_ON_D = gettext_noop("kidney stones symptom while taking vitamin D")
 
 Qualifier = Literal["", "<", ">"]
 
@@ -267,9 +271,9 @@ def implied_flags(
         if kind == "pregnancy" and limit <= when.toordinal() <= snapshot.as_of.toordinal()
     ]
     if pregnancies:
-        implied["pregnant"] = f"pregnancy life event on {max(pregnancies).isoformat()}"
+        implied["pregnant"] = _PREGNANCY_EVENT % {"date": max(pregnancies).isoformat()}
     if taken.get("vitamin_d3") and symptoms.get("kidney_stones", 0) >= KIDNEY_STONE_SEVERITY:
-        implied["kidney_stones"] = "kidney stones symptom while taking vitamin D"
+        implied["kidney_stones"] = _STONES_ON_D
     return implied
 
 

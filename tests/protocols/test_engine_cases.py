@@ -321,7 +321,7 @@ def test_case1_headline_non_responder_says_how_long_and_what_was_expected():
     response = plan.response["vitd_25oh"]
     assert (response.elapsed_days, response.since, response.expected[0]) == (182, C1_START, 40)
     alert = next(a for a in plan.alerts if a.code == "non_responder")
-    assert "22 -> 28 after 26 weeks" in alert.reason
+    assert "22 ng/mL -> 28 ng/mL after 26 weeks" in alert.reason
 
 
 def test_case2_reduced_vitamin_d_says_until_when():
