@@ -948,6 +948,57 @@ def present_plan(
     )
 
 
+# --- the plan JSON's display text ---------------------------------------------------------
+
+
+def plan_display(data: Mapping[str, Any], user) -> dict[str, Any]:
+    """/plan.json's ``display`` block: every text field of the stored plan as `user` reads
+    it (their language, lab values in their units at reading precision, dates their way),
+    beside the canonical fields it mirrors, which stay as the engine wrote them."""
+    retest = _mapping(data.get("retest"))
+    markers = {
+        code: {
+            "value": format_for(user, code, m["value"]),
+            "target": range_for(user, code, m["target"]) if _band(m.get("target")) else "",
+        }
+        for code, m in _mapping(data.get("markers")).items()
+        if code in ANALYTES and isinstance(m, Mapping) and _numbers(m.get("value"))
+    }
+    return {
+        "locale": get_language(),
+        "units": {code: display_unit(user, code) for code in markers},
+        "phase_reason": humanize(str(data.get("phase_reason") or ""), user),
+        "markers": markers,
+        "expected_at_retest": {
+            code: range_for(user, code, band)
+            for code, band in _mapping(data.get("expected_at_retest")).items()
+            if code in ANALYTES and _band(band)
+        },
+        "alerts": [
+            {
+                "code": alert.get("code", ""),
+                "message": humanize(str(alert.get("message") or ""), user),
+                "reason": _why(alert, user).reason,
+            }
+            for alert in _items(data.get("alerts"))
+        ],
+        "supplements": [
+            {
+                "nutrient": item.get("nutrient", ""),
+                "reason": _why(item, user).reason,
+                "form": engine_text(str(item.get("form") or ""), user),
+                "take_with": humanize(str(item.get("take_with") or ""), user),
+            }
+            for item in _items(data.get("supplements"))
+        ],
+        "retest": {"reason": _why(retest, user).reason} if retest else None,
+    }
+
+
+def _band(value: Any) -> bool:
+    return isinstance(value, list | tuple) and len(value) == 2 and _numbers(*value)
+
+
 # --- what changed between two plans -------------------------------------------------------
 
 

@@ -52,8 +52,11 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def plan_json(request: HttpRequest) -> JsonResponse:
-    """Exactly the stored engine output of the current plan (PRODUCT.md §4.6)."""
-    return JsonResponse(services.plan_refresh_if_stale(request.user, with_inputs=False).data)
+    """The stored engine output of the current plan, unchanged (PRODUCT.md §4.6: every key
+    and number canonical, ng/mL and mg/dL, ISO dates), plus a ``display`` block holding its
+    text fields as this person reads them: their language, values in their units."""
+    data = services.plan_refresh_if_stale(request.user, with_inputs=False).data
+    return JsonResponse({**data, "display": presenters.plan_display(data, request.user)})
 
 
 @login_required
