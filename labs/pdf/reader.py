@@ -152,7 +152,7 @@ def _flag(text: str) -> str:
 
 def _range(text: str, analyte, unit: str) -> validation.ReferenceRange | None:
     """The printed range at the start of `text`, read by the one range parser."""
-    match = _RANGE.match(text.strip())
+    match = _RANGE.match(text.strip().lstrip("([").strip())  # "(2,20 - 2,65)" as some print it
     if match is None:
         return None
     try:

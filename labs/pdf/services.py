@@ -83,7 +83,7 @@ def report_upload(*, user, data: bytes, filename: str) -> LabReport:
     with transaction.atomic():
         reports_discard(user=user)  # one review at a time: an older unconfirmed upload goes
         report = LabReport.objects.create(
-            user=user, filename=filename[:120], content_type=content_type, data=data,
+            user=user, filename=safe_name(filename)[:120], content_type=content_type, data=data,
             ocr=needs_ocr, status=Status.QUEUED if needs_ocr else Status.READY,
             parsed=None if needs_ocr else _parsed(user, extracted),
             pages_total=extracted.pages if extracted else 1,

@@ -9,6 +9,8 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.exports import account_zip
 from accounts.services import account_delete
@@ -16,6 +18,7 @@ from labs.models import LabReport, Panel, Result
 from labs.pdf import services
 from labs.pdf.reader import ReportParse
 from tests.labs import pdf_fixtures
+from tests.test_fuzz_forms import values as FUZZ_VALUES
 
 pytestmark = pytest.mark.django_db
 UPLOAD = reverse("labs:import-pdf")
@@ -201,3 +204,19 @@ def test_another_persons_report_is_not_found(client_logged_in, other_user):
     for name in ("import-pdf-review", "import-pdf-confirm", "import-pdf-discard"):
         assert client_logged_in.post(reverse(f"labs:{name}", args=[report.pk])).status_code == 404
     assert LabReport.objects.filter(pk=report.pk).exists()
+
+
+def test_random_review_data_never_gives_a_server_error_nor_saves_a_part(client_logged_in, user):
+    upload(client_logged_in, pdf_fixtures.us_report())
+    report = LabReport.objects.get(user=user)
+    names = sorted(set(re.findall(r'name="([^"]+)"', client_logged_in.get(review_url(report))
+                                  .content.decode())) - {"csrfmiddlewaretoken"})  # fmt: skip
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.fixed_dictionaries({name: FUZZ_VALUES for name in names}))
+    def post_random(data):
+        response = client_logged_in.post(review_url(report), data)
+        assert response.status_code < 500, data
+        assert not Result.objects.exists()  # a check never saves: only the confirm does
+
+    post_random()

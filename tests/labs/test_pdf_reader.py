@@ -113,3 +113,18 @@ def test_a_file_that_is_not_a_pdf_or_a_photo_is_refused_by_its_bytes():
     assert refused.value.code == sandbox.NOT_SUPPORTED
     assert sandbox.sniff(pdf_fixtures.us_report()) == "application/pdf"
     assert sandbox.sniff(pdf_fixtures.photo(pdf_fixtures.us_report())) == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Calcium 2,41 mmol/l (2,20 - 2,65)", ("ca_total", "2,41", "mmol/L", 2.2, 2.65, "")),
+        ("Vitamin D 25-OH 22 Low 30-100 ng/mL", ("vitd_25oh", "22", "ng/mL", 30.0, 100.0, "L")),
+        ("Magnesium 0,62 ↓ mmol/l 0,66-1,07", ("mg_serum", "0,62", "mmol/L", 0.66, 1.07, "L")),
+        ("PTH intakt 7,9 pmol/l < 6,9", ("pth_intact", "7,9", "pmol/L", None, 6.9, "")),
+        ("Kreatinin > 10 mg/dl 0,5-0,9", ("creatinine", ">10", "mg/dL", 0.5, 0.9, "")),
+    ],
+)
+def test_other_ways_labs_print_a_line(line, expected):
+    row = reader.read_line(1, 1, line)
+    assert (row.analyte, row.value, row.unit, row.low, row.high, row.flag) == expected
