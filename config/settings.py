@@ -231,6 +231,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
+# Django's form renderer, with its stock widget templates written in Python (config/renderers.py).
+FORM_RENDERER = "config.renderers.FastWidgets"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

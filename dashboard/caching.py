@@ -135,10 +135,13 @@ class PersonCache:
         self.user = user
         self._version: int | None = None
 
-    def get_or_build(self, name: str, parts: Iterable[Any], build: Callable[[], T]) -> T:
+    def version(self) -> int:
         if self._version is None:
             self._version = data_version(self.user)
-        key = _key(self.user, self._version, name, parts)
+        return self._version
+
+    def get_or_build(self, name: str, parts: Iterable[Any], build: Callable[[], T]) -> T:
+        key = _key(self.user, self.version(), name, parts)
         value = _recent.get(key)
         if value is None:
             value = cache.get(key)
@@ -147,3 +150,14 @@ class PersonCache:
                 cache.set(key, value, TIMEOUT)
             _recent.put(key, value)
         return value
+
+
+def request_cache(request) -> PersonCache:
+    """The signed-in person's cache for this request, shared by the view and the templates'
+    `data_version` (dashboard.context_processors), so the version is read once per request.
+    Like any PersonCache, it reads the version on first use: a view that writes must do so
+    before it first reads a cached value (every view here writes, then redirects)."""
+    found = getattr(request, "_person_cache", None)
+    if found is None or found.user is not request.user:
+        found = request._person_cache = PersonCache(request.user)
+    return found

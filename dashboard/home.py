@@ -22,11 +22,11 @@ SPARKLINE_ANALYTE = "vitd_25oh"
 SPARKLINE_POINTS = 12  # the last dozen draws: years of history for most people
 
 
-def context(*, user, today: dt.date) -> dict:
-    """The dashboard template's context."""
+def context(*, user, today: dt.date, cache: PersonCache | None = None) -> dict:
+    """The dashboard template's context (`cache`: the request's, caching.request_cache)."""
     reminder = selectors.open_reminder(user=user)
     due_on = reminder.due_on if reminder else None
-    page = PersonCache(user).get_or_build(
+    page = (cache or PersonCache(user)).get_or_build(
         "dashboard", (today, due_on), lambda: _from_data(user, today=today, reminder_due_on=due_on)
     )
     # What the plan card depends on besides the data: its template fragment's key.

@@ -13,6 +13,7 @@ from . import home as dashboard_page
 from . import pdf, sharing
 from . import report as report_page
 from . import trends as trends_page
+from .caching import request_cache
 from .forms import ShareForm
 
 
@@ -24,7 +25,9 @@ def landing(request):
 
 @login_required
 def home(request):
-    context = dashboard_page.context(user=request.user, today=person_today(request.user))
+    context = dashboard_page.context(
+        user=request.user, today=person_today(request.user), cache=request_cache(request)
+    )
     return render(request, "dashboard/home.html", context)
 
 

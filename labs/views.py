@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from accounts.dates import person_today, person_zone
+from dashboard.caching import request_cache
 from labs import audit, exporters, importers, selectors, services, stash
 from labs.analytes import ANALYTES
 from labs.display import analyte_short_name
@@ -240,8 +242,15 @@ def quick_result(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def symptom_list(request: HttpRequest) -> HttpResponse:
+    """The check-in form and the history. The template caches both per person and data
+    version (an unbound form only), so they are built lazily: a cached page reads neither."""
     today = person_today(request.user)
-    form = SymptomCheckinForm(request.POST or None, today=today, initial=_checkin_initial(request))
+    data = request.POST or None
+
+    def build_form() -> SymptomCheckinForm:
+        return SymptomCheckinForm(data, today=today, initial=_checkin_initial(request))
+
+    form = build_form() if data is not None else SimpleLazyObject(build_form)
     if request.method == "POST" and form.is_valid():
         services.symptom_checkin(
             user=request.user,
@@ -251,8 +260,26 @@ def symptom_list(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Check-in saved."))
         return redirect("labs:symptom-list")
-    columns, days = selectors.symptom_table(user=request.user, limit_days=SYMPTOM_DAYS_SHOWN)
-    context = {"form": form, "columns": columns, "days": days, "shown": SYMPTOM_DAYS_SHOWN}
+    history = SimpleLazyObject(
+        lambda: dict(
+            zip(
+                ("columns", "days"),
+                selectors.symptom_table(user=request.user, limit_days=SYMPTOM_DAYS_SHOWN),
+                strict=True,
+            )
+        )
+    )
+    has_days = request_cache(request).get_or_build(
+        "symptom-days", (SYMPTOM_DAYS_SHOWN,), lambda: bool(history["days"])
+    )
+    context = {
+        "form": form,
+        "bound": data is not None,
+        "today": today,
+        "history": history,
+        "has_days": has_days,
+        "shown": SYMPTOM_DAYS_SHOWN,
+    }
     return render(request, "labs/symptom_list.html", context)
 
 

@@ -66,8 +66,8 @@ def test_the_history_shows_only_my_scores_and_prefills_today(client_logged_in, u
     SymptomEntryFactory(user=user, symptom="headaches", severity=3)
     SymptomEntryFactory(symptom="nausea", severity=1)  # someone else's
     response = client_logged_in.get(reverse("labs:symptom-list"))
-    assert [s.code for s in response.context["columns"]] == ["headaches"]
-    [day] = response.context["days"]
+    assert [s.code for s in response.context["history"]["columns"]] == ["headaches"]
+    [day] = response.context["history"]["days"]
     assert [entry.severity for entry in day.cells] == [3]
     assert response.context["form"].initial["s_headaches"] == 3
 
@@ -76,10 +76,14 @@ def test_the_symptom_page_takes_constant_queries(client_logged_in, user, django_
     day = timezone.localdate()
     for n in range(40):
         SymptomEntryFactory(user=user, recorded_on=day - dt.timedelta(days=n), symptom="fatigue")
-    # session, user, today's scores, oldest shown day, history, the check-ins' times and notes,
-    # the data version (the history table is cached per person)
+    # session, user, the data version, oldest shown day, history, the check-ins' times and
+    # notes, today's scores (for the form)
     with django_assert_num_queries(7):
         client_logged_in.get(reverse("labs:symptom-list"))
+    # the form and the history are cached per person and data version: neither is read again
+    with django_assert_num_queries(3):
+        html = client_logged_in.get(reverse("labs:symptom-list")).content.decode()
+    assert html.count('data-testid="symptom-day"') == 40 and 'name="s_fatigue"' in html
 
 
 def test_my_symptom_score_can_be_deleted_and_the_deletion_undone(client_logged_in, user):
