@@ -191,3 +191,52 @@ def _chart(user, chosen: Choice, *, today) -> dict:
         # Serialised once, when built, rather than by json_script on every view.
         chart["fig_script"] = json_script(figure, "trend-figure")
     return chart
+
+
+SHARED_CHART_HEIGHT = 340
+
+
+def read_only_charts(user, *, today) -> list[dict]:
+    """Every marker's chart as the trends page draws it (its whole history in the person's
+    unit, bands, events and the plan's expected band), for the shared view: nothing to
+    click, nothing that writes. From the person's cache; built in 4 queries + 1 per marker."""
+    return PersonCache(user).get_or_build(
+        "shared-charts", (today,), lambda: _read_only_charts(user, today=today)
+    )
+
+
+def _read_only_charts(user, *, today) -> list[dict]:
+    analytes = selectors.analytes_with_results(user=user)
+    if not analytes:
+        return []
+    supplements = selectors.supplement_changes(user=user)
+    phases, plan = selectors.phases_and_expectations(user=user)
+    burden = selectors.symptom_burden(user=user)
+    charts = []
+    for analyte in analytes:
+        unit = summaries.display_unit(user, analyte)
+        series = selectors.result_series(user=user, analyte=analyte)
+        figure = marker_figure_dict(
+            series,
+            analyte=analyte,
+            unit=unit,
+            rule_set=user.rule_set,
+            burden=burden,
+            supplement_changes=supplements,
+            phase_changes=phases,
+            expected=trajectory.bands(plan, analyte),
+            height=SHARED_CHART_HEIGHT,
+        )
+        charts.append(
+            {
+                "analyte": analyte,
+                "name": analyte_short_name(analyte),
+                "unit": unit,
+                "points": len(series),
+                "element_id": f"shared-figure-{analyte}",
+                "fig_script": json_script(figure, f"shared-figure-{analyte}"),
+                "expected": summaries.expected_by(plan, analyte, unit),
+                "verdict": trajectory.verdict(plan, analyte),
+            }
+        )
+    return charts

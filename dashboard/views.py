@@ -94,7 +94,12 @@ def shared_view(request, token: str):
     if link is None:
         raise Http404
     owner = link.user  # in the visitor's language (their browser's), the owner's units
-    context = report_page.context(user=owner, today=person_today(owner))
-    response = render(request, "dashboard/shared.html", context | {"owner": owner, "link": link})
+    today = person_today(owner)
+    context = report_page.context(user=owner, today=today) | {
+        "owner": owner,
+        "link": link,
+        "charts": trends_page.read_only_charts(owner, today=today),
+    }
+    response = render(request, "dashboard/shared.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

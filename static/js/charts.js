@@ -103,12 +103,23 @@
     });
   }
 
-  htmx.onLoad(function (root) {
+  function drawIn(root) {
     if (root.matches && root.matches("[data-chart]")) {
       draw(root);
     }
     if (root.querySelectorAll) {
       root.querySelectorAll("[data-chart]").forEach(draw);
     }
-  });
+  }
+
+  if (window.htmx) {
+    htmx.onLoad(drawIn);
+  } else if (document.readyState === "loading") {
+    // A page without htmx (the shared, read-only view): draw once, when it has loaded.
+    document.addEventListener("DOMContentLoaded", function () {
+      drawIn(document.body);
+    });
+  } else {
+    drawIn(document.body);
+  }
 })();

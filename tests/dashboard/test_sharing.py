@@ -84,3 +84,55 @@ def test_only_7_30_or_90_days(client, owner):
 def test_the_token_never_reaches_a_log_line(owner):
     link = sharing.share_create(user=owner, days=7)
     assert link.token not in redact(f"GET {shared_url(link)} HTTP/1.1")
+
+
+def shared_figures(page: str) -> dict[str, dict]:
+    import json
+    import re
+
+    found = re.findall(
+        r'<script id="shared-figure-(\w+)" type="application/json">(.*?)</script>', page
+    )
+    return {code: json.loads(body) for code, body in found}
+
+
+def test_the_shared_view_carries_the_owners_charts_with_the_expected_band(owner):
+    from protocols.services import plan_refresh
+
+    plan = plan_refresh(owner)
+    link = sharing.share_create(user=owner, days=7)
+    response = Client().get(shared_url(link))
+    page = response.content.decode()
+    figures = shared_figures(page)
+    assert set(figures) == {"vitd_25oh", "mg_rbc"}
+    assert page.count('data-testid="shared-chart"') == 2
+    assert figures["vitd_25oh"]["data"][0]["y"] == [23.7]
+    (band,) = [t for t in figures["vitd_25oh"]["data"] if t["name"] == "expected"]
+    n = len(band["y"]) // 2
+    assert [band["y"][n - 1], band["y"][n]] == plan.data["expected_at_retest"]["vitd_25oh"]
+    assert "plotly-scatter.min.js" in page and "charts.js" in page
+    assert "hx-post" not in page and "<form" not in page  # nothing on it writes
+    assert "no-store" in response["Cache-Control"] and "noindex" in response["X-Robots-Tag"]
+    assert not response.cookies
+
+
+def test_the_shared_charts_follow_the_owners_units_and_new_results(owner):
+    from labs.units import from_canonical
+
+    owner.vitd_unit = "nmol/L"
+    owner.save()
+    link = sharing.share_create(user=owner, days=7)
+
+    def plotted() -> list[float]:
+        page = Client().get(shared_url(link)).content.decode()
+        return shared_figures(page)["vitd_25oh"]["data"][0]["y"]
+
+    assert plotted() == [from_canonical("vitd_25oh", 23.7, "nmol/L")]
+    panel_with(owner, dt.date.today(), vitd_25oh=30)
+    assert plotted() == [from_canonical("vitd_25oh", v, "nmol/L") for v in (23.7, 30)]
+
+
+def test_an_owner_without_results_shares_no_chart():
+    link = sharing.share_create(user=UserFactory(), days=7)
+    page = Client().get(shared_url(link)).content.decode()
+    assert 'data-testid="shared-charts"' not in page and "plotly" not in page
