@@ -1026,8 +1026,11 @@ def phase_label(phase: Any) -> str:
     return str(PHASE_LABELS.get(phase, phase or "—"))
 
 
-def plan_changes(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> list[str]:
-    """What changed from one stored plan to the next, in plain words."""
+def plan_changes(
+    previous: Mapping[str, Any] | None, current: Mapping[str, Any], user=None
+) -> list[str]:
+    """What changed from one stored plan to the next, in plain words (values in `user`'s
+    units)."""
     if previous is None:
         return [_("First plan.")]
     changes = []
@@ -1050,9 +1053,9 @@ def plan_changes(previous: Mapping[str, Any] | None, current: Mapping[str, Any])
         )
     old_alerts, new_alerts = _alert_keys(previous), _alert_keys(current)
     for key in new_alerts.keys() - old_alerts.keys():
-        message = humanize(new_alerts[key].get("message", ""))
+        message = humanize(new_alerts[key].get("message", ""), user)
         changes.append(_("Alert added: %(message)s") % {"message": message})
     for key in old_alerts.keys() - new_alerts.keys():
-        message = humanize(old_alerts[key].get("message", ""))
+        message = humanize(old_alerts[key].get("message", ""), user)
         changes.append(_("Alert removed: %(message)s") % {"message": message})
     return changes or [_("Same plan, recomputed (rules or inputs changed without effect).")]

@@ -80,7 +80,7 @@ def plan_history(request: HttpRequest) -> HttpResponse:
         (
             plan,
             presenters.phase_label(plan.phase),
-            presenters.plan_changes(previous.data if previous else None, plan.data),
+            presenters.plan_changes(previous.data if previous else None, plan.data, request.user),
         )
         for plan, previous in pairs
     ]

@@ -119,7 +119,9 @@ def reminder_email_values(*, reminder: Reminder) -> dict[str, str]:
     unsubscribe_token = reminder_link_token(reminder, "unsubscribe")
     return {
         "due": format_date(reminder.due_on),
-        "reason": humanize(reminder.reason),  # the engine's English, in the person's language
+        "reason": humanize(
+            reminder.reason, reminder.user
+        ),  # the engine's English, in the person's language
         **snooze,
         "unsubscribe_url": _absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token])),
         "unsubscribe_token": unsubscribe_token,

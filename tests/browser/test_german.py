@@ -98,14 +98,28 @@ def _fits(page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+# Words only English writes: one on a German page is a sentence nobody translated.
+ENGLISH = re.compile(
+    r"\b(the|and|no|after|weeks|limit|recommended|you|take|taking|expected|flag|day|days|"
+    r"within|above|below|measured|result|logged|until|due|retest)\b"
+)
+
+
 def _shows_si_units_in_german(page, name: str, width: int) -> str:
-    """The page's visible text, with no conventional unit left once the unit choices are out."""
+    """The page's visible text, every "Why?" opened, with no conventional unit and no English
+    sentence left once the unit choices are out."""
     save_screenshot(page, f"de-{name}-{width}")
     _fits(page, width)
+    page.evaluate("document.querySelectorAll('main details').forEach(d => { d.open = true; })")
+    save_screenshot(page, f"de-{name}-{width}-why")
     choices = "[data-testid=unit-links], main select"  # unit choices offer ng/mL too
     page.evaluate(f"document.querySelectorAll('{choices}').forEach(e => e.remove())")
     text = page.locator("main").inner_text()
     assert "ng/mL" not in text and "mg/dL" not in text, text
+    # Sources and rule ids ("retest.correction") behind a "Why?" are references, not prose.
+    sources = re.sub(r"CLINICAL\.md[^\n]*|PRODUCT\.md[^\n]*|\(IOM[^)]*\)|\b\w+(\.\w+)+", "", text)
+    found = ENGLISH.search(sources)
+    assert not found, sources[max(0, found.start() - 200) : found.end() + 100]
     return text
 
 
@@ -157,4 +171,28 @@ def test_a_person_in_germany_enters_a_european_printout_and_reads_it_back(de_pag
     for name, path in [("plan", "/plan/"), ("dashboard", "/dashboard/"), ("trends", "/trends/")]:
         page.goto(page.base_url + path)
         _shows_si_units_in_german(page, name, 375)
+    assert page.js_errors == []
+
+
+def test_the_what_if_page_reads_a_german_printout_in_nmol(de_page):
+    """A visitor in Germany: the lists preselect nmol/L and mmol/L, "45,5" nmol/L is read as
+    45.5 (not 455), echoed as 18,2 ng/mL, and makes the plan 18.2 ng/mL makes."""
+    page = de_page
+    page.goto(page.base_url + "/plan/what-if/")
+    assert page.input_value("select[name=vitd_25oh_unit]") == "nmol/L"
+    assert page.input_value("select[name=mg_serum_unit]") == "mmol/L"
+    page.fill("input[name=vitd_25oh]", "45,5")
+    expect(page.get_by_test_id("what-if-echo")).to_contain_text(
+        "45,5 nmol/L eingegeben = 18,2 ng/mL"
+    )
+    result = page.locator("#whatif-result")
+    expect(result).to_contain_text("Aufbau")
+    expect(result).not_to_contain_text("toxisch")
+    si_doses = result.get_by_test_id("dose").all_inner_texts()
+    save_screenshot(page, "de-what-if-1280")
+    page.select_option("select[name=vitd_25oh_unit]", "ng/mL")
+    page.fill("input[name=vitd_25oh]", "18,2")
+    expect(page.get_by_test_id("what-if-echo")).to_contain_text("18,2 ng/mL")
+    expect(result).to_contain_text("18,2 ng/mL")
+    assert result.get_by_test_id("dose").all_inner_texts() == si_doses
     assert page.js_errors == []
