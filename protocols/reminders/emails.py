@@ -119,9 +119,8 @@ def reminder_email_values(*, reminder: Reminder) -> dict[str, str]:
     unsubscribe_token = reminder_link_token(reminder, "unsubscribe")
     return {
         "due": format_date(reminder.due_on),
-        "reason": humanize(
-            reminder.reason, reminder.user
-        ),  # the engine's English, in the person's language
+        # The engine's English, in the person's language and units.
+        "reason": humanize(reminder.reason, reminder.user),
         **snooze,
         "unsubscribe_url": _absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token])),
         "unsubscribe_token": unsubscribe_token,

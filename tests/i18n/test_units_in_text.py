@@ -10,9 +10,11 @@ import pytest
 from django.utils import translation
 from hypothesis import given, settings
 
-from labs.display import Reader
+from labs.display import Reader, format_date
 from protocols.engine import compute_plan
 from protocols.presenters import engine_text, humanize, present_plan
+from protocols.reminders.sending import reminder_send
+from tests.factories import ReminderFactory, UserFactory
 from tests.protocols.test_engine import m, snap
 from tests.protocols.test_engine_properties import snapshots
 
@@ -117,3 +119,19 @@ def test_a_stored_plans_old_wording_still_reads_in_the_readers_units():
             engine_text("vitd_25oh 45 ng/mL (optimal)", SI)
             == "vitd_25oh 112 nmol/L (im Zielbereich)"
         )
+
+
+@pytest.mark.django_db
+def test_the_reminder_email_gives_its_reason_in_the_persons_units_and_german(mailoutbox):
+    user = UserFactory(language="de", country="DE", vitd_unit="nmol/L", mineral_unit="mmol/L")
+    reason = "25(OH)D, Calcium within 14 days (25(OH)D is above 100 ng/mL)"
+    reminder = ReminderFactory(user=user, reason=reason)
+    assert reminder_send(reminder_id=reminder.pk) == "sent"
+    with translation.override("de"):
+        due = format_date(reminder.due_on)
+    message = mailoutbox[0]
+    for body in (message.body, message.alternatives[0][0]):
+        assert "(25(OH)D liegt über 250 nmol/L)" in body
+        assert "innerhalb von 14 Tagen" in body
+        assert "ng/mL" not in body
+    assert due in message.subject  # "9. Dez. 2026"
