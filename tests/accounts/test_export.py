@@ -102,9 +102,12 @@ def test_the_zip_holds_json_csv_and_fhir_of_everything(client_logged_in, user):
     seed_rich_account(user)
     data = download(client_logged_in)
     archive = zipfile.ZipFile(io.BytesIO(data))
-    assert sorted(archive.namelist()) == [
+    names = sorted(archive.namelist())
+    reports = [n for n in names if n.startswith("lab-reports/")]  # the kept report file
+    assert [n for n in names if n not in reports] == [
         "account.json", "results.csv", "results.fhir.json", "symptoms.csv",
     ]  # fmt: skip
+    assert len(reports) == 1 and archive.read(reports[0]) == b"%PDF-1.4"
     document = json.loads(archive.read("account.json"))
     assert document["format"] == "cofactor-account-export" and document["version"] == 2
     assert set(document["rows"]) == set(exports.OWNED)
