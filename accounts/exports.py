@@ -45,6 +45,8 @@ ACCOUNT_JSON = "account.json"
 OWNED = [
     "labs.Panel",
     "labs.Result",
+    "labs.Marker",
+    "labs.MarkerResult",
     "labs.SymptomEntry",
     "labs.SymptomCheckin",
     "labs.LifeEvent",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from labs import markers_services
 from labs import selectors as lab_selectors
 from labs.models import SymptomEntry
 from labs.symptoms import SEVERITY_LABELS, SYMPTOMS
@@ -99,6 +100,7 @@ def context(*, user, today: dt.date) -> dict:
         "pv": pv,
         "plan": plan,
         "latest": latest,
+        "own_markers": markers_services.latest_marker_values(user=user),
         # A printable page: the newest draws; the CSV export holds every one.
         "history": lab_selectors.history_table(user=user, newest=REPORT_DRAWS),
         "today": today,

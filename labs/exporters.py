@@ -45,6 +45,10 @@ class ExportRow:
     ref_low: float | None = None  # the lab's printed range, in `unit`
     ref_high: float | None = None
     ref_flag: str = ""  # the lab's H/L
+    # A value of the person's own marker: `analyte` is then its name, `unit` its unit
+    # (free text, not UCUM), and `loinc` its LOINC code if it has one.
+    custom: bool = False
+    loinc: str = ""
 
 
 def _number(value: float | Decimal) -> str:
@@ -106,8 +110,34 @@ def result_uuid(result_id: int | str) -> str:
     return f"urn:uuid:{uuid.uuid5(RESULT_NAMESPACE, str(result_id))}"
 
 
-def _observation(row: ExportRow) -> dict:
+def _custom_code(row: ExportRow) -> dict:
+    """A custom marker's code: its LOINC code when it has one, and its name as the text."""
+    code: dict = {"text": row.analyte}
+    if row.loinc:
+        code["coding"] = [{"system": LOINC, "code": row.loinc, "display": row.analyte}]
+    return code
+
+
+def _code(row: ExportRow) -> dict:
+    if row.custom:
+        return _custom_code(row)
     analyte = ANALYTES[row.analyte]
+    return {
+        "coding": [{"system": LOINC, "code": analyte.loinc[0], "display": analyte.name}],
+        "text": analyte.name,
+    }
+
+
+def _quantity(row: ExportRow, value: float | Decimal) -> dict:
+    """A Quantity in the row's unit: with its UCUM code for a catalog unit; a custom
+    marker's free-text unit is given as text only (no claim to be UCUM)."""
+    if row.custom:
+        return {"value": significant(float(value)), "unit": row.unit}
+    return {"value": significant(float(value)), "unit": row.unit, "system": UCUM,
+            "code": to_ucum(row.unit)}  # fmt: skip
+
+
+def _observation(row: ExportRow) -> dict:
     urn = result_uuid(row.result_id)
     observation: dict = {
         "resourceType": "Observation",
@@ -121,17 +151,9 @@ def _observation(row: ExportRow) -> dict:
                 ]
             }
         ],
-        "code": {
-            "coding": [{"system": LOINC, "code": analyte.loinc[0], "display": analyte.name}],
-            "text": analyte.name,
-        },
+        "code": _code(row),
         "effectiveDateTime": row.drawn_on.isoformat(),
-        "valueQuantity": {
-            "value": significant(float(row.value)),
-            "unit": row.unit,
-            "system": UCUM,
-            "code": to_ucum(row.unit),
-        },
+        "valueQuantity": _quantity(row, row.value),
     }
     if row.qualifier:
         observation["valueQuantity"]["comparator"] = row.qualifier
@@ -152,12 +174,7 @@ def _observation(row: ExportRow) -> dict:
 def _reference_range(row: ExportRow) -> dict:
     """The lab's printed range as FHIR referenceRange: low/high Quantities in the unit."""
     ends = {"low": row.ref_low, "high": row.ref_high}
-    return {
-        name: {"value": significant(float(end)), "unit": row.unit, "system": UCUM,
-               "code": to_ucum(row.unit)}
-        for name, end in ends.items()
-        if end is not None
-    }  # fmt: skip
+    return {name: _quantity(row, end) for name, end in ends.items() if end is not None}
 
 
 def results_fhir_bundle(rows: Iterable[ExportRow]) -> dict:

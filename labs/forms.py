@@ -283,9 +283,11 @@ def blank_row(user=None, analyte: str = "", key: str | None = None) -> ResultRow
 class PanelEntry:
     """The whole entry form: a PanelForm and its result rows, valid only all together."""
 
-    def __init__(self, data=None, *, today: date, initial=None, rows=None):
+    def __init__(self, data=None, *, today: date, initial=None, rows=None, marker_forms=()):
         self.panel = PanelForm(data, initial=initial, today=today)
         self.rows: list[ResultRow] = rows if rows is not None else self._bound_rows(data)
+        # The person's own markers (labs.markers_forms.MarkerValueForm), one form each.
+        self.marker_forms = list(marker_forms)
         self.errors: list[str] = []
 
     @staticmethod
@@ -314,8 +316,10 @@ class PanelEntry:
         valid = self.panel.is_valid()
         filled = self.filled()
         valid = all([row.form.is_valid() for row in filled]) and valid
-        if not filled:
-            self.errors.append(_("Enter at least one result."))
+        valid = all([form.is_valid() for form in self.marker_forms]) and valid
+        if not filled and not (valid and self.marker_values()):
+            if valid or not self.marker_forms:
+                self.errors.append(_("Enter at least one result."))
             return False
         valid = self._check_duplicates(filled) and valid
         if user is not None and valid:
@@ -370,6 +374,10 @@ class PanelEntry:
             else:
                 rows.append((*entered, data["qualifier"]) if data["qualifier"] else entered)
         return rows
+
+    def marker_values(self) -> list:
+        """The values of the person's own markers typed in (call after is_valid())."""
+        return [v for form in self.marker_forms if (v := form.marker_value()) is not None]
 
     def without(self, key: str) -> None:
         self.rows = [row for row in self.rows if row.key != key]

@@ -83,6 +83,9 @@ from pydantic import ValidationError
 from labs import validation
 from labs.analytes import Analyte, by_loinc, find_analyte
 from labs.csvsafe import unguard
+from labs.markers import MarkerRow, MarkerSpec, match_marker, same_unit
+from labs.markers import check_value as check_marker_value
+from labs.markers import read_value as read_marker_value
 from labs.units import (
     UnknownUnit,
     from_canonical,
@@ -228,6 +231,8 @@ class CsvParseResult:
     guess: ColumnMapping | None = None  # the mapping proposed for that question
     needs_date_order: bool = False  # only dates like 03/04/2024: ask day- or month-first
     mapping: ColumnMapping | None = None  # the mapping the rows were read with
+    # Values of the person's own markers (labs.markers.match_marker), in the marker's unit.
+    marker_rows: list[MarkerRow] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -247,6 +252,7 @@ class FhirParseResult:
     errors: list[RowError] = field(default_factory=list)
     error: str | None = None
     warnings: list[RowError] = field(default_factory=list)
+    marker_rows: list[MarkerRow] = field(default_factory=list)  # the person's own markers
 
     @property
     def ok(self) -> bool:
@@ -768,6 +774,54 @@ def _read_reference(analyte: Analyte, unit: str, cell: _Cell) -> validation.Refe
     return validation.ReferenceRange(printed.low, printed.high, flag)
 
 
+def _marker_reading(text: str) -> tuple[float, str]:
+    try:
+        return read_marker_value(text)
+    except LabValueError as exc:
+        raise _Invalid(_value_problem(text.strip(), exc)) from None
+
+
+def _marker_unit(marker: MarkerSpec, unit: str) -> str:
+    if not same_unit(unit, marker):
+        raise _Invalid(
+            _(
+                "%(unit)s is not the unit of your marker %(name)s (%(own)s)",
+                unit=unit.strip(), name=marker.name, own=marker.unit,
+            )
+        )  # fmt: skip
+    return marker.unit
+
+
+def _marker_reference(cell: _Cell) -> validation.ReferenceRange:
+    try:
+        if cell.reference.strip():
+            printed = validation.parse_reference_text(unguard(cell.reference.strip()))
+        else:
+            printed = validation.check_reference_range(
+                unguard(cell.ref_low.strip()), unguard(cell.ref_high.strip())
+            )
+        flag = validation.check_flag(unguard(cell.ref_flag))
+    except LabValueError as exc:
+        raise _Invalid(_problem_of(exc)) from None
+    return validation.ReferenceRange(printed.low, printed.high, flag)
+
+
+def _parse_marker(line: int, cell: _Cell, marker: MarkerSpec, row) -> tuple:
+    """A value of one of the person's markers → (MarkerRow or None, its problems)."""
+    problems: list[str] = []
+    reading = _collect(problems, _marker_reading, cell.value)
+    unit = _collect(problems, _marker_unit, marker, cell.unit)
+    reference = _collect(problems, _marker_reference, cell)
+    if problems or None in row:
+        return None, problems
+    drawn_on, lab, notes = row
+    value, qualifier = reading
+    return MarkerRow(
+        line, drawn_on, marker.id, marker.name, value, unit, lab, notes, qualifier,
+        reference.low, reference.high, reference.flag,
+    ), problems  # fmt: skip
+
+
 def _parse_result(line: int, cell: _Cell, analyte: Analyte | None, row) -> tuple:
     """One result of a data row → (ImportRow or None, its problems).
 
@@ -794,11 +848,13 @@ def _parse_result(line: int, cell: _Cell, analyte: Analyte | None, row) -> tuple
 class _CsvReader:
     """Reads a CSV's data rows with a mapping into a CsvParseResult (results bounded)."""
 
-    def __init__(self, result: CsvParseResult, mapping: ColumnMapping, today, max_rows, zone):
+    def __init__(self, result: CsvParseResult, mapping: ColumnMapping, today, max_rows, zone,
+                 markers: Sequence[MarkerSpec] = ()):  # fmt: skip
         self.result, self.mapping, self.names = result, mapping, result.header
         self.today, self.max_rows, self.zone = today, max_rows, zone
         self.wide = _wide_columns(mapping, self.names) if mapping.wide else None
         self.seen: dict[tuple[date, str], int] = {}
+        self.markers = markers
 
     def _cells(self, cells: list[str]) -> list[tuple[_Cell, Analyte | None]]:
         def at(index: int | None) -> str:
@@ -831,13 +887,39 @@ class _CsvReader:
         lab = _collect(problems, _check_text, "lab", at(mapping.lab, ""), LAB_MAX_LENGTH)
         notes = _collect(problems, _check_text, "notes", at(mapping.notes, ""), NOTES_MAX_LENGTH)
         row_fields = (drawn_on, lab, notes)
-        results = [_parse_result(line, cell, analyte, row_fields)
+        results = [self._parse(line, cell, analyte, row_fields)
                    for cell, analyte in self._cells(cells)]  # fmt: skip
         listed = problems[:1] + [p for _row, own in results for p in own] + problems[1:]
         self.result.errors.extend(RowError(line, p) for p in listed)
         for row, _own in results:
-            if row:
+            if isinstance(row, MarkerRow):
+                self._add_marker(row)
+            elif row:
                 self._add(row)
+
+    def _parse(self, line: int, cell: _Cell, analyte: Analyte | None, row_fields) -> tuple:
+        """A catalog analyte's result, else — when the name or LOINC code is one of the
+        person's own markers — that marker's value."""
+        if analyte is None and self.markers and find_analyte(cell.analyte) is None:
+            marker = match_marker(self.markers, name=cell.analyte, loinc=cell.analyte)
+            if marker is not None:
+                return _parse_marker(line, cell, marker, row_fields)
+        return _parse_result(line, cell, analyte, row_fields)
+
+    def _add_marker(self, row: MarkerRow) -> None:
+        first = self.seen.setdefault((row.drawn_on, f"marker:{row.marker}"), row.line)
+        if first != row.line:
+            problem = _(
+                "%(name)s on %(date)s is already on line %(line)d",
+                name=row.name, date=row.drawn_on.isoformat(), line=first,
+            )  # fmt: skip
+            self.result.errors.append(RowError(row.line, problem))
+            return
+        if len(self.result.rows) + len(self.result.marker_rows) >= self.max_rows:
+            raise _FileError(
+                f"The file has more than {self.max_rows:,} results, the limit. Split it."
+            )
+        self.result.marker_rows.append(row)
 
     def _add(self, row: ImportRow) -> None:
         if conflict := _duplicate(row, self.seen):
@@ -877,6 +959,7 @@ def parse_results_csv(
     max_rows: int = CSV_MAX_ROWS,
     today: date | None = None,
     zone: tzinfo | None = None,
+    markers: Sequence[MarkerSpec] = (),
 ) -> CsvParseResult:
     """Parse an uploaded results CSV (format in the module docstring).
 
@@ -895,7 +978,9 @@ def parse_results_csv(
         if mapping is None or mapping_problems(mapping, names):
             result.needs_mapping, result.guess = True, mapping or guess_mapping(names)
             return result
-        return _parse_csv_body(result, reader, mapping, max_rows, today or date.today(), zone)
+        return _parse_csv_body(
+            result, reader, mapping, max_rows, today or date.today(), zone, markers
+        )
     except csv.Error as exc:
         line = reader.line_num if reader else 1
         return CsvParseResult(error=f"Line {line}: the file is not valid CSV ({exc}).")
@@ -903,7 +988,7 @@ def parse_results_csv(
         return CsvParseResult(error=str(exc))
 
 
-def _parse_csv_body(result, reader, mapping, max_rows, today, zone) -> CsvParseResult:
+def _parse_csv_body(result, reader, mapping, max_rows, today, zone, markers) -> CsvParseResult:
     lines = [(reader.line_num, cells) for cells in _bounded(reader, max_rows)]
     if not lines:
         raise _FileError("The file has a header but no results.")
@@ -915,7 +1000,7 @@ def _parse_csv_body(result, reader, mapping, max_rows, today, zone) -> CsvParseR
             return result
         mapping = ColumnMapping(**(mapping.to_json() | {"date_order": order}))
     result.mapping = mapping
-    rows = _CsvReader(result, mapping, today, max_rows, zone)
+    rows = _CsvReader(result, mapping, today, max_rows, zone, markers)
     for line, cells in lines:
         rows.read(line, cells)
     return result
@@ -1149,19 +1234,60 @@ def _skip_reason(observation: Any) -> str | None:
     return None
 
 
+def _observation_marker(observation: Any, markers: Sequence[MarkerSpec]) -> MarkerSpec | None:
+    """One of the person's markers, by the Observation's LOINC codes or its code's text."""
+    if not markers:
+        return None
+    concept = observation.code
+    codings = (concept and concept.coding) or []
+    names = [concept and concept.text, *(c.display for c in codings)]
+    loinc = [c.code for c in _loinc_codings(observation)]
+    for name in [n for n in names if n] or [""]:
+        if marker := match_marker(markers, name=name, loinc=loinc):
+            return marker
+    return None
+
+
+def _marker_observation_row(number: int, observation: Any, marker: MarkerSpec, today: date):
+    """A value of the person's marker from an Observation (its own unit only)."""
+    quantity = observation.valueQuantity
+    drawn_on = _observation_date(observation, today)
+    unit = _marker_unit(marker, quantity.unit or quantity.code or "")
+    try:
+        value, qualifier = check_marker_value(quantity.value, quantity.comparator or "")
+        printed = [r for r in observation.referenceRange or [] if r.low or r.high]
+        ends = [
+            None if q is None or q.value is None else q.value
+            for q in ((printed[0].low, printed[0].high) if printed else (None, None))
+        ]
+        reference = validation.check_reference_range(*ends, _interpretation_flag(observation))
+    except LabValueError as exc:
+        raise _Invalid(_problem_of(exc)) from None
+    lab = _check_text("lab", _performer(observation), LAB_MAX_LENGTH)
+    notes = _check_text("notes", _note_text(observation), NOTES_MAX_LENGTH)
+    return MarkerRow(
+        number, drawn_on, marker.id, marker.name, value, unit, lab, notes, qualifier,
+        reference.low, reference.high, reference.flag,
+    )  # fmt: skip
+
+
 class _FhirReader:
     """Accumulates a FhirParseResult over the Observations of one Bundle."""
 
-    def __init__(self, today: date) -> None:
+    def __init__(self, today: date, markers: Sequence[MarkerSpec] = ()) -> None:
         self.today = today
         self.result = FhirParseResult()
         self.seen: dict[tuple[date, str], ImportRow] = {}
+        self.markers = markers
 
     def read(self, number: int, observation: Any) -> None:
         try:
             analyte = _observation_analyte(observation)
         except _Invalid as exc:
             self.result.errors.append(RowError(number, exc.problem))
+            return
+        if analyte is None and (marker := _observation_marker(observation, self.markers)):
+            self._read_marker(number, observation, marker)
             return
         if analyte is None:
             if (code := _describe_code(observation)) not in self.result.unknown:
@@ -1174,6 +1300,27 @@ class _FhirReader:
         self.result.errors.extend(RowError(number, p) for p in problems)
         if row:
             self._add(row, analyte)
+
+    def _read_marker(self, number: int, observation: Any, marker: MarkerSpec) -> None:
+        if reason := _skip_reason(observation):
+            self.result.skipped.append(f"Entry {number} ({marker.name}): {reason}")
+            return
+        problems: list[str] = []
+        row = _collect(problems, _marker_observation_row, number, observation, marker, self.today)
+        self.result.errors.extend(RowError(number, p) for p in problems)
+        if row is None:
+            return
+        first = self.seen.setdefault((row.drawn_on, f"marker:{row.marker}"), row)
+        if first is row:
+            self.result.marker_rows.append(row)
+        elif first.value == row.value:
+            self.result.skipped.append(f"Entry {row.line}: same result as entry {first.line}")
+        else:
+            message = _(
+                "another %(name)s result for that date is in entry %(entry)d",
+                name=marker.name, entry=first.line,
+            )  # fmt: skip
+            self.result.errors.append(RowError(row.line, message))
 
     def _add(self, row: ImportRow, analyte: Analyte) -> None:
         """Labs often send one result twice (mass and molar code): keep one, flag conflicts."""
@@ -1194,14 +1341,20 @@ class _FhirReader:
 
 
 def parse_fhir_bundle(
-    data: bytes, *, max_bytes: int = FHIR_MAX_BYTES, today: date | None = None
+    data: bytes,
+    *,
+    max_bytes: int = FHIR_MAX_BYTES,
+    today: date | None = None,
+    markers: Sequence[MarkerSpec] = (),
 ) -> FhirParseResult:
-    """Parse a FHIR R4 Bundle of Observations (rules in the module docstring)."""
+    """Parse a FHIR R4 Bundle of Observations (rules in the module docstring). An
+    Observation no catalog analyte matches is read as one of `markers` (the person's own)
+    when its LOINC code or its code's text names one (labs.markers.match_marker)."""
     try:
         bundle, numbers = _load_bundle(data, max_bytes)
     except _FileError as exc:
         return FhirParseResult(error=str(exc))
-    reader = _FhirReader(today or date.today())
+    reader = _FhirReader(today or date.today(), markers)
     observations = [
         (number, entry.resource)
         for number, entry in zip(numbers, bundle.entry or [], strict=True)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,9 +18,9 @@ QUALIFIER_CHOICES = [(LESS, _("below (<)")), (GREATER, _("above (>)"))]
 REF_FLAG_CHOICES = [(HIGH, _("high (H)")), (LOW, _("low (L)"))]
 
 
-def reference_range_constraints(prefix: str) -> list[models.CheckConstraint]:
+def reference_range_constraints(prefix: str, flag: bool = True) -> list[models.CheckConstraint]:
     """The database's copy of labs.validation.check_reference_range: ends ≥ 0, low ≤ high."""
-    return [
+    constraints = [
         models.CheckConstraint(
             condition=(Q(ref_low__isnull=True) | Q(ref_low__gte=0))
             & (Q(ref_high__isnull=True) | Q(ref_high__gte=0)),
@@ -31,10 +32,14 @@ def reference_range_constraints(prefix: str) -> list[models.CheckConstraint]:
             | Q(ref_low__lte=models.F("ref_high")),
             name=f"{prefix}_ref_low_le_high",
         ),
-        models.CheckConstraint(
-            condition=Q(ref_flag__in=["", HIGH, LOW]), name=f"{prefix}_ref_flag_known"
-        ),
     ]
+    if flag:
+        constraints.append(
+            models.CheckConstraint(
+                condition=Q(ref_flag__in=["", HIGH, LOW]), name=f"{prefix}_ref_flag_known"
+            )
+        )
+    return constraints
 
 
 class Panel(models.Model):
@@ -116,6 +121,72 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.analyte} {self.qualifier}{self.value} {self.unit}"
+
+
+class Marker(models.Model):
+    """A marker a person defines that the catalog lacks (name, unit, optional range, LOINC).
+
+    Entered on panels, imported, charted and exported like the catalog's analytes, but no
+    rule of the plan ever reads it (protocols reads Result only). Private to its person.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="markers"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    unit = models.CharField(_("unit"), max_length=24)
+    # The usual range (the person's choice, e.g. from their lab), in `unit`; drawn on the
+    # chart when a result carries no printed range of its own.
+    ref_low = models.FloatField(_("reference range, low"), null=True, blank=True)
+    ref_high = models.FloatField(_("reference range, high"), null=True, blank=True)
+    loinc = models.CharField(_("LOINC code"), max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "user", name="marker_name_once"),
+            *reference_range_constraints("marker", flag=False),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+
+class MarkerResult(models.Model):
+    """One value of a person's own marker in a panel, in the marker's unit, with the range
+    and flag the lab printed beside it (as Result's)."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="marker_results")
+    marker = models.ForeignKey(Marker, on_delete=models.CASCADE, related_name="results")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    drawn_on = models.DateField()
+    value = models.FloatField(_("value"))
+    qualifier = models.CharField(
+        _("qualifier"), max_length=1, choices=QUALIFIER_CHOICES, blank=True, default=""
+    )
+    ref_low = models.FloatField(_("reference range, low"), null=True, blank=True)
+    ref_high = models.FloatField(_("reference range, high"), null=True, blank=True)
+    ref_flag = models.CharField(
+        _("lab's flag"), max_length=1, choices=REF_FLAG_CHOICES, blank=True, default=""
+    )
+
+    class Meta:
+        ordering = ["marker__name"]
+        indexes = [
+            models.Index(fields=["user", "marker", "drawn_on"], name="markerresult_series"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "marker"], name="markerresult_once"),
+            models.CheckConstraint(condition=Q(value__gt=0), name="markerresult_positive"),
+            models.CheckConstraint(
+                condition=Q(qualifier__in=["", LESS, GREATER]), name="markerresult_qualifier"
+            ),
+            *reference_range_constraints("markerresult"),
+        ]
+
+    def __str__(self) -> str:
+        return f"marker {self.marker_id} {self.qualifier}{self.value}"
 
 
 class SymptomEntry(models.Model):

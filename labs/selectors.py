@@ -13,7 +13,15 @@ from labs.analytes import ANALYTES, Analyte
 from labs.display import status_for
 from labs.exporters import ExportRow
 from labs.importers import ColumnMapping
-from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomCheckin, SymptomEntry
+from labs.models import (
+    ImportMapping,
+    LifeEvent,
+    MarkerResult,
+    Panel,
+    Result,
+    SymptomCheckin,
+    SymptomEntry,
+)
 from labs.symptoms import SYMPTOMS, Symptom
 
 
@@ -65,7 +73,19 @@ def results_for_export(*, user) -> list[ExportRow]:
             "panel__lab", "panel__notes", "qualifier", "ref_low", "ref_high", "ref_flag",
         )
     )  # fmt: skip
-    return [ExportRow(*row) for row in rows]
+    catalog = [ExportRow(*row) for row in rows]
+    custom = [
+        ExportRow(
+            f"marker-{r.pk}", r.drawn_on, r.marker.name, r.value, r.marker.unit, r.value,
+            r.panel.lab, r.panel.notes, r.qualifier, r.ref_low, r.ref_high, r.ref_flag,
+            custom=True, loinc=r.marker.loinc,
+        )
+        for r in MarkerResult.objects.filter(user=user)
+        .select_related("marker", "panel")
+        .order_by("drawn_on", "panel_id", "marker__name")
+    ]  # fmt: skip
+    # Oldest first, catalog results before a day's own markers (sorted is stable).
+    return sorted(catalog + custom, key=lambda row: row.drawn_on)
 
 
 def newest_results(*, user, per_analyte: int = 2, as_of: date | None = None) -> QuerySet[Result]:

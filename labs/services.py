@@ -19,7 +19,17 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from labs.analytes import ANALYTES
 from labs.importers import ColumnMapping, ImportRow, Problem, RowError
-from labs.models import ImportMapping, LifeEvent, Panel, Result, SymptomCheckin, SymptomEntry
+from labs.markers import MarkerRow, MarkerValue, check_reference, check_value
+from labs.models import (
+    ImportMapping,
+    LifeEvent,
+    Marker,
+    MarkerResult,
+    Panel,
+    Result,
+    SymptomCheckin,
+    SymptomEntry,
+)
 from labs.signals import data_changed
 from labs.symptoms import LIFE_EVENTS, SYMPTOMS
 from labs.units import get_analyte, to_canonical
@@ -108,9 +118,12 @@ def panel_create(
     lab: str = "",
     fasting: bool | None = None,
     notes: str = "",
+    markers: Sequence[MarkerValue] = (),
 ) -> Panel:
-    """Save a panel and its results together; raises (and saves nothing) on a bad result."""
-    if not results:
+    """Save a panel and its results together; raises (and saves nothing) on a bad result.
+
+    `markers` are values of the person's own markers (labs.markers), saved with it."""
+    if not results and not markers:
         raise ValueError("a panel needs at least one result")
     results = [as_result_input(row) for row in results]
     _check_one_per_analyte(results)
@@ -119,6 +132,7 @@ def panel_create(
             user=user, drawn_on=drawn_on, lab=lab, fasting=fasting, notes=notes
         )
         bulk_create_with_history([result_build(panel=panel, row=row) for row in results], Result)
+        _set_marker_values(panel, markers)
     _changed(user, "results")
     return panel
 
@@ -131,13 +145,15 @@ def panel_update(
     lab: str = "",
     fasting: bool | None = None,
     notes: str = "",
+    markers: Sequence[MarkerValue] | None = None,
 ) -> Panel:
     """Replace a panel's fields and results; a result of an analyte kept keeps its id.
 
     Results whose analyte is gone are deleted, new analytes are added, and every kept
-    result gets the panel's (possibly new) date.
+    result gets the panel's (possibly new) date. `markers` replaces the values of the
+    person's own markers (None keeps them, with the panel's new date).
     """
-    if not results:
+    if not results and not markers and not (markers is None and panel.marker_results.exists()):
         raise ValueError("a panel needs at least one result")
     results = [as_result_input(row) for row in results]
     _check_one_per_analyte(results)
@@ -158,8 +174,37 @@ def panel_update(
                 changed.append(new)
         bulk_update_with_history(changed, Result, [f.removesuffix("_id") for f in fields])
         bulk_create_with_history([r for code, r in wanted.items() if code not in existing], Result)
+        if markers is None:
+            panel.marker_results.update(drawn_on=drawn_on)
+        else:
+            panel.marker_results.all().delete()
+            _set_marker_values(panel, markers)
     _changed(panel.user, "results")
     return panel
+
+
+def _set_marker_values(panel: Panel, values: Sequence[MarkerValue]) -> None:
+    """Save custom-marker values into a panel: only the person's own markers, each once,
+    every value and range through labs.markers' checks."""
+    if not values:
+        return
+    ids = [v.marker for v in values]
+    if len(ids) != len(set(ids)):
+        raise ValueError("a panel holds one value per marker")
+    if Marker.objects.filter(user_id=panel.user_id, pk__in=ids).count() != len(ids):
+        raise ValueError("not the person's marker")
+    MarkerResult.objects.bulk_create([marker_result_build(panel=panel, value=v) for v in values])
+
+
+def marker_result_build(*, panel: Panel, value: MarkerValue) -> MarkerResult:
+    """An unsaved MarkerResult of a panel: value and printed range checked (labs.markers)."""
+    number, qualifier = check_value(value.value, value.qualifier)
+    ref = value.reference
+    ref = check_reference(ref.low, ref.high, ref.flag)
+    return MarkerResult(
+        panel=panel, marker_id=value.marker, user_id=panel.user_id, drawn_on=panel.drawn_on,
+        value=number, qualifier=qualifier, ref_low=ref.low, ref_high=ref.high, ref_flag=ref.flag,
+    )  # fmt: skip
 
 
 def panel_delete(*, panel: Panel) -> None:
@@ -360,33 +405,130 @@ def lock_person(user) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
 
 
-def results_import(*, user, rows: Sequence[ImportRow]) -> ImportOutcome:
+def results_import(
+    *, user, rows: Sequence[ImportRow], marker_rows: Sequence[MarkerRow] = ()
+) -> ImportOutcome:
     """Import parsed rows at once: rows already stored are skipped, the rest grouped by date.
 
     Each row goes into an existing panel of its date that does not hold its analyte yet,
     else into a new panel. A row whose date already holds another value of its analyte
     raises ImportConflict (checked under the lock; the preview lists them first).
+    `marker_rows` (values of the person's own markers, labs.markers.match_marker) are
+    imported the same way, into the same panels.
     """
     with transaction.atomic():
         # One import per person at a time: a double-clicked confirm waits here, then finds
         # every row already stored instead of storing them twice.
         lock_person(user)
         duplicates, existing = _split_duplicates(user, rows)
-        if conflicts := _conflicts(rows, duplicates, existing):
+        marker_check = marker_import_check(user=user, marker_rows=marker_rows)
+        if conflicts := _conflicts(rows, duplicates, existing) + marker_check.conflicts:
             raise ImportConflict(conflicts)
         fresh = [row for row in rows if row.key not in duplicates]
-        slots = _panels_by_date(user, {row.drawn_on for row in fresh}, existing)
+        fresh_markers = [r for r in marker_rows if r_key(r) not in marker_check.duplicates]
+        dates = {row.drawn_on for row in [*fresh, *fresh_markers]}
+        slots = _panels_by_date(user, dates, existing)
         placed = [(row, _place(row, slots[row.drawn_on], user)) for row in fresh]
-        new_panels = list({id(p): p for _row, p in placed if p.pk is None}.values())
+        placed_markers = _place_markers(user, fresh_markers, slots)
+        new_panels = list(
+            {id(p): p for _row, p in [*placed, *placed_markers] if p.pk is None}.values()
+        )
         bulk_create_with_history(new_panels, Panel, batch_size=IMPORT_BATCH_SIZE)
         bulk_create_with_history(
             model=Result,
             objs=[result_build(panel=panel, row=row.result_input()) for row, panel in placed],
             batch_size=IMPORT_BATCH_SIZE,
         )
-    if fresh:
+        MarkerResult.objects.bulk_create(
+            [marker_result_build(panel=p, value=_marker_value(r)) for r, p in placed_markers],
+            batch_size=IMPORT_BATCH_SIZE,
+        )
+    if fresh or fresh_markers:
         _changed(user, "results")
-    return ImportOutcome(created=len(fresh), skipped_duplicates=len(duplicates))
+    return ImportOutcome(
+        created=len(fresh) + len(fresh_markers),
+        skipped_duplicates=len(duplicates) + len(marker_check.duplicates),
+    )
+
+
+# --- custom markers in an import --------------------------------------------------------------
+
+
+def r_key(row: MarkerRow) -> tuple[int, int]:
+    """Unique within a file: a line holds one value per marker."""
+    return (row.line, row.marker)
+
+
+def _marker_value(row: MarkerRow) -> MarkerValue:
+    return MarkerValue(row.marker, row.value, row.qualifier, row.reference)
+
+
+def _stored_marker_values(user, marker_rows: Sequence[MarkerRow]) -> list[tuple]:
+    if not marker_rows:
+        return []
+    dates = [row.drawn_on for row in marker_rows]
+    return list(
+        MarkerResult.objects.filter(
+            user=user,
+            drawn_on__range=(min(dates), max(dates)),
+            marker_id__in={row.marker for row in marker_rows},
+        ).values_list("drawn_on", "marker_id", "value", "panel_id", "qualifier")
+    )
+
+
+def _same_value(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+
+
+def marker_import_check(*, user, marker_rows: Sequence[MarkerRow]) -> ImportCheck:
+    """Marker rows already stored (same date, marker and value: skipped) and rows whose date
+    holds another value of their marker (conflicts, as for the catalog's analytes)."""
+    if marker_rows and Marker.objects.filter(
+        user=user, pk__in={r.marker for r in marker_rows}
+    ).count() != len({r.marker for r in marker_rows}):
+        raise ValueError("not the person's marker")
+    stored = {(d, m): (v, q) for d, m, v, _panel, q in _stored_marker_values(user, marker_rows)}
+    duplicates, conflicts = set(), []
+    for row in marker_rows:
+        held = stored.get((row.drawn_on, row.marker))
+        if held is None:
+            continue
+        if _same_value(held[0], row.value):
+            duplicates.add(r_key(row))
+            continue
+        problem = Problem(
+            gettext_noop(
+                "%(name)s on %(date)s is already stored as %(stored)s; edit that "
+                "panel or leave this line out"
+            ),
+            name=row.name,
+            date=row.drawn_on.isoformat(),
+            stored=f"{held[1]}{held[0]:g} {row.unit}",
+        )
+        conflicts.append(RowError(row.line, problem))
+    return ImportCheck(duplicates, conflicts)
+
+
+def _place_markers(user, rows: Sequence[MarkerRow], slots) -> list[tuple[MarkerRow, Panel]]:
+    """Each marker row into the first panel of its date (stored or new in this import) that
+    lacks its marker, else a new panel."""
+    held: dict[int, set[int]] = defaultdict(set)
+    panel_ids = [p.pk for day in slots.values() for p, _a in day if p.pk]
+    for panel_id, marker_id in MarkerResult.objects.filter(panel_id__in=panel_ids).values_list(
+        "panel_id", "marker_id"
+    ):
+        held[panel_id].add(marker_id)
+    taken: dict[int, set[int]] = defaultdict(set)  # id(panel) → markers placed now
+    placed = []
+    for row in rows:
+        day = slots[row.drawn_on]
+        panel = next((p for p, _a in day if row.marker not in held[p.pk or 0] | taken[id(p)]), None)
+        if panel is None:
+            panel = Panel(user=user, drawn_on=row.drawn_on, lab=row.lab, notes=row.notes)
+            day.append((panel, set()))
+        taken[id(panel)].add(row.marker)
+        placed.append((row, panel))
+    return placed
 
 
 def import_mapping_save(*, user, signature: str, mapping: ColumnMapping) -> None:

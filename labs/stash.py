@@ -11,8 +11,10 @@ import base64
 import json
 import uuid
 import zlib
+from collections.abc import Sequence
 
 from labs.importers import ImportRow
+from labs.markers import MarkerRow
 
 _PREFIX = "labs-import-"
 # A stash never inflates beyond this (zip bombs): far above the largest accepted upload
@@ -54,17 +56,34 @@ def unstash_upload(session, kind: str, token: str) -> bytes | None:
     return _get(session, kind, "upload", token)
 
 
-def stash_rows(session, kind: str, rows: list[ImportRow]) -> str:
-    """Keep the previewed rows until they are confirmed; returns the token."""
-    payload = json.dumps([row.to_json() for row in rows]).encode()
-    return _put(session, kind, "rows", payload)
+def stash_rows(
+    session, kind: str, rows: list[ImportRow], marker_rows: Sequence[MarkerRow] = ()
+) -> str:
+    """Keep the previewed rows (and values of the person's own markers) until they are
+    confirmed; returns the token."""
+    items = [row.to_json() for row in rows]
+    if marker_rows:
+        items = {"rows": items, "marker_rows": [row.to_json() for row in marker_rows]}
+    return _put(session, kind, "rows", json.dumps(items).encode())
 
 
-def unstash_rows(session, kind: str, token: str) -> list[ImportRow] | None:
+def _stashed(session, kind: str, token: str) -> dict | None:
     payload = _get(session, kind, "rows", token)
     if payload is None:
         return None
-    return [ImportRow.from_json(item) for item in json.loads(payload)]
+    items = json.loads(payload)
+    return items if isinstance(items, dict) else {"rows": items, "marker_rows": []}
+
+
+def unstash_rows(session, kind: str, token: str) -> list[ImportRow] | None:
+    items = _stashed(session, kind, token)
+    return None if items is None else [ImportRow.from_json(i) for i in items["rows"]]
+
+
+def unstash_marker_rows(session, kind: str, token: str) -> list[MarkerRow]:
+    """The stashed values of the person's own markers (none for an unknown token)."""
+    items = _stashed(session, kind, token)
+    return [] if items is None else [MarkerRow.from_json(i) for i in items["marker_rows"]]
 
 
 def clear(session, kind: str) -> None:

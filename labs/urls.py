@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import markers_views, views
 from .pdf import views as pdf_views
 
 app_name = "labs"
@@ -31,4 +31,7 @@ urlpatterns = [
     path("reports/<int:pk>/file/", pdf_views.report_file, name="report-file"),
     path("export/results.csv", views.export_csv, name="export-csv"),
     path("export/fhir.json", views.export_fhir, name="export-fhir"),
+    path("markers/", markers_views.marker_list, name="marker-list"),
+    path("markers/<int:pk>/", markers_views.marker_detail, name="marker-detail"),
+    path("markers/<int:pk>/delete/", markers_views.marker_delete, name="marker-delete"),
 ]

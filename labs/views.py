@@ -24,7 +24,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.dates import person_today, person_zone
 from dashboard.caching import request_cache
-from labs import audit, exporters, importers, selectors, services, stash
+from labs import audit, exporters, importers, markers_services, selectors, services, stash
 from labs.analytes import ANALYTES
 from labs.display import analyte_short_name
 from labs.forms import (
@@ -41,6 +41,7 @@ from labs.forms import (
     blank_row,
     rows_from_results,
 )
+from labs.markers_forms import marker_value_forms
 from labs.models import LifeEvent, Panel, SymptomEntry
 from labs.quick import AlreadyRecorded, QuickResultForm, result_quick_add
 
@@ -73,7 +74,12 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ((r, ANALYTES[r.analyte]) for r in panel.results.all()),
         key=lambda pair: CATALOG_ORDER[pair[0].analyte],
     )
-    context = {"panel": panel, "rows": rows, "history": audit.panel_history(panel)}
+    context = {
+        "panel": panel,
+        "rows": rows,
+        "marker_results": panel.marker_results.select_related("marker"),
+        "history": audit.panel_history(panel),
+    }
     return render(request, "labs/panel_detail.html", context)
 
 
@@ -92,17 +98,28 @@ def _entry_page(request: HttpRequest, entry: PanelEntry, panel: Panel | None) ->
     return render(request, "labs/panel_form.html", {"entry": entry, "panel": panel})
 
 
+def _marker_forms(request: HttpRequest, panel: Panel | None = None):
+    """A value form for each of the person's own markers (filled from `panel` on a GET)."""
+    data = request.POST if request.method == "POST" else None
+    stored = {r.marker_id: r for r in panel.marker_results.all()} if panel else None
+    return marker_value_forms(markers_services.markers_of(user=request.user), data, stored)
+
+
 @login_required
 def panel_create(request: HttpRequest) -> HttpResponse:
     today = person_today(request.user)
     if request.method != "POST":
-        entry = PanelEntry(today=today, initial={"drawn_on": today}, rows=[blank_row()])
+        entry = PanelEntry(
+            today=today, initial={"drawn_on": today}, rows=[blank_row()],
+            marker_forms=_marker_forms(request),
+        )  # fmt: skip
         return _entry_page(request, entry, None)
-    entry = PanelEntry(request.POST, today=today)
+    entry = PanelEntry(request.POST, today=today, marker_forms=_marker_forms(request))
     if not _edit_rows(request, entry) and entry.is_valid(user=request.user):
         panel = services.panel_create(
-            user=request.user, results=entry.results(), **entry.panel.cleaned_data
-        )
+            user=request.user, results=entry.results(), markers=entry.marker_values(),
+            **entry.panel.cleaned_data,
+        )  # fmt: skip
         messages.success(request, _("Panel saved."))
         return redirect("labs:panel-detail", pk=panel.pk)
     return _entry_page(request, entry, None)
@@ -116,10 +133,16 @@ def panel_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial = {f: getattr(panel, f) for f in ("drawn_on", "lab", "notes")}
         initial["fasting"] = {True: "true", False: "false"}.get(panel.fasting, "")
         rows = rows_from_results(panel.results.all()) + [blank_row()]
-        return _entry_page(request, PanelEntry(today=today, initial=initial, rows=rows), panel)
-    entry = PanelEntry(request.POST, today=today)
+        entry = PanelEntry(
+            today=today, initial=initial, rows=rows, marker_forms=_marker_forms(request, panel)
+        )
+        return _entry_page(request, entry, panel)
+    entry = PanelEntry(request.POST, today=today, marker_forms=_marker_forms(request))
     if not _edit_rows(request, entry) and entry.is_valid(user=request.user, panel=panel):
-        services.panel_update(panel=panel, results=entry.results(), **entry.panel.cleaned_data)
+        services.panel_update(
+            panel=panel, results=entry.results(), markers=entry.marker_values(),
+            **entry.panel.cleaned_data,
+        )  # fmt: skip
         messages.success(request, _("Panel updated."))
         return redirect("labs:panel-detail", pk=panel.pk)
     return _entry_page(request, entry, panel)
@@ -367,6 +390,7 @@ class ImportKind:
     def parse(self, data: bytes, user, mapping=None):
         """The upload read for `user`: "today" and a date's time zone are theirs."""
         today = person_today(user)
+        markers = markers_services.marker_specs(user=user)
         if self.name == "csv":
             return importers.parse_results_csv(
                 data,
@@ -375,8 +399,11 @@ class ImportKind:
                 max_rows=CSV_MAX_ROWS,
                 today=today,
                 zone=person_zone(user),
+                markers=markers,
             )
-        return importers.parse_fhir_bundle(data, max_bytes=self.max_bytes, today=today)
+        return importers.parse_fhir_bundle(
+            data, max_bytes=self.max_bytes, today=today, markers=markers
+        )
 
 
 CSV_IMPORT = ImportKind("csv", "labs:import", "labs:import-confirm", CSV_MAX_BYTES)
@@ -405,7 +432,7 @@ def _preview(request: HttpRequest, kind: ImportKind, parsed, data: bytes) -> dic
             header=parsed.header, initial=ColumnMappingForm.initial_from(guess)
         )
         context["mapping_token"] = stash.stash_upload(request.session, kind.name, data)
-    elif parsed.ok and parsed.rows:
+    elif parsed.ok and (parsed.rows or parsed.marker_rows):
         context |= _rows_preview(request, kind, parsed)
     return context
 
@@ -413,13 +440,18 @@ def _preview(request: HttpRequest, kind: ImportKind, parsed, data: bytes) -> dic
 def _rows_preview(request: HttpRequest, kind: ImportKind, parsed) -> dict[str, Any]:
     """Rows already stored are skipped; rows contradicting a stored result refuse the file."""
     check = services.import_check(user=request.user, rows=parsed.rows)
-    if check.conflicts:
-        parsed.errors.extend(check.conflicts)
+    markers = services.marker_import_check(user=request.user, marker_rows=parsed.marker_rows)
+    if check.conflicts or markers.conflicts:
+        parsed.errors.extend(check.conflicts + markers.conflicts)
         return {}
+    new_markers = [r for r in parsed.marker_rows if services.r_key(r) not in markers.duplicates]
+    new_rows = [r for r in parsed.rows if r.key not in check.duplicates]
     return {
-        "token": stash.stash_rows(request.session, kind.name, parsed.rows),
-        "new_rows": [r for r in parsed.rows if r.key not in check.duplicates],
-        "duplicates": len(check.duplicates),
+        "token": stash.stash_rows(request.session, kind.name, parsed.rows, parsed.marker_rows),
+        "new_rows": new_rows,
+        "new_marker_rows": new_markers,
+        "new_count": len(new_rows) + len(new_markers),
+        "duplicates": len(check.duplicates) + len(markers.duplicates),
         "shown": PREVIEW_ROWS_SHOWN,
     }
 
@@ -462,12 +494,14 @@ def _import_mapped(request: HttpRequest, kind: ImportKind) -> HttpResponse:
 
 
 def _import_confirm(request: HttpRequest, kind: ImportKind) -> HttpResponse:
-    rows = stash.unstash_rows(request.session, kind.name, request.POST.get("token", ""))
+    token = request.POST.get("token", "")
+    rows = stash.unstash_rows(request.session, kind.name, token)
     if rows is None:
         messages.error(request, _("That upload has expired or was already imported. Upload again."))
         return redirect(kind.url)
+    marker_rows = stash.unstash_marker_rows(request.session, kind.name, token)
     try:
-        outcome = services.results_import(user=request.user, rows=rows)
+        outcome = services.results_import(user=request.user, rows=rows, marker_rows=marker_rows)
     except services.ImportConflict:
         messages.error(request, _("Your results changed since the preview; nothing was imported."))
         return redirect(kind.url)

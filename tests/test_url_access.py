@@ -77,7 +77,7 @@ def owned_ids(user) -> set[int]:
 
 def seed_everything(user) -> None:
     from dashboard.models import ShareLink
-    from labs.models import LabReport, LifeEvent, Panel, Result, SymptomEntry
+    from labs.models import LabReport, LifeEvent, Marker, MarkerResult, Panel, Result, SymptomEntry
     from protocols.models import DoseLog, HealthProfile, Plan, Reminder, SupplementIntake
 
     today = dt.date.today()
@@ -95,6 +95,10 @@ def seed_everything(user) -> None:
             user=user, as_of=panel.drawn_on, rule_set="seed", rules_version="test",
             phase="correction", data={}, inputs={}, inputs_digest=str(days),
         )  # fmt: skip
+    marker = Marker.objects.create(user=user, name="Ferritin", unit="ng/mL", ref_high=300)
+    MarkerResult.objects.create(
+        panel=panel, marker=marker, user=user, drawn_on=panel.drawn_on, value=80
+    )
     HealthProfile.objects.create(user=user, goal="sleep")
     intake = SupplementIntake.objects.create(
         user=user, nutrient="vitamin_d3", amount=5000, unit="IU"

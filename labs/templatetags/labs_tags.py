@@ -100,13 +100,19 @@ def lab_range(user, result) -> str:
 @register.filter
 def entered_range(row) -> str:
     """A row's printed range in its own unit, as the lab wrote it: "8.6–10.2 mg/dL", or "—"."""
+    return entered_range_in(row, row.unit)
+
+
+@register.filter
+def entered_range_in(row, unit: str) -> str:
+    """A printed range (ref_low, ref_high) in `unit` as written: "5–15 mg/L", "< 5 mg/L"."""
     if row.ref_low is None and row.ref_high is None:
         return "—"
     if row.ref_low is None:
-        return f"< {format_plain(row.ref_high)} {row.unit}"
+        return f"< {format_plain(row.ref_high)} {unit}"
     if row.ref_high is None:
-        return f"> {format_plain(row.ref_low)} {row.unit}"
-    return f"{format_plain(row.ref_low)}–{format_plain(row.ref_high)} {row.unit}"
+        return f"> {format_plain(row.ref_low)} {unit}"
+    return f"{format_plain(row.ref_low)}–{format_plain(row.ref_high)} {unit}"
 
 
 @register.filter
