@@ -23,7 +23,6 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from accounts.dates import person_today, person_zone
-from dashboard.caching import request_cache
 from labs import audit, exporters, importers, markers_services, selectors, services, stash
 from labs.analytes import ANALYTES
 from labs.display import analyte_short_name
@@ -266,7 +265,8 @@ def quick_result(request: HttpRequest) -> HttpResponse:
 @login_required
 def symptom_list(request: HttpRequest) -> HttpResponse:
     """The check-in form and the history. The template caches both per person and data
-    version (an unbound form only), so they are built lazily: a cached page reads neither."""
+    version (an unbound form only), so they are built lazily: a cached page reads neither
+    (one `exists` says whether there is a history to show)."""
     today = person_today(request.user)
     data = request.POST or None
 
@@ -292,9 +292,7 @@ def symptom_list(request: HttpRequest) -> HttpResponse:
             )
         )
     )
-    has_days = request_cache(request).get_or_build(
-        "symptom-days", (SYMPTOM_DAYS_SHOWN,), lambda: bool(history["days"])
-    )
+    has_days = SymptomEntry.objects.filter(user=request.user).exists()
     context = {
         "form": form,
         "bound": data is not None,

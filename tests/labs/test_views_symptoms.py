@@ -76,12 +76,12 @@ def test_the_symptom_page_takes_constant_queries(client_logged_in, user, django_
     day = timezone.localdate()
     for n in range(40):
         SymptomEntryFactory(user=user, recorded_on=day - dt.timedelta(days=n), symptom="fatigue")
-    # session, user, the data version, oldest shown day, history, the check-ins' times and
-    # notes, today's scores (for the form)
-    with django_assert_num_queries(7):
+    # session, user, any history?, the data version, oldest shown day, history, the
+    # check-ins' times and notes, today's scores (for the form)
+    with django_assert_num_queries(8):
         client_logged_in.get(reverse("labs:symptom-list"))
     # the form and the history are cached per person and data version: neither is read again
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         html = client_logged_in.get(reverse("labs:symptom-list")).content.decode()
     assert html.count('data-testid="symptom-day"') == 40 and 'name="s_fatigue"' in html
 
