@@ -94,6 +94,11 @@ def _check(request: HttpRequest, report: LabReport) -> HttpResponse:
     parse = ReportParse.from_json(report.parsed)
     checked = review.from_post(parse, request.POST, person_today(request.user))
     context = _review_context(request, report, checked)
+    if "back" in request.POST:  # from the preview: the rows as the person left them
+        for edit in checked.edits:
+            edit.problems.clear()
+        checked.lab_problem = None
+        return render(request, "labs/pdf_review.html", context)
     if checked.ok:
         check = lab_services.import_check(user=request.user, rows=checked.rows)
         _add_conflicts(checked, check.conflicts)
@@ -103,6 +108,7 @@ def _check(request: HttpRequest, report: LabReport) -> HttpResponse:
         "token": stash.stash_rows(request.session, STASH_KIND, checked.rows),
         "new_rows": [r for r in checked.rows if r.key not in check.duplicates],
         "duplicates": len(check.duplicates),
+        "posted": [(k, v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"],
     }
     return render(request, "labs/pdf_confirm.html", context)
 

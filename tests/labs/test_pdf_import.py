@@ -102,6 +102,8 @@ def test_the_person_edits_drops_and_places_rows_before_importing(client_logged_i
     assert "Pick the marker this line is" in response.content.decode()
     assert not Result.objects.exists()
     del data[f"keep-{ferritin}"]
+    back = client_logged_in.post(review_url(report), data | {"back": "1"}).content.decode()
+    assert 'name="value-0" id="id_value-0" value="24.1"' in back  # the edits are kept
     check_and_confirm(client_logged_in, report, data)
     results = {r.analyte: r for r in Result.objects.filter(user=user)}
     assert "ca_total" not in results and "ferritin" not in results
@@ -220,3 +222,25 @@ def test_random_review_data_never_gives_a_server_error_nor_saves_a_part(client_l
         assert not Result.objects.exists()  # a check never saves: only the confirm does
 
     post_random()
+
+
+@pytest.fixture
+def without_tesseract(monkeypatch, tmp_path):
+    """A server where tesseract is not installed: not on PATH (asked again, not cached)."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    services.ocr_available.cache_clear()
+    yield
+    services.ocr_available.cache_clear()
+
+
+def test_without_tesseract_the_page_says_so_and_a_scan_is_refused(
+    client_logged_in, user, without_tesseract
+):
+    page = client_logged_in.get(UPLOAD).content.decode()
+    assert 'data-testid="ocr-missing"' in page and "(tesseract) is not installed" in page
+    response = upload(client_logged_in, pdf_fixtures.scanned(pdf_fixtures.us_report()))
+    assert response.status_code == 400
+    assert "the text recogniser (tesseract) is not installed" in response.content.decode()
+    assert not LabReport.objects.exists()
+    upload(client_logged_in, pdf_fixtures.us_report())  # a PDF with text still imports
+    assert LabReport.objects.get(user=user).status == LabReport.Status.READY
