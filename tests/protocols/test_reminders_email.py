@@ -2,8 +2,11 @@
 
 import re
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import compat32
 
 import pytest
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,11 +18,12 @@ from protocols.models import Reminder
 from protocols.reminders.emails import (
     PARTS,
     PERSON_FIELDS,
+    QUICK_FOLDING,
     reminder_email_context,
     reminder_email_texts,
 )
 from protocols.reminders.links import reminder_from_link
-from protocols.reminders.sending import reminder_send
+from protocols.reminders.sending import reminder_send, reminders_send
 from tests.factories import ReminderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +195,41 @@ def test_two_emails_of_one_kind_carry_each_persons_own_values_and_links(mailoutb
             if "/reminders/" in link:
                 token = link.rstrip("/").rsplit("/", 1)[-1]
                 assert reminder_from_link(token, link.split("/")[-3])[0] == reminder
+
+
+# --- cheaper serialising, same bytes --------------------------------------------------------
+
+_HEADER_NAMES = st.sampled_from(["Subject", "To", "Message-ID", "List-Unsubscribe", "Date"])
+
+
+@pytest.mark.django_db(False)
+@settings_(max_examples=500, deadline=None)
+@given(name=_HEADER_NAMES, value=st.text(max_size=100) | st.text(st.characters(max_codepoint=127)))
+def test_quick_folding_writes_every_header_as_compat32_does(name, value):
+    quick, standard = (policy.clone(linesep="\r\n") for policy in (QUICK_FOLDING, compat32))
+    assert _folded(quick, name, value) == _folded(standard, name, value)
+
+
+def _folded(policy, name: str, value: str) -> bytes | type:
+    try:
+        return policy.fold_binary(name, value)
+    except Exception as error:  # an embedded header: both refuse it
+        return type(error)
+
+
+@pytest.mark.usefixtures("compiled_translations")
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_reminder_serialises_to_the_bytes_djangos_own_message_would(user, mailoutbox, language):
+    user.language = language
+    user.save(update_fields=["language"])
+    ReminderFactory(user=user, reason="correction: <retest> & more")
+    assert reminders_send(reminder_ids=[user.reminders.get().pk]) == {"sent": 1}
+    email = mailoutbox[0]
+    ours = email.message()
+    standard = EmailMultiAlternatives.message(email)  # Django's, compat32, the same parts
+    standard.set_boundary(ours.get_boundary())
+    assert ours.as_bytes(linesep="\r\n") == standard.as_bytes(linesep="\r\n")
+    parsed = message_from_bytes(ours.as_bytes())
+    text, html = (part.get_payload(decode=True).decode() for part in parsed.get_payload())
+    assert (text, html) == (email.body, _html(email))
+    assert ours.get_boundary() not in text + html
