@@ -68,4 +68,4 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             entry["exception"] = record.exc_info[0].__qualname__
             entry["frames"] = _frames(record.exc_info)
-        return json.dumps(entry, default=str)
+        return json.dumps(entry, default=str, ensure_ascii=False)  # UTF-8 lines, readable

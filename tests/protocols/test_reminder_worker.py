@@ -13,6 +13,7 @@ Each test flushes only the Redis database in REDIS_URL.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -33,6 +34,7 @@ from protocols.reminders.tasks import reminders_sweep, send_reminders
 from tests.conftest import require
 from tests.factories import ReminderFactory, UserFactory
 from tests.protocols.celery_processes import (
+    Beat,
     RedisServer,
     Worker,
     publishing_to,
@@ -146,7 +148,31 @@ def test_smtp_failing_then_recovering_is_retried_and_sent_once(tmp_path, setting
     reminder = Reminder.objects.get(pk=reminders[0].pk)
     assert reminder.attempts == 3  # two failures, then the send
     assert worker.recipients() == Counter({"flaky0@example.org": 1})
-    assert "sending → scheduled" in worker.output()  # one log line per state change
+    # One JSON line per state change, through the web's redacting formatter; no address.
+    changes = [line["message"] for line in _json_lines(worker) if line["logger"] == SENDING_LOG]
+    pk = reminders[0].pk
+    assert changes.count(f"reminder {pk}: sending → scheduled") == 2
+    assert changes[-1] == f"reminder {pk}: sending → sent"
+    assert "flaky0@" not in worker.output()
+
+
+SENDING_LOG = "protocols.reminders.sending"
+
+
+def _json_lines(process) -> list[dict]:
+    """The process's log lines (JSON, config.logs); Celery's startup banner is plain print."""
+    return [json.loads(line) for line in process.output().splitlines() if line.startswith("{")]
+
+
+def test_worker_and_beat_log_one_json_object_a_line_like_the_web(tmp_path):
+    processes = [Worker(tmp_path, broker=REDIS_URL, name="logs"), Beat(tmp_path, broker=REDIS_URL)]
+    with running(*processes):
+        pass  # started: each has logged its ready line
+    for process in processes:
+        lines = _json_lines(process)
+        assert lines and all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+        assert any(line["logger"].startswith("celery") for line in lines)  # Celery's own too
+        assert not [line for line in process.output().splitlines() if "INFO/" in line]
 
 
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(tmp_path, settings):
