@@ -108,13 +108,14 @@ def _rendered_kind(language: str, overdue: bool, tests: tuple[str, ...], has_rea
 def _forget_rendered_kinds(**kwargs) -> None:
     """A test that changes SITE_URL, templates or languages gets freshly rendered emails."""
     _rendered_kind.cache_clear()
+    _link_around.cache_clear()
 
 
 def reminder_email_values(*, reminder: Reminder) -> dict[str, str]:
     """The person's own values in their email (active language): due date, reason, links."""
     snooze = {
-        f"snooze_{weeks}": _absolute(
-            reverse("reminders:snooze", args=[reminder_link_token(reminder, "snooze", w=weeks)])
+        f"snooze_{weeks}": link_url(
+            "reminders:snooze", reminder_link_token(reminder, "snooze", w=weeks)
         )
         for weeks in SNOOZE_WEEKS
     }
@@ -124,15 +125,32 @@ def reminder_email_values(*, reminder: Reminder) -> dict[str, str]:
         # The engine's English, in the person's language and units.
         "reason": humanize(reminder.reason, reminder.user),
         **snooze,
-        "unsubscribe_url": _absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token])),
+        "unsubscribe_url": link_url("reminders:unsubscribe", unsubscribe_token),
         "unsubscribe_token": unsubscribe_token,
     }
+
+
+_SIGNED = re.compile(r"[A-Za-z0-9_:-]+")  # what TimestampSigner writes: URL-safe as it is
+
+
+def link_url(name: str, token: str) -> str:
+    """The absolute URL of a one-click link: `reverse(name, args=[token])`, reversed once."""
+    if not _SIGNED.fullmatch(token):
+        return _absolute(reverse(name, args=[token]))
+    before, after = _link_around(name, translation.get_language())
+    return before + token + after
+
+
+@functools.lru_cache(maxsize=64)
+def _link_around(name: str, language: str | None) -> tuple[str, str]:
+    before, after = _absolute(reverse(name, args=["0"])).rsplit("/0/", 1)
+    return f"{before}/", f"/{after}"
 
 
 def reminder_headers(*, reminder: Reminder, unsubscribe_token: str) -> dict[str, str]:
     """Headers a mailbox provider checks: our own Message-ID domain, a Date with the
     person's real UTC offset, and RFC 8058 one-click unsubscribe (a POST to a signed URL)."""
-    one_click = _absolute(reverse("reminders:one-click-unsubscribe", args=[unsubscribe_token]))
+    one_click = link_url("reminders:one-click-unsubscribe", unsubscribe_token)
     return {
         "Message-ID": make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost"),
         "Date": format_datetime(timezone.now().astimezone(person_zone(reminder.user))),

@@ -6,6 +6,7 @@ from email import message_from_bytes
 from email.policy import compat32
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +20,7 @@ from protocols.reminders.emails import (
     PARTS,
     PERSON_FIELDS,
     QUICK_FOLDING,
+    link_url,
     reminder_email_context,
     reminder_email_texts,
 )
@@ -233,3 +235,24 @@ def test_a_reminder_serialises_to_the_bytes_djangos_own_message_would(user, mail
     text, html = (part.get_payload(decode=True).decode() for part in parsed.get_payload())
     assert (text, html) == (email.body, _html(email))
     assert ours.get_boundary() not in text + html
+
+
+@pytest.mark.django_db(False)
+@settings_(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from(
+        ["reminders:snooze", "reminders:unsubscribe", "reminders:one-click-unsubscribe"]
+    ),
+    token=st.from_regex(r"[A-Za-z0-9_:-]+", fullmatch=True) | st.text(max_size=30),
+)
+def test_a_link_reversed_once_is_the_url_reverse_gives_for_that_token(name, token):
+    assert _outcome(link_url, name, token) == _outcome(
+        lambda name, token: django_settings.SITE_URL + reverse(name, args=[token]), name, token
+    )
+
+
+def _outcome(function, *args):
+    try:
+        return function(*args)
+    except Exception as error:  # a token the URL pattern refuses: both refuse it
+        return type(error)
