@@ -37,6 +37,7 @@ def preferences(request):
         "form": form,
         "next_reminder": next_reminder(request.user),
         "calendar_urls": feed_urls(feed.token) if feed else None,
+        "calendar_feed": feed,
     }
     return render(request, "accounts/preferences.html", context)
 

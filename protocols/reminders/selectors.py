@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, Q, QuerySet
 
 from accounts.models import User
-from protocols.models import CalendarFeed, Reminder
+from protocols.models import NUTRIENT_CHOICES, CalendarFeed, Reminder, SupplementIntake
+from protocols.presenters import fmt_range
+
+from .calendar import DailyDose
 
 State = Reminder.State
 DUE_FIRST_STATES = (State.SCHEDULED, State.SNOOZED)
@@ -25,10 +29,29 @@ def calendar_feed_for(user: User) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user=user).first()
 
 
-def calendar_feed_owner(token: str) -> User | None:
-    """Whose feed this token opens; None for a replaced, turned-off or made-up token."""
+def daily_doses(user: User, *, host: str) -> list[DailyDose]:
+    """The person's supplements that have a time of day, as daily calendar events: from the
+    day each was started (else the day it was recorded). One query."""
+    labels = dict(NUTRIENT_CHOICES)
+    zone = ZoneInfo(user.time_zone or "UTC")
+    intakes = SupplementIntake.objects.filter(user=user, take_at__isnull=False).order_by("take_at")
+    return [
+        DailyDose(
+            uid=f"supplement-{intake.pk}@{host}",
+            label=f"{labels.get(intake.nutrient, intake.nutrient)} "
+            + fmt_range(intake.amount, intake.amount, intake.unit),
+            at=intake.take_at,
+            starts_on=intake.since or intake.created_at.astimezone(zone).date(),
+        )
+        for intake in intakes
+    ]
+
+
+def calendar_feed_by_token(token: str) -> CalendarFeed | None:
+    """The live feed this token opens, with its owner; None for a replaced, turned-off or
+    made-up token, or an inactive account."""
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
-    return feed.user if feed and feed.user.is_active else None
+    return feed if feed and feed.user.is_active else None
 
 
 def _due(now: datetime, first_states: tuple[str, ...], followup_states: tuple[str, ...]) -> Q:

@@ -248,5 +248,10 @@ def calendar_feed_renew(*, user: User) -> CalendarFeed:
     return feed
 
 
+def calendar_feed_alarms(*, user: User, on: bool) -> bool:
+    """Add (or remove) the daily supplement alarms to the person's feed; False without one."""
+    return bool(CalendarFeed.objects.filter(user=user).update(supplement_alarms=on))
+
+
 def calendar_feed_off(*, user: User) -> None:
     CalendarFeed.objects.filter(user=user).delete()

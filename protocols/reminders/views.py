@@ -24,8 +24,14 @@ from protocols.selectors import retest_for
 
 from .calendar import retest_calendar
 from .links import ReminderLinkError, reminder_from_link, snooze_weeks
-from .selectors import calendar_feed_owner
-from .services import calendar_feed_off, calendar_feed_renew, reminder_snooze, reminder_unsubscribe
+from .selectors import calendar_feed_by_token, daily_doses
+from .services import (
+    calendar_feed_alarms,
+    calendar_feed_off,
+    calendar_feed_renew,
+    reminder_snooze,
+    reminder_unsubscribe,
+)
 
 
 def _bad_link(request: HttpRequest, error: ReminderLinkError) -> HttpResponse:
@@ -85,16 +91,21 @@ def one_click_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The person's retest dates as iCal; 404 for a replaced or turned-off feed."""
-    user = calendar_feed_owner(token)
-    if user is None:
+    feed = calendar_feed_by_token(token)
+    if feed is None:
         raise Http404
+    user = feed.user
     plan = Plan.objects.filter(user=user).defer("inputs").order_by("-created_at", "-id").first()
     retest = retest_for(user=user, plan=plan) if plan else None
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
     with translation.override(person_locale(user)):
         body = retest_calendar(
             retest,
-            uid=f"retest-{user.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}",
+            uid=f"retest-{user.pk}@{host}",
             requisition_url=settings.SITE_URL + reverse("protocols:requisition"),
+            doses=daily_doses(user, host=host) if feed.supplement_alarms else (),
+            time_zone=user.time_zone or "UTC",
+            log_url=settings.SITE_URL + reverse("protocols:doses"),
         )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["X-Robots-Tag"] = "noindex"
@@ -107,6 +118,20 @@ def calendar_feed_new(request: HttpRequest) -> HttpResponse:
     calendar_feed_renew(user=request.user)
     messages.success(request, _("New calendar link made: the old one no longer works."))
     return redirect("accounts:preferences")
+
+
+@login_required
+@require_POST
+def calendar_feed_supplement_alarms(request: HttpRequest) -> HttpResponse:
+    """Opt in to (or out of) the daily supplement alarms in the person's calendar feed."""
+    on = request.POST.get("alarms") == "on"
+    if not calendar_feed_alarms(user=request.user, on=on):
+        messages.error(request, _("Turn the calendar address on first."))
+    elif on:
+        messages.success(request, _("Daily supplement alarms added to your calendar."))
+    else:
+        messages.success(request, _("Daily supplement alarms removed from your calendar."))
+    return redirect(reverse("accounts:preferences") + "#calendar")
 
 
 @login_required

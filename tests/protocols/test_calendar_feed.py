@@ -98,3 +98,46 @@ def test_the_token_never_reaches_a_log_line():
     token = "Zq9" * 14
     assert token not in redact(f"GET /reminders/calendar/{token}.ics HTTP/1.1")
     assert redact("/reminders/calendar/new/") == "/reminders/calendar/new/"
+
+
+# --- daily supplement alarms (issue #17, opt-in) ------------------------------------------
+
+
+def test_daily_supplement_alarms_are_opt_in_at_each_supplements_time(client, user):
+    from protocols.models import SupplementIntake
+
+    user.time_zone = "Europe/Berlin"
+    user.save()
+    plan_with_retest(user, DUE, tests=("vitd_25oh",))
+    start = dt.date(2026, 11, 2)
+    SupplementIntake.objects.create(
+        user=user, nutrient="magnesium", amount=400, unit="mg", since=start, take_at=dt.time(21)
+    )
+    SupplementIntake.objects.create(user=user, nutrient="vitamin_d3", amount=4000, unit="IU")
+    path = turn_on(client, user)
+    assert len(events(Client().get(path))) == 1  # the retest only, until asked for
+    assert client.post(reverse("reminders:calendar-alarms"), {"alarms": "on"}).status_code == 302
+    found = events(Client().get(path))
+    daily = [e for e in found if str(e["uid"]).startswith("supplement-")]
+    assert len(found) == 2 and len(daily) == 1  # D3 has no time of day: no alarm
+    (event,) = daily
+    begins = event.decoded("dtstart")
+    assert (begins.date(), begins.time(), str(begins.tzinfo)) == (
+        start,
+        dt.time(21),
+        "Europe/Berlin",
+    )
+    assert event["rrule"]["FREQ"] == ["DAILY"]
+    assert "Magnesium" in str(event["summary"]) and "400 mg" in str(event["summary"])
+    (alarm,) = event.walk("VALARM")
+    assert alarm.decoded("trigger") == dt.timedelta(0)
+    assert Calendar.from_ical(Client().get(path).content).walk("VTIMEZONE")
+    client.post(reverse("reminders:calendar-alarms"), {"alarms": "off"})
+    assert len(events(Client().get(path))) == 1
+
+
+def test_alarms_need_a_feed_first(client, user):
+    client.force_login(user)
+    response = client.post(reverse("reminders:calendar-alarms"), {"alarms": "on"}, follow=True)
+    assert "Turn the calendar address on first." in response.content.decode()
+    assert not CalendarFeed.objects.filter(user=user).exists()
