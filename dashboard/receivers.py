@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.cache import caches
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.autoreload import file_changed
 
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from labs.signals import data_changed
@@ -34,7 +36,15 @@ def bump_on_delete(sender, instance, **kwargs) -> None:
     bump(instance.user_id, create=False)
 
 
+def forget_process_fragments(sender, file_path, **kwargs) -> None:
+    """runserver reloads an edited template without restarting: the fragments each process
+    keeps (the "process" cache: navigation, footer) are rendered afresh."""
+    if file_path.suffix != ".py":
+        caches["process"].clear()
+
+
 def connect() -> None:
+    file_changed.connect(forget_process_fragments, dispatch_uid="dashboard.process_fragments")
     for model in _SAVED:
         post_save.connect(bump_on_save, sender=model, dispatch_uid=f"dashboard.saved.{model}")
     for model in _DELETED:
