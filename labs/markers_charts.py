@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from labs.display import date_formatter, format_plain
 from labs.markers_services import MarkerPoint
@@ -13,7 +16,28 @@ from labs.markers_services import MarkerPoint
 REFERENCE_COLOR = "#0d6efd"
 
 
-def _layout(unit: str) -> dict[str, Any]:
+DAY_MS = 86_400_000
+LONE_DATE_WINDOW = dt.timedelta(days=45)  # either side of a single draw, as dashboard.charts
+
+
+def _date_axis(dates: Sequence[dt.date]) -> dict[str, Any]:
+    """Dates, never hours, however close the ticks (the formats dashboard.charts uses)."""
+    stops = [[None, 7 * DAY_MS], [7 * DAY_MS, "M1"], ["M1", "M12"], ["M12", None]]
+    formats = [_("%-d %b %Y"), _("%-d %b"), _("%b %Y"), "%Y"]
+    axis: dict[str, Any] = {
+        "type": "date",
+        "tickformatstops": [
+            {"dtickrange": r, "value": f} for r, f in zip(stops, formats, strict=True)
+        ],
+        "hoverformat": _("%-d %b %Y"),
+    }
+    if dates and min(dates) == max(dates):
+        axis["range"] = [(dates[0] - LONE_DATE_WINDOW).isoformat(),
+                         (dates[0] + LONE_DATE_WINDOW).isoformat()]  # fmt: skip
+    return axis
+
+
+def _layout(unit: str, dates: Sequence[dt.date]) -> dict[str, Any]:
     axis = {"showgrid": True, "gridcolor": "#e9ecef", "zeroline": False, "fixedrange": True}
     return {
         "template": {}, "height": 320, "autosize": True,
@@ -21,7 +45,7 @@ def _layout(unit: str) -> dict[str, Any]:
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
         "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
         "showlegend": False, "hovermode": "closest", "dragmode": False,
-        "xaxis": {"type": "date", **axis}, "yaxis": {"title": {"text": unit}, **axis},
+        "xaxis": {**_date_axis(dates), **axis}, "yaxis": {"title": {"text": unit}, **axis},
     }  # fmt: skip
 
 
@@ -52,7 +76,7 @@ def custom_marker_figure_dict(marker, series: Sequence[MarkerPoint]) -> dict[str
         "hovertext": [shown_on(p.drawn_on) for p in series],
         "hovertemplate": f"<b>%{{text}} {marker.unit}</b><br>%{{hovertext}}<extra></extra>",
     }
-    layout = _layout(marker.unit)
+    layout = _layout(marker.unit, [p.drawn_on for p in series])
     reference = marker_reference(marker, series)
     layout["shapes"] = (
         [
