@@ -23,11 +23,21 @@ def _time_zone_choices() -> list[tuple[str, str]]:
 
 
 class PreferencesForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(choices=_time_zone_choices, widget=TimeZoneSelect)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=_time_zone_choices, widget=TimeZoneSelect
+    )
+    # Where the person lives: how their dates are written (units and limits are set below).
+    country = CountryField(blank=True, blank_label=_("Choose…")).formfield(
+        label=_("Country or region"),
+        required=False,
+        help_text=_("Dates are written the way they are there."),
+    )
 
     class Meta:
         model = User
+        labels = {"rule_set": _("Rule set")}
         fields = [
+            "country",
             "time_zone",
             "vitd_unit",
             "mineral_unit",
@@ -45,6 +55,12 @@ class PreferencesForm(forms.ModelForm):
 
     def clean_upper_limits(self) -> str:
         return self.cleaned_data.get("upper_limits") or self.instance.upper_limits
+
+    def clean_country(self) -> str:
+        # Left out of a post (an older form, a script), the country stays what it was.
+        if "country" not in self.data:
+            return str(self.instance.country or "")
+        return self.cleaned_data.get("country") or ""
 
     @property
     def fragment_key(self) -> str:

@@ -143,3 +143,35 @@ def test_the_reminder_email_writes_the_date_as_the_persons_country(
     message = mailoutbox[0]
     assert written in message.subject
     assert written in message.body
+
+
+@pytest.mark.django_db
+def test_settings_name_every_field_in_german_and_change_the_country(client):
+    user = UserFactory(language="de", country="DE")
+    client.force_login(user)
+    body = client.get(reverse("accounts:preferences")).content.decode()
+    for label in ("Land oder Region", "Zeitzone", "Regelwerk"):
+        assert f"{label}<" in body or f"{label}*<" in body or f"{label}\n" in body, label
+    assert "Time zone" not in body and "Rule set" not in body
+    form = client.get(reverse("accounts:preferences")).context["form"]
+    data = {name: form[name].value() for name in form.fields} | {"country": "US"}
+    data = {k: v for k, v in data.items() if v not in (None, False)}
+    client.post(reverse("accounts:preferences"), data)
+    user.refresh_from_db()
+    assert user.country == "US"
+    panel_with(user, DAY, vitd_25oh=32.0)
+    user.language = "en"
+    user.save(update_fields=["language"])
+    assert "Mar 2, 2026" in client.get(reverse("labs:panel-list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_settings_post_without_the_country_keeps_it(client):
+    user = UserFactory(country="GB")
+    client.force_login(user)
+    form = client.get(reverse("accounts:preferences")).context["form"]
+    data = {name: form[name].value() for name in form.fields if name != "country"}
+    data = {k: v for k, v in data.items() if v not in (None, False)}
+    assert client.post(reverse("accounts:preferences"), data).status_code == 302
+    user.refresh_from_db()
+    assert user.country == "GB"
