@@ -456,7 +456,13 @@ def _parse_date(text: str, today: date, order: str = "", zone: tzinfo | None = N
     day_text, time = _without_time(text)
     parts = _date_parts(day_text, order)
     if parts is not None and time is not None and not _valid_time(time):
-        raise _Invalid(_('date "%(date)s" has a time that does not exist', date=text))
+        raise _Invalid(
+            _(
+                'date "%(date)s" has a time that does not exist; use 00:00 to 23:59 or 12:00 AM '
+                "to 11:59 PM after the date",
+                date=text,
+            )
+        )
     if parts is None:
         raise _Invalid(
             _(

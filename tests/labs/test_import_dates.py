@@ -84,6 +84,7 @@ def test_a_time_that_cannot_be_is_an_error_naming_line_and_value(written):
     assert len(rows) == 1
     assert [line for line, _message in errors] == [3]
     assert written in errors[0][1]
+    assert "00:00 to 23:59" in errors[0][1] or "YYYY-MM-DD" in errors[0][1]  # what is accepted
 
 
 def test_a_time_after_today_in_the_persons_zone_is_in_the_future():

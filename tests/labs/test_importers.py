@@ -174,7 +174,8 @@ def test_the_row_limit_is_stated():
         ),
         pytest.param(
             "2024-03-01T28:00,PTH,40,pg/mL",
-            'date "2024-03-01T28:00" has a time that does not exist',
+            'date "2024-03-01T28:00" has a time that does not exist; use 00:00 to 23:59 or '
+            "12:00 AM to 11:59 PM after the date",
             id="datetime-hour-28",
         ),
         pytest.param("2024-13-01,PTH,40,pg/mL", 'date "2024-13-01" does not exist', id="month-13"),
