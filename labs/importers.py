@@ -56,8 +56,9 @@ are read. Observations are matched by LOINC code only — unknown codes are list
 effectiveDateTime, else effectivePeriod.start, else effectiveInstant, else issued;
 the value is valueQuantity (its comparator ``<`` / ``>`` kept as the qualifier), its
 unit read from the UCUM code (else the unit text). The first ``referenceRange`` (low
-and/or high, each a Quantity in a unit of the analyte, converted to the value's unit) is
-the lab's printed range; ``interpretation`` H/L (v3-ObservationInterpretation) its flag.
+and/or high, each a Quantity in a unit of the analyte, converted to the value's unit; else
+its text, "8.6-10.2", in the value's unit) is the lab's printed range; ``interpretation``
+H/L (v3-ObservationInterpretation) its flag.
 Observations without a numeric value are listed in ``skipped``. For FHIR, a ``line`` is
 the 1-based entry number.
 """
@@ -1195,15 +1196,20 @@ def _observation_reference(
     analyte: Analyte, observation: Any, unit: str
 ) -> validation.ReferenceRange:
     """The first referenceRange with a low or high, and the interpretation's H/L, checked."""
-    printed = [r for r in observation.referenceRange or [] if r.low or r.high]
+    ranges = observation.referenceRange or []
+    printed = [r for r in ranges if r.low or r.high]
     flag = _interpretation_flag(observation)
-    if not printed:
-        return validation.ReferenceRange(flag=flag)
-    ends = [_range_end(analyte, q, unit) for q in (printed[0].low, printed[0].high)]
     try:
-        return validation.check_reference_range(*ends, flag, analyte=analyte, unit=unit)
+        if printed:
+            ends = [_range_end(analyte, q, unit) for q in (printed[0].low, printed[0].high)]
+            return validation.check_reference_range(*ends, flag, analyte=analyte, unit=unit)
+        texts = [r.text for r in ranges if r.text]
+        if texts:  # only the range as printed, "8.6-10.2" (in the value's unit)
+            read = validation.parse_reference_text(texts[0], analyte=analyte, unit=unit)
+            return validation.ReferenceRange(read.low, read.high, flag)
     except LabValueError as exc:
         raise _Invalid(_problem_of(exc)) from None
+    return validation.ReferenceRange(flag=flag)
 
 
 def _observation_row(number: int, observation: Any, analyte: Analyte, today: date):

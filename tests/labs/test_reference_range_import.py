@@ -163,3 +163,9 @@ def test_any_valid_range_survives_csv_and_fhir_round_trips(low, high, flag):
     from_fhir = parse_fhir_bundle(bundle, today=TODAY).rows
     for (back,) in (from_csv, from_fhir):
         assert (back.ref_low, back.ref_high, back.ref_flag) == (low, high, flag)
+
+
+def test_a_fhir_range_given_only_as_text_is_read_in_the_values_unit():
+    parsed = parse_fhir_bundle(observation({"text": "8,6 - 10,2"}), today=TODAY)
+    (row,) = parsed.rows
+    assert (row.ref_low, row.ref_high) == (8.6, 10.2)
