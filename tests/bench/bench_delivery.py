@@ -31,6 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+# Production settings, whatever the shell exports (DEBUG records every query): the workers
+# started here inherit this too.
+os.environ["DJANGO_DEBUG"] = "0"
 
 import django  # noqa: E402
 

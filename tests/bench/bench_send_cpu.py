@@ -29,6 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+# Production settings, whatever the shell exports (DEBUG records every query).
+os.environ["DJANGO_DEBUG"] = "0"
 
 import django  # noqa: E402
 
