@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import forbid_multi_line_headers
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import render_to_string
@@ -185,15 +186,30 @@ QUICK_FOLDING = QuickFolding()
 
 
 class ReminderMessage(EmailMultiAlternatives):
-    """EmailMultiAlternatives with cheaper serialising: quick header folding, and a MIME
-    boundary chosen here (the generator compiles a new regular expression per message to
-    check the one it draws; this one is checked against the bodies directly)."""
+    """EmailMultiAlternatives with cheaper serialising, the same bytes: quick header folding,
+    the Subject header encoded once per distinct subject, and a MIME boundary chosen here
+    (the generator compiles a new regular expression per message to check the one it draws;
+    this one is checked against the bodies directly)."""
 
     def message(self):
-        message = super().message()
+        subject, self.subject = self.subject, ""
+        try:
+            message = super().message()
+        finally:
+            self.subject = subject
+        encoding = self.encoding or settings.DEFAULT_CHARSET
+        message.replace_header("Subject", _subject_header(subject, encoding))
         message.policy = QUICK_FOLDING
         message.set_boundary(_boundary([self.body, *(part for part, _ in self.alternatives)]))
         return message
+
+
+@functools.lru_cache(maxsize=1024)
+def _subject_header(subject: str, encoding: str) -> str:
+    """Django's own Subject header (RFC 2047 when not ASCII; a newline refused), once per
+    subject: one batch shares a few (one per language and due date), and a German one took
+    0.3 ms to encode (the stdlib measures each candidate line character by character)."""
+    return forbid_multi_line_headers("Subject", subject, encoding)[1]
 
 
 def _boundary(texts: list[str]) -> str:
