@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.dates import person_today
 from labs import services as lab_services
 from labs.importers import ImportRow
-from labs.models import LabReport, Result
+from labs.markers import MarkerRow
+from labs.models import LabReport, MarkerResult, Result
 from labs.pdf import reader, sandbox
 
 Status = LabReport.Status
@@ -116,21 +117,35 @@ def report_read_ocr(*, report_id: int) -> None:
     )
 
 
-def report_import(*, report: LabReport, rows: Sequence[ImportRow], attach: bool):
+def report_import(
+    *, report: LabReport, rows: Sequence[ImportRow], marker_rows: Sequence[MarkerRow] = (),
+    attach: bool,
+):  # fmt: skip
     """Import the reviewed rows (all or nothing, duplicates skipped: the CSV import's commit),
     then forget the file, or keep it on the panel that holds the first row."""
     with transaction.atomic():
-        outcome = lab_services.results_import(user=report.user, rows=rows)
-        first = rows[0] if rows else None
-        result = first and Result.objects.filter(
-            user=report.user, drawn_on=first.drawn_on, analyte=first.analyte
-        ).select_related("panel").first()  # fmt: skip
-        if attach and result is not None:
-            report.panel, report.status, report.parsed = result.panel, Status.ATTACHED, None
+        outcome = lab_services.results_import(user=report.user, rows=rows, marker_rows=marker_rows)
+        panel = _panel_of(report.user, rows, marker_rows)
+        if attach and panel is not None:
+            report.panel, report.status, report.parsed = panel, Status.ATTACHED, None
             report.save(update_fields=["panel", "status", "parsed"])
         else:
             report.delete()
     return outcome
+
+
+def _panel_of(user, rows: Sequence[ImportRow], marker_rows: Sequence[MarkerRow]):
+    """The panel that now holds the report's first row (new, or stored before)."""
+    if rows:
+        first = Result.objects.filter(user=user, drawn_on=rows[0].drawn_on,
+                                      analyte=rows[0].analyte)  # fmt: skip
+    elif marker_rows:
+        first = MarkerResult.objects.filter(user=user, drawn_on=marker_rows[0].drawn_on,
+                                            marker_id=marker_rows[0].marker)  # fmt: skip
+    else:
+        return None
+    found = first.select_related("panel").first()
+    return found.panel if found else None
 
 
 def reports_discard(*, user) -> None:

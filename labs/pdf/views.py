@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.dates import person_today
+from labs import markers_services, stash, tasks
 from labs import services as lab_services
-from labs import stash, tasks
 from labs.analytes import ANALYTES
 from labs.forms import UploadForm
 from labs.importers import Problem
@@ -58,6 +58,7 @@ def pdf_import(request: HttpRequest) -> HttpResponse:
 
 
 def _review_context(request, report: LabReport, checked=None) -> dict[str, Any]:
+    specs = markers_services.marker_specs(user=request.user)
     context: dict[str, Any] = {
         "report": report,
         "poll_seconds": POLL_SECONDS,
@@ -72,8 +73,9 @@ def _review_context(request, report: LabReport, checked=None) -> dict[str, Any]:
         parse = ReportParse.from_json(report.parsed)
         context |= {
             "parse": parse,
-            "review": checked or review.initial(parse),
+            "review": checked or review.initial(parse, specs),
             "analyte_choices": ANALYTE_CHOICES,
+            "marker_choices": [(review.marker_choice(m), f"{m.name} ({m.unit})") for m in specs],
             "all_units": ALL_UNITS,
         }
     return context
@@ -92,7 +94,8 @@ def pdf_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _check(request: HttpRequest, report: LabReport) -> HttpResponse:
     parse = ReportParse.from_json(report.parsed)
-    checked = review.from_post(parse, request.POST, person_today(request.user))
+    specs = markers_services.marker_specs(user=request.user)
+    checked = review.from_post(parse, request.POST, person_today(request.user), specs)
     context = _review_context(request, report, checked)
     if "back" in request.POST:  # from the preview: the rows as the person left them
         for edit in checked.edits:
@@ -101,13 +104,24 @@ def _check(request: HttpRequest, report: LabReport) -> HttpResponse:
         return render(request, "labs/pdf_review.html", context)
     if checked.ok:
         check = lab_services.import_check(user=request.user, rows=checked.rows)
-        _add_conflicts(checked, check.conflicts)
+        marker_check = lab_services.marker_import_check(
+            user=request.user, marker_rows=checked.marker_rows
+        )
+        _add_conflicts(checked, check.conflicts + marker_check.conflicts)
     if not checked.ok:
         return render(request, "labs/pdf_review.html", context)
+    token = stash.stash_rows(request.session, STASH_KIND, checked.rows, checked.marker_rows)
     context |= {
-        "token": stash.stash_rows(request.session, STASH_KIND, checked.rows),
+        "token": token,
         "new_rows": [r for r in checked.rows if r.key not in check.duplicates],
-        "duplicates": len(check.duplicates),
+        "new_marker_rows": [
+            r for r in checked.marker_rows if lab_services.r_key(r) not in marker_check.duplicates
+        ],
+        "duplicates": len(check.duplicates) + len(marker_check.duplicates),
+        "new_count": len(checked.rows)
+        + len(checked.marker_rows)
+        - len(check.duplicates)
+        - len(marker_check.duplicates),
         "posted": [(k, v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"],
     }
     return render(request, "labs/pdf_confirm.html", context)
@@ -124,13 +138,17 @@ def _add_conflicts(checked: review.Review, conflicts) -> None:
 @require_POST
 def pdf_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     report = _get_report_for_user(request, pk)
-    rows = stash.unstash_rows(request.session, STASH_KIND, request.POST.get("token", ""))
+    token = request.POST.get("token", "")
+    rows = stash.unstash_rows(request.session, STASH_KIND, token)
     if rows is None:
         messages.error(request, _("That review has expired. Check the rows again."))
         return redirect("labs:import-pdf-review", pk=report.pk)
     try:
         outcome = services.report_import(
-            report=report, rows=rows, attach=request.POST.get("attach") == "1"
+            report=report,
+            rows=rows,
+            marker_rows=stash.unstash_marker_rows(request.session, STASH_KIND, token),
+            attach=request.POST.get("attach") == "1",
         )
     except lab_services.ImportConflict:
         messages.error(request, _("Your results changed since the preview; nothing was imported."))

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from accounts.exports import account_zip
 from accounts.services import account_delete
-from labs.models import LabReport, Panel, Result
+from labs import markers_services
+from labs.markers import check_definition
+from labs.models import LabReport, MarkerResult, Panel, Result
 from labs.pdf import services
 from labs.pdf.reader import ReportParse
 from tests.labs import pdf_fixtures
@@ -244,3 +246,40 @@ def test_without_tesseract_the_page_says_so_and_a_scan_is_refused(
     assert not LabReport.objects.exists()
     upload(client_logged_in, pdf_fixtures.us_report())  # a PDF with text still imports
     assert LabReport.objects.get(user=user).status == LabReport.Status.READY
+
+
+def test_a_line_that_is_the_persons_own_marker_is_imported_as_that_marker(client_logged_in, user):
+    definition = check_definition("Ferritin", "ng/mL", "30-400")
+    ferritin = markers_services.marker_create(user=user, definition=definition)
+    upload(client_logged_in, pdf_fixtures.us_report())
+    report = LabReport.objects.get(user=user)
+    page = client_logged_in.get(review_url(report)).content.decode()
+    assert "Import this line as your marker “Ferritin”" in page
+    index = next(i for i, r in enumerate(ReportParse.from_json(report.parsed).rows)
+                 if r.name == "Ferritin")  # fmt: skip
+    data = as_read(report) | {f"keep-{index}": "1", f"analyte-{index}": f"marker:{ferritin.pk}"}
+    response = check_and_confirm(client_logged_in, report, data)
+    assert response.status_code == 302
+    (value,) = MarkerResult.objects.filter(user=user)
+    assert (value.marker, value.value, value.ref_low, value.ref_high) == (ferritin, 85, 38, 380)
+    assert value.panel == Panel.objects.get(user=user)
+    assert Result.objects.filter(user=user).count() == len(pdf_fixtures.US.expected)
+
+    upload(client_logged_in, pdf_fixtures.us_report())  # again: nothing new
+    again = LabReport.objects.get(user=user)
+    check_and_confirm(client_logged_in, again, data)
+    assert MarkerResult.objects.filter(user=user).count() == 1
+
+
+def test_another_persons_marker_cannot_be_chosen(client_logged_in, user, other_user):
+    theirs = markers_services.marker_create(
+        user=other_user, definition=check_definition("Ferritin", "ng/mL")
+    )
+    upload(client_logged_in, pdf_fixtures.us_report())
+    report = LabReport.objects.get(user=user)
+    index = next(i for i, r in enumerate(ReportParse.from_json(report.parsed).rows)
+                 if r.name == "Ferritin")  # fmt: skip
+    data = as_read(report) | {f"keep-{index}": "1", f"analyte-{index}": f"marker:{theirs.pk}"}
+    response = client_logged_in.post(review_url(report), data)
+    assert "Pick the marker this line is" in response.content.decode()
+    assert not MarkerResult.objects.exists() and not Result.objects.exists()
