@@ -31,6 +31,7 @@ from plotly.subplots import make_subplots
 from labs.analytes import ANALYTES, status, target
 from labs.display import (
     analyte_short_name,
+    d3_date_format,
     date_formatter,
     decimal_formatter,
     display_decimals,
@@ -138,10 +139,8 @@ DATE_TICK_RANGES = [[None, 7 * DAY_MS], [7 * DAY_MS, "M1"], ["M1", "M12"], ["M12
 
 def _date_ticks() -> list[dict[str, Any]]:
     formats = [
-        # Translators: a d3 date format for a chart's axis: day, short month, year.
-        _("%-d %b %Y"),
-        # Translators: a d3 date format for a chart's axis: day, short month.
-        _("%-d %b"),
+        d3_date_format("DATE_FORMAT"),  # the page's own format: "1. Dez. 2026", "Dec 1, 2026"
+        d3_date_format("MONTH_DAY_FORMAT"),
         # Translators: a d3 date format for a chart's axis: short month, year.
         _("%b %Y"),
         "%Y",
@@ -153,7 +152,7 @@ SINGLE_DATE_WINDOW = dt.timedelta(days=45)  # either side of a lone date: about 
 
 
 def _date_axis() -> dict[str, Any]:
-    return {"type": "date", "tickformatstops": _date_ticks(), "hoverformat": _("%-d %b %Y"),
+    return {"type": "date", "tickformatstops": _date_ticks(), "hoverformat": d3_date_format(),
             "minor": {"ticks": ""}}  # fmt: skip
 
 

@@ -186,6 +186,28 @@ def date_formatter() -> Callable[[dt.date], str]:
     return lambda day: months[day.month].replace(_DAY, str(day.day)).replace(_YEAR, str(day.year))
 
 
+# Django date-format letters and the d3 (plotly) directives that write the same thing.
+_D3_DIRECTIVES = {"j": "%-d", "d": "%d", "M": "%b", "N": "%b", "b": "%b", "F": "%B", "Y": "%Y",
+                  "y": "%y", "n": "%-m", "m": "%m"}  # fmt: skip
+
+
+def d3_date_format(setting: str = "DATE_FORMAT") -> str:
+    """The active locale's date format (config/formats/) as a d3 format for chart axes, so a
+    chart writes a date as the page around it does: "%b %-d, %Y" in the US, "%-d. %b %Y" in
+    German. Letters without a d3 twin are dropped; other characters are kept."""
+    pattern = formats.get_format(setting)
+    out, escaped = [], False
+    for char in pattern:
+        if char == "\\" and not escaped:
+            escaped = True
+        elif escaped or not char.isalpha():
+            out.append("%%" if char == "%" else char)
+            escaped = False
+        else:
+            out.append(_D3_DIRECTIVES.get(char, ""))
+    return "".join(out).strip()
+
+
 def _as_date(value: dt.date | str | None) -> dt.date | None:
     if isinstance(value, dt.date):
         return value

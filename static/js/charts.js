@@ -46,6 +46,11 @@
     en: {
       date: "%d %b %Y", year: "%Y", month: "%b %Y", dayMonth: "%-d %b",
       dayMonthYear: "%-d %b %Y", decimal: ".", thousands: ","
+    },
+    // English in the US (accounts.regions.format_locale): "Dec 1, 2026", as the page writes it.
+    "en-us": {
+      date: "%b %d, %Y", year: "%Y", month: "%b %Y", dayMonth: "%b %-d",
+      dayMonthYear: "%b %-d, %Y", decimal: ".", thousands: ","
     }
   };
   var registered = false;
@@ -55,7 +60,8 @@
       return;
     }
     registered = true;
-    var lang = (document.documentElement.lang || "en").slice(0, 2);
+    var tag = (document.documentElement.lang || "en").toLowerCase();
+    var lang = LOCALES[tag] ? tag : tag.slice(0, 2);
     var format = LOCALES[lang] || LOCALES.en;
     var name = "cofactor-" + (LOCALES[lang] ? lang : "en");
     window.Plotly.register({ moduleType: "locale", name: name, dictionary: {}, format: format });

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from accounts.models import User
 from accounts.regions import browser_country, format_locale
+from dashboard.charts import _date_axis as date_axis
 from labs.display import date_formatter, format_date, format_datetime
 from protocols.reminders.sending import reminder_send
 from tests.factories import ReminderFactory, UserFactory, panel_with
@@ -175,3 +176,19 @@ def test_a_settings_post_without_the_country_keeps_it(client):
     assert client.post(reverse("accounts:preferences"), data).status_code == 302
     user.refresh_from_db()
     assert user.country == "GB"
+
+
+@pytest.mark.parametrize(
+    ("locale", "ticks"),
+    [
+        ("en-us", ["%b %-d, %Y", "%b %-d"]),
+        ("en", ["%-d %b %Y", "%-d %b"]),
+        ("de", ["%-d. %b %Y", "%-d. %b"]),
+    ],
+)
+def test_chart_axes_write_dates_as_the_page_does(locale, ticks):
+    """The axis formats come from the locale's own (config/formats/), not a second copy."""
+    with translation.override(locale):
+        axis = date_axis()
+    assert [stop["value"] for stop in axis["tickformatstops"]][:2] == ticks
+    assert axis["hoverformat"] == ticks[0]
