@@ -23,7 +23,7 @@ from django.db import transaction
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from labs.signals import data_changed
 from labs.units import to_canonical
-from protocols.models import HealthProfile, Plan, Reminder, SupplementIntake
+from protocols.models import DoseLog, HealthProfile, Plan, Reminder, SupplementIntake
 from protocols.services import plan_refresh
 
 HISTORY_DAYS = 730
@@ -177,6 +177,20 @@ def _replay(user, start: date, today: date) -> None:
             _plan_on(user, day + timedelta(days=1))  # what the plan says once followed
 
 
+DEMO_LOGGED_DAYS = 14  # two weeks of "taken" taps, every fifth day missed; today left to tap
+
+
+def _doses(user, today: date) -> None:
+    """The last two weeks of the supplements taken now, as a person logs them: a few missed."""
+    logs = [
+        DoseLog(user=user, intake=intake, taken_on=today - timedelta(days=back))
+        for intake in SupplementIntake.objects.filter(user=user)
+        for back in range(1, DEMO_LOGGED_DAYS + 1)
+        if back % 5 and (intake.since is None or today - timedelta(days=back) >= intake.since)
+    ]
+    DoseLog.objects.bulk_create(logs)
+
+
 def load_demo_history(user, today: date) -> dict[str, int]:
     """Replace the user's data with the demo story ending at `today`; returns row counts.
 
@@ -195,6 +209,7 @@ def load_demo_history(user, today: date) -> dict[str, int]:
             user=user, birth_year=today.year - 41, sex="female", goal="sleep"
         )
         _replay(user, start, today)
+        _doses(user, today)
         # Rows went in through bulk_create (no per-row signals): tell listeners once per kind;
         # the plan of today follows from them.
         for kind in ("results", "symptoms", "life_events"):

@@ -41,7 +41,8 @@ def demo_pages() -> list[str]:
         "/labs/", "/labs/panels/new/", f"/labs/panels/{panel.pk}/",
         f"/labs/panels/{panel.pk}/edit/", f"/labs/panels/{panel.pk}/delete/", "/labs/symptoms/",
         "/labs/life-events/", "/labs/import/", "/report/", "/plan/requisition/", "/share/",
-        "/supplements/", f"/supplements/{intake.pk}/edit/", f"/supplements/{intake.pk}/delete/",
+        "/supplements/", "/supplements/taken/", f"/supplements/{intake.pk}/edit/",
+        f"/supplements/{intake.pk}/delete/",
         "/profile/", "/settings/", "/settings/delete/", "/accounts/password/change/",
         "/accounts/email/",
     ]  # fmt: skip
