@@ -12,7 +12,7 @@ def test_visitor_signs_up_confirms_email_logs_out_and_back_in(page):
     assert "Vitamin D needs magnesium" in page.text_content("h1")
     page.get_by_role("link", name="Create an account").click()
 
-    page.fill("input[name=email]", "newcomer@example.org")
+    page.fill("input[name=email]", "first-visit@example.org")
     page.fill("input[name=password1]", "a sturdy passphrase 42")
     page.fill("input[name=password2]", "a sturdy passphrase 42")
     page.click("form button[type=submit]")
@@ -23,12 +23,12 @@ def test_visitor_signs_up_confirms_email_logs_out_and_back_in(page):
     page.goto(page.base_url + urlsplit(link).path)  # the link says https; the test server is http
     page.click("form button[type=submit]")
     page.wait_for_url("**/dashboard/")
-    assert "newcomer@example.org" in page.text_content("[data-testid=dashboard-greeting]")
+    assert "first-visit@example.org" in page.text_content("[data-testid=dashboard-greeting]")
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(page.base_url + "/")
     page.get_by_role("link", name="Log in").first.click()
-    page.fill("input[name=login]", "newcomer@example.org")
+    page.fill("input[name=login]", "first-visit@example.org")
     page.fill("input[name=password]", "a sturdy passphrase 42")
     page.click("form button[type=submit]")
     page.wait_for_url("**/dashboard/")
