@@ -2,6 +2,8 @@
 and a revoked or expired one is 404."""
 
 import datetime as dt
+import json
+import re
 
 import pytest
 from django.test import Client
@@ -11,6 +13,8 @@ from django.utils import timezone
 from config.logs import redact
 from dashboard import sharing
 from dashboard.models import ShareLink, ShareOpen
+from labs.units import from_canonical
+from protocols.services import plan_refresh
 from tests.factories import UserFactory, panel_with
 
 pytestmark = pytest.mark.django_db
@@ -87,9 +91,6 @@ def test_the_token_never_reaches_a_log_line(owner):
 
 
 def shared_figures(page: str) -> dict[str, dict]:
-    import json
-    import re
-
     found = re.findall(
         r'<script id="shared-figure-(\w+)" type="application/json">(.*?)</script>', page
     )
@@ -97,8 +98,6 @@ def shared_figures(page: str) -> dict[str, dict]:
 
 
 def test_the_shared_view_carries_the_owners_charts_with_the_expected_band(owner):
-    from protocols.services import plan_refresh
-
     plan = plan_refresh(owner)
     link = sharing.share_create(user=owner, days=7)
     response = Client().get(shared_url(link))
@@ -117,8 +116,6 @@ def test_the_shared_view_carries_the_owners_charts_with_the_expected_band(owner)
 
 
 def test_the_shared_charts_follow_the_owners_units_and_new_results(owner):
-    from labs.units import from_canonical
-
     owner.vitd_unit = "nmol/L"
     owner.save()
     link = sharing.share_create(user=owner, days=7)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from config.logs import redact
-from protocols.models import CalendarFeed
+from protocols.models import CalendarFeed, SupplementIntake
 from protocols.reminders.calendar import feed_urls
 from tests.factories import UserFactory, plan_with_retest
 
@@ -104,8 +104,6 @@ def test_the_token_never_reaches_a_log_line():
 
 
 def test_daily_supplement_alarms_are_opt_in_at_each_supplements_time(client, user):
-    from protocols.models import SupplementIntake
-
     user.time_zone = "Europe/Berlin"
     user.save()
     plan_with_retest(user, DUE, tests=("vitd_25oh",))
