@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.dates import person_today
 from accounts.regions import browser_country, region_units
+from dashboard.caching import PersonCache
 from labs.analytes import SWITCHABLE_UNITS
 from labs.display import Reader
 from labs.requisition import pre_draw_checklist, requisition_lines
@@ -51,12 +52,21 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def plan_json(request: HttpRequest) -> JsonResponse:
+def plan_json(request: HttpRequest) -> HttpResponse:
     """The stored engine output of the current plan, unchanged (PRODUCT.md §4.6: every key
     and number canonical, ng/mL and mg/dL, ISO dates), plus a ``display`` block holding its
     text fields as this person reads them: their language, values in their units."""
-    data = services.plan_refresh_if_stale(request.user, with_inputs=False).data
-    return JsonResponse({**data, "display": presenters.plan_display(data, request.user)})
+    current = services.plan_refresh_if_stale(request.user, with_inputs=False)
+
+    def body() -> bytes:
+        data = current.data
+        display = presenters.plan_display(data, request.user)
+        return JsonResponse({**data, "display": display}).content
+
+    # The body changes only with the stored plan (a refresh bumps the person's data version)
+    # and the reader's preferences and language, which key the cache.
+    content = PersonCache(request.user).get_or_build("plan-json", (current.pk,), body)
+    return HttpResponse(content, content_type="application/json")
 
 
 @login_required

@@ -19,9 +19,12 @@ DUE_FIRST_STATES = (State.SCHEDULED, State.SNOOZED)
 
 
 def next_reminder(user: User) -> Reminder | None:
-    """The person's open reminder (at most one), for the dashboard and the settings page."""
-    open_rows = Reminder.objects.select_related("user").filter(state__in=Reminder.OPEN_STATES)
-    return open_rows.filter(user=user).first()
+    """The person's open reminder (at most one), for the dashboard and the settings page;
+    its `user` is the one given (no join: the caller has the person already)."""
+    found = Reminder.objects.filter(user=user, state__in=Reminder.OPEN_STATES).first()
+    if found is not None:
+        found.user = user
+    return found
 
 
 def calendar_feed_for(user: User) -> CalendarFeed | None:

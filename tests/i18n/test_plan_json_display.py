@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from protocols.services import plan_refresh
 from tests.factories import UserFactory, panel_with
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("compiled_translations")]
@@ -48,3 +49,25 @@ def test_an_american_reads_the_display_text_in_conventional_units(client):
     assert display["markers"]["vitd_25oh"]["value"] == "104.2 ng/mL"
     stop = next(a for a in display["alerts"] if a["code"] == "vitd_toxicity")
     assert stop["message"].startswith("25(OH)D is above 100 ng/mL:")
+
+
+def test_the_cached_body_follows_the_units_the_language_and_new_results(client):
+    """plan.json's body is cached per person (dashboard.caching): a changed preference or
+    a new panel is never answered from the old copy."""
+    user = UserFactory(language="en", vitd_unit="ng/mL")
+    panel_with(user, dt.date.today() - dt.timedelta(days=3), ("vitd_25oh", 20, "ng/mL"))
+    client.force_login(user)
+    url = reverse("protocols:plan-json")
+    first = client.get(url)
+    assert first["Content-Type"] == "application/json"
+    assert client.get(url).content == first.content  # the same bytes again
+    assert first.json()["display"]["markers"]["vitd_25oh"]["value"] == "20.0 ng/mL"
+    user.vitd_unit = "nmol/L"
+    user.save()
+    assert client.get(url).json()["display"]["markers"]["vitd_25oh"]["value"] == "50 nmol/L"
+    user.language = "de"
+    user.save()
+    assert client.get(url).json()["display"]["locale"] == "de"
+    panel_with(user, dt.date.today(), ("vitd_25oh", 30, "ng/mL"))
+    plan_refresh(user)  # what a saved panel's receivers do
+    assert client.get(url).json()["markers"]["vitd_25oh"]["value"] == 30
