@@ -205,6 +205,40 @@ AUTHORITIES = (
         uses=gettext_noop("The vitamin B6 upper limit (100 mg a day)."),
     ),
     Reference(
+        key="efsa-2023-vitd",
+        title="Scientific opinion on the tolerable upper intake level for vitamin D, including "
+        "the derivation of a conversion factor for calcidiol monohydrate",
+        authors="EFSA Panel on Nutrition, Novel Foods and Food Allergens (NDA)",
+        journal="EFSA Journal 21(8):8145",
+        year=2023,
+        doi="10.2903/j.efsa.2023.8145",
+        uses=gettext_noop(
+            "The vitamin D upper limit under EU (EFSA) limits: 100 µg (4,000 IU) a day."
+        ),
+    ),
+    Reference(
+        key="efsa-2006",
+        title="Tolerable Upper Intake Levels for Vitamins and Minerals",
+        authors="Scientific Committee on Food; EFSA Panel on Dietetic Products, Nutrition and "
+        "Allergies",
+        journal="European Food Safety Authority",
+        year=2006,
+        url="https://www.efsa.europa.eu/sites/default/files/efsa_rep/blobserver_assets/"
+        "ndatolerableuil.pdf",
+        uses=gettext_noop(
+            "The supplemental magnesium upper limit under EU (EFSA) limits: 250 mg a day."
+        ),
+    ),
+    Reference(
+        key="efsa-2023-b6",
+        title="Scientific opinion on the tolerable upper intake level for vitamin B6",
+        authors="EFSA Panel on Nutrition, Novel Foods and Food Allergens (NDA)",
+        journal="EFSA Journal 21(5):8006",
+        year=2023,
+        doi="10.2903/j.efsa.2023.8006",
+        uses=gettext_noop("The vitamin B6 upper limit under EU (EFSA) limits: 12 mg a day."),
+    ),
+    Reference(
         key="kdigo-2012",
         title="KDIGO 2012 Clinical Practice Guideline for the Evaluation and Management of "
         "Chronic Kidney Disease",
@@ -261,6 +295,8 @@ CLINICAL_SECTIONS = {
     "4": ("iom-1997", "kdigo-2012", "theuwissen-2013", "demay-2024"),
     "5": ("iom-2011", "iom-1997", "dai-2018"),
 }
+# §3 as the EU authority's limits cite it ("CLINICAL.md §3 (EFSA 2023 vitamin D …)").
+CLINICAL_SECTIONS_EFSA = {"3": ("efsa-2023-vitd", "efsa-2006", "efsa-2023-b6")}
 
 
 @dataclass(frozen=True)
@@ -294,7 +330,9 @@ def resolve(source: str) -> list[Citation]:
         if ref:
             found.append(Citation(ref, section.strip()))
     for number in _CLINICAL.findall(source):
-        found += [Citation(REFERENCES[k]) for k in CLINICAL_SECTIONS.get(number, ())]
+        sections = CLINICAL_SECTIONS_EFSA if "EFSA" in source else CLINICAL_SECTIONS
+        keys = sections.get(number, CLINICAL_SECTIONS.get(number, ()))
+        found += [Citation(REFERENCES[k]) for k in keys]
         found.append(Citation(REFERENCES["cofactor-clinical"], f"§{number}"))
     if _PRODUCT.search(source):
         found.append(Citation(REFERENCES["cofactor-product"]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from protocols.engine.calcium import CalciumReading
@@ -460,9 +460,10 @@ def upper_limit_alerts(ctx: Context, lines: Sequence[SupplementLine]) -> list[Al
         }
         limit_reason = _LIMIT_REASON % {"limit": fmt(limit), "unit": unit, "authority": authority}
         reason = "; ".join([*parts, limit_reason])
-        alerts.append(
-            make_alert(ctx, "safety.above_upper_limit", message, reason, nutrient=nutrient)
-        )
+        alert = make_alert(ctx, "safety.above_upper_limit", message, reason, nutrient=nutrient)
+        # Cited as the chosen authority's limits (EFSA's for an EU person), not CLINICAL.md
+        # §3 as a whole, which the Sources page reads as the US academies'.
+        alerts.append(replace(alert, sources=(authority,)))
     return alerts
 
 

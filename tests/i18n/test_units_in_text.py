@@ -135,3 +135,19 @@ def test_the_reminder_email_gives_its_reason_in_the_persons_units_and_german(mai
         assert "innerhalb von 14 Tagen" in body
         assert "ng/mL" not in body
     assert due in message.subject  # "9. Dez. 2026"
+
+
+def test_an_eu_persons_upper_limit_cites_efsa_not_the_us_academies():
+    plan = compute_plan(snap(m("vitd_25oh", 18), m("mg_rbc", 4.1), limits="efsa"))
+    with translation.override("en"):
+        pv = present_plan(plan.to_dict(), {}, user=SI)
+    limit = next(a for a in pv.warnings if a.code == "above_upper_limit")
+    keys = {citation.reference.key for citation in limit.why.sources}
+    assert {"efsa-2023-vitd", "efsa-2006", "efsa-2023-b6"} <= keys
+    assert not any(key.startswith("iom-") for key in keys)
+    us = compute_plan(snap(m("vitd_25oh", 18), m("mg_rbc", 4.1), limits="iom"))
+    with translation.override("en"):
+        us_limit = next(
+            a for a in present_plan(us.to_dict()).warnings if a.code == "above_upper_limit"
+        )
+    assert {c.reference.key for c in us_limit.why.sources} >= {"iom-2011", "iom-1997"}
