@@ -232,9 +232,8 @@ class ResultRow:
     @property
     def is_blank(self) -> bool:
         form = self.form
-        return (
-            not (form["analyte"].value() or "").strip()
-            and not (form["value"].value() or "").strip()
+        return not any(
+            (form[name].value() or "").strip() for name in ("analyte", "value", "ref_range")
         )
 
     @cached_property

@@ -103,3 +103,15 @@ def test_quick_add_takes_a_range_and_keeps_the_others_of_the_panel(client, user)
         Result.objects.filter(user=user).values_list("analyte", "ref_high").order_by("analyte")
     )
     assert ranges == {"ca_total": 10.0, "vitd_25oh": 100.0}
+
+
+def test_a_row_with_only_a_range_is_that_rows_error():
+    data = QueryDict(mutable=True)
+    data.update({"drawn_on": "2026-03-01"})
+    for name, item in (("row", "a"), ("analyte", ""), ("value", ""), ("unit", ""),
+                       ("ref_range", "8.6-10.2")):  # fmt: skip
+        data.appendlist(name, item)
+    entry = PanelEntry(data, today=TODAY)
+    assert not entry.is_valid()
+    assert entry.errors == []  # not "enter at least one result": the row says what is missing
+    assert entry.rows[0].form.errors["analyte"]
