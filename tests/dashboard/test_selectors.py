@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from dashboard import selectors
 from tests.factories import IntakeFactory, PlanFactory, ResultFactory, add_symptoms
@@ -95,3 +96,11 @@ def test_a_day_of_profile_edits_that_ends_where_it_began_is_no_phase_change(user
         made(PlanFactory(user=user, phase=phase), D(2025, 2, 1), hour=9 + hour)
     made(PlanFactory(user=user, phase="maintenance"), D(2025, 4, 1))
     assert [c.label for c in selectors.phase_changes(user=user)] == ["correction", "maintenance"]
+
+
+def test_supplement_change_labels_write_amounts_in_the_pages_number_format(user):
+    IntakeFactory(user=user, nutrient="vitamin_d3", amount=4000, unit="IU", since=D(2025, 3, 1))
+    with translation.override("de"):
+        (german,) = selectors.supplement_changes(user=user)
+    (english,) = selectors.supplement_changes(user=user)
+    assert german.label.endswith(" 4.000 IU") and english.label.endswith(" 4,000 IU")
