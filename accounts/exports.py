@@ -54,6 +54,7 @@ OWNED = [
     "protocols.HealthProfile",
     "protocols.SupplementIntake",
     "protocols.DoseLog",
+    "protocols.DoseEmail",
     "protocols.Plan",
     "protocols.Reminder",
 ]

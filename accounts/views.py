@@ -12,7 +12,7 @@ from django.views.i18n import set_language as django_set_language
 
 from labs.forms import UploadForm
 from protocols.reminders.calendar import feed_urls
-from protocols.reminders.selectors import calendar_feed_for, next_reminder
+from protocols.reminders.selectors import calendar_feed_for, dose_email_on, next_reminder
 from protocols.reminders.services import reminder_sync_preferences
 
 from . import exports, services
@@ -38,6 +38,7 @@ def preferences(request):
         "next_reminder": next_reminder(request.user),
         "calendar_urls": feed_urls(feed.token) if feed else None,
         "calendar_feed": feed,
+        "dose_email": dose_email_on(request.user),
     }
     return render(request, "accounts/preferences.html", context)
 

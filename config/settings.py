@@ -323,6 +323,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "labs.tasks.forget_stale_reports",
         "schedule": 3600.0,
     },
+    "send-dose-emails": {  # the opt-in daily supplement email (protocols.reminders.doses)
+        "task": "protocols.reminders.tasks.send_dose_emails",
+        "schedule": 900.0,
+        "options": {"expires": 900},
+    },
     "send-due-reminders": {
         "task": "protocols.reminders.tasks.send_due_reminders",
         "schedule": REMINDER_SWEEP_SECONDS,

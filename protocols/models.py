@@ -216,3 +216,18 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of user {self.user_id}"
+
+
+class DoseEmail(models.Model):
+    """Opt-in (the row exists): one email a day, at the person's first supplement time of
+    day, asking whether today's supplements were taken; none once all are logged."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dose_email"
+    )
+    # The person's calendar day it last went out: claimed before sending, so never twice.
+    last_sent_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Daily supplement email of user {self.user_id}"

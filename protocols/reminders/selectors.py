@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, Q, QuerySet
 
+from accounts.dates import person_zone
 from accounts.models import User
-from protocols.models import NUTRIENT_CHOICES, CalendarFeed, Reminder, SupplementIntake
+from protocols.models import NUTRIENT_CHOICES, CalendarFeed, DoseEmail, Reminder, SupplementIntake
 from protocols.presenters import fmt_range
 
 from .calendar import DailyDose
@@ -32,11 +32,16 @@ def calendar_feed_for(user: User) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user=user).first()
 
 
+def dose_email_on(user: User) -> bool:
+    """Whether the person turned on the daily supplement email (one query)."""
+    return DoseEmail.objects.filter(user=user).exists()
+
+
 def daily_doses(user: User, *, host: str) -> list[DailyDose]:
     """The person's supplements that have a time of day, as daily calendar events: from the
     day each was started (else the day it was recorded). One query."""
     labels = dict(NUTRIENT_CHOICES)
-    zone = ZoneInfo(user.time_zone or "UTC")
+    zone = person_zone(user)
     intakes = SupplementIntake.objects.filter(user=user, take_at__isnull=False).order_by("take_at")
     return [
         DailyDose(

@@ -18,12 +18,19 @@ from kombu.exceptions import ChannelError
 
 from protocols.models import Reminder
 
+from .doses import dose_emails_sweep
 from .sending import reminders_send
 from .sweep import reminders_pick_due, reminders_unmark
 
 logger = logging.getLogger(__name__)
 
 SEND_QUEUE = "sends"
+
+
+@shared_task(acks_late=True, queue=SEND_QUEUE)
+def send_dose_emails() -> int:
+    """Beat's sweep of the opt-in daily supplement emails (protocols.reminders.doses)."""
+    return dose_emails_sweep(now=timezone.now())
 
 
 @shared_task(acks_late=True)

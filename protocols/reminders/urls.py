@@ -10,6 +10,7 @@ urlpatterns = [
     path("calendar/new/", views.calendar_feed_new, name="calendar-new"),
     path("calendar/off/", views.calendar_feed_stop, name="calendar-off"),
     path("calendar/alarms/", views.calendar_feed_supplement_alarms, name="calendar-alarms"),
+    path("doses/email/", views.dose_email, name="dose-email"),
     path(
         "unsubscribe/<str:token>/one-click/",
         views.one_click_unsubscribe,

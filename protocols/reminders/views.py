@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.dates import person_locale
+from accounts.dates import person_locale, person_zone
 from protocols.models import Plan, Reminder
 from protocols.selectors import retest_for
 
 from .calendar import retest_calendar
+from .doses import dose_email_switch
 from .links import ReminderLinkError, reminder_from_link, snooze_weeks
 from .selectors import calendar_feed_by_token, daily_doses
 from .services import (
@@ -104,7 +105,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
             uid=f"retest-{user.pk}@{host}",
             requisition_url=settings.SITE_URL + reverse("protocols:requisition"),
             doses=daily_doses(user, host=host) if feed.supplement_alarms else (),
-            time_zone=user.time_zone or "UTC",
+            time_zone=str(person_zone(user)),
             log_url=settings.SITE_URL + reverse("protocols:doses"),
         )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -131,6 +132,19 @@ def calendar_feed_supplement_alarms(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Daily supplement alarms added to your calendar."))
     else:
         messages.success(request, _("Daily supplement alarms removed from your calendar."))
+    return redirect(reverse("accounts:preferences") + "#calendar")
+
+
+@login_required
+@require_POST
+def dose_email(request: HttpRequest) -> HttpResponse:
+    """Opt in to (or out of) the daily "did you take them?" email."""
+    on = request.POST.get("email") == "on"
+    dose_email_switch(user=request.user, on=on)
+    if on:
+        messages.success(request, _("Daily supplement email turned on."))
+    else:
+        messages.success(request, _("Daily supplement email turned off."))
     return redirect(reverse("accounts:preferences") + "#calendar")
 
 
