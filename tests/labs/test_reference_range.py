@@ -125,3 +125,16 @@ def test_results_import_stores_the_rows_ranges(user):
     result = Result.objects.get(user=user)
     assert (result.ref_low, result.ref_high) == (75, 250)
     assert result.ref_low_canonical == pytest.approx(75 / 2.496)
+
+
+@given(st.text(max_size=40))
+def test_any_printed_text_is_a_range_with_low_at_most_high_or_a_bad_range(text):
+    try:
+        reference = parse_reference_text(text)
+    except BadRange:
+        return
+    except ValueError as exc:  # the strict number parser's own refusals
+        assert hasattr(exc, "template")
+        return
+    if reference.low is not None and reference.high is not None:
+        assert reference.low <= reference.high
