@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from labs.analytes import ANALYTES, LOCAL_NAMES, find_analyte
 from labs.pdf import reader, sandbox
 from tests.labs import pdf_fixtures
 
@@ -128,3 +129,52 @@ def test_a_file_that_is_not_a_pdf_or_a_photo_is_refused_by_its_bytes():
 def test_other_ways_labs_print_a_line(line, expected):
     row = reader.read_line(1, 1, line)
     assert (row.analyte, row.value, row.unit, row.low, row.high, row.flag) == expected
+
+
+_NAMES = [(name, code) for code, a in ANALYTES.items() for name in (a.name, *a.aliases)]
+_LOCAL = [(name, code) for code, by_language in LOCAL_NAMES.items()
+          for names in by_language.values() for name in names]  # fmt: skip
+
+
+def _decimal(number: float, comma: bool) -> str:
+    text = f"{number:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if comma else text
+
+
+@given(
+    st.sampled_from(_NAMES + _LOCAL),
+    st.floats(min_value=0.1, max_value=500, allow_nan=False),
+    st.sampled_from(["", "H", "L", "+", "-"]),
+    st.floats(min_value=0.1, max_value=50),
+    st.floats(min_value=1.0, max_value=100),
+    st.booleans(),
+)
+def test_a_printed_result_line_is_read_back_whatever_the_name_spelling(
+    named, value, flag, low, width, comma
+):
+    name, code = named
+    unit = ANALYTES[code].canonical_unit
+    high = low + width
+    line = f"{name} {_decimal(value, comma)} {flag} {unit} {_decimal(low, comma)} - "
+    line += _decimal(high, comma)
+    row = reader.read_line(1, 1, line)
+    assert row is not None, line
+    assert (row.analyte, row.unit) == (code, unit), line
+    assert float(row.value.replace(",", ".")) == pytest.approx(value, abs=0.006)
+    assert row.flag == {"+": "H", "-": "L"}.get(flag, flag)
+    if row.low is not None:  # a range beyond the analyte's plausible bounds is left out
+        assert (row.low, row.high) == (
+            pytest.approx(low, abs=0.006),
+            pytest.approx(high, abs=0.006),
+        )
+
+
+@given(
+    st.from_regex(r"[A-Z][a-z]{3,12}( [A-Z][a-z]{2,8})?", fullmatch=True),
+    st.floats(min_value=0.1, max_value=500),
+    st.sampled_from(["mg/dL", "U/L", "%", "µg/l"]),
+)
+def test_a_result_line_of_an_unknown_test_is_listed_never_dropped(name, value, unit):
+    row = reader.read_line(1, 1, f"{name} {_decimal(value, False)} {unit} 1-2")
+    assert row is not None and row.name == name
+    assert row.placed == (find_analyte(name) is not None)
