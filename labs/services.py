@@ -18,6 +18,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from labs.analytes import ANALYTES
+from labs.bulk import create_with_history
 from labs.importers import ColumnMapping, ImportRow, Problem, RowError
 from labs.markers import MarkerRow, MarkerValue, check_reference, check_value
 from labs.models import (
@@ -433,10 +434,10 @@ def results_import(
         new_panels = list(
             {id(p): p for _row, p in [*placed, *placed_markers] if p.pk is None}.values()
         )
-        bulk_create_with_history(new_panels, Panel, batch_size=IMPORT_BATCH_SIZE)
-        bulk_create_with_history(
-            model=Result,
-            objs=[result_build(panel=panel, row=row.result_input()) for row, panel in placed],
+        create_with_history(new_panels, Panel, batch_size=IMPORT_BATCH_SIZE)
+        create_with_history(
+            [result_build(panel=panel, row=row.result_input()) for row, panel in placed],
+            Result,
             batch_size=IMPORT_BATCH_SIZE,
         )
         MarkerResult.objects.bulk_create(
