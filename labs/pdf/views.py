@@ -30,7 +30,10 @@ POLL_SECONDS = 1
 
 
 def _get_report_for_user(request: HttpRequest, pk: int) -> LabReport:
-    return get_object_or_404(LabReport, pk=pk, user=request.user, panel__isnull=True)
+    """An upload of this person still under review; its bytes stay in the database (the page
+    is polled every second while OCR runs, and never needs them)."""
+    reports = LabReport.objects.defer("data")
+    return get_object_or_404(reports, pk=pk, user=request.user, panel__isnull=True)
 
 
 def _upload_page(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:

@@ -283,3 +283,15 @@ def test_another_persons_marker_cannot_be_chosen(client_logged_in, user, other_u
     response = client_logged_in.post(review_url(report), data)
     assert "Pick the marker this line is" in response.content.decode()
     assert not MarkerResult.objects.exists() and not Result.objects.exists()
+
+
+def test_polling_the_page_reads_neither_the_file_nor_more_queries_per_row(
+    client_logged_in, user, django_assert_max_num_queries
+):
+    upload(client_logged_in, pdf_fixtures.us_report())
+    report = LabReport.objects.get(user=user)
+    LabReport.objects.filter(pk=report.pk).update(status=LabReport.Status.READING)
+    with django_assert_max_num_queries(8) as queries:
+        response = client_logged_in.get(review_url(report), HTTP_HX_REQUEST="true")
+    assert 'data-status="reading"' in response.content.decode()
+    assert not any('"data"' in q["sql"].split("FROM")[0] for q in queries.captured_queries)
