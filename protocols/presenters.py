@@ -32,6 +32,7 @@ from labs.display import (
     format_for,
     format_number,
     format_value,
+    lab_range_for,
     range_for,
 )
 from labs.symptoms import SYMPTOMS
@@ -482,6 +483,7 @@ class Marker:
     tone: str
     target: str
     note: str = ""  # e.g. the albumin-corrected calcium the badge rates
+    lab_range: str = ""  # the range the lab printed beside the value, in the person's unit
 
 
 @dataclass(frozen=True)
@@ -792,9 +794,19 @@ def _markers(data: Mapping[str, Any], user=None) -> list[Marker]:
                 tone=tier_tone(str(m.get("tier", ""))),
                 target=shown[1],
                 note=note,
+                lab_range=_lab_range_text(user, code, m.get("lab_range")),
             )
         )
     return rows
+
+
+def _lab_range_text(user, code: str, ends: Any) -> str:
+    """The plan JSON's "lab_range" (canonical ends) as the person reads it, or ""."""
+    if user is None or code not in ANALYTES or not isinstance(ends, list) or len(ends) != 2:
+        return ""
+    if not all(e is None or (isinstance(e, int | float) and not isinstance(e, bool)) for e in ends):
+        return ""
+    return lab_range_for(user, code, ends[0], ends[1])
 
 
 def _expected(data: Mapping[str, Any], user=None) -> list[tuple[str, str]]:

@@ -57,14 +57,20 @@ def _result_series(user, as_of: date) -> dict[str, list[Measurement]]:
     are read so that a previous, earlier draw is still found behind such a pair.
     """
     rows = newest_results(user=user, per_analyte=3, as_of=as_of).values_list(
-        "analyte", "canonical_value", "drawn_on", "qualifier", "ref_high_canonical"
+        "analyte",
+        "canonical_value",
+        "drawn_on",
+        "qualifier",
+        "ref_high_canonical",
+        "ref_low_canonical",
     )
     series: dict[str, list[Measurement]] = defaultdict(list)
-    for code, value, drawn_on, qualifier, lab_high in rows:  # newest first
+    for code, value, drawn_on, qualifier, lab_high, lab_low in rows:  # newest first
         analyte = ANALYTES.get(code)
         seen = series[code]
         if analyte is not None and len(seen) < 2 and all(m.drawn_on != drawn_on for m in seen):
-            seen.append(Measurement(value, analyte.canonical_unit, drawn_on, qualifier, lab_high))
+            unit = analyte.canonical_unit
+            seen.append(Measurement(value, unit, drawn_on, qualifier, lab_high, lab_low))
     return {code: items[::-1] for code, items in series.items() if items}
 
 
@@ -150,6 +156,7 @@ def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
                 {"value": m.value, "unit": m.unit, "drawn_on": m.drawn_on.isoformat()}
                 | ({"qualifier": m.qualifier} if m.qualifier else {})
                 | ({"lab_high": m.lab_high} if m.lab_high is not None else {})
+                | ({"lab_low": m.lab_low} if m.lab_low is not None else {})
                 for m in sorted(series, key=lambda m: (m.drawn_on, m.value))
             ]
             for code, series in sorted(snapshot.results.items())

@@ -146,9 +146,13 @@ class MarkerStatus:
     # Total calcium corrected by the albumin of the same draw (Payne): the value the tier
     # and the calcium rules read; ``value`` stays the measured one.
     corrected_value: float | None = None
+    # The range the lab printed beside the value (canonical; either end may be None), or None.
+    lab_range: tuple[float | None, float | None] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        # "lab_range" only when printed: plans of results without one keep their JSON.
+        printed = {"lab_range": list(self.lab_range)} if self.lab_range else {}
+        return printed | {
             "qualifier": self.qualifier,
             "corrected_value": self.corrected_value,
             "value": json_num(self.value),

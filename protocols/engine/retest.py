@@ -216,6 +216,10 @@ def expected_at_retest(
     return expected
 
 
+def _lab_range(m) -> tuple[float | None, float | None] | None:
+    return None if m.lab_low is None and m.lab_high is None else (m.lab_low, m.lab_high)
+
+
 def marker_statuses(ctx: Context, calcium: CalciumReading | None) -> dict[str, MarkerStatus]:
     """Each rated marker's latest value and tier; total calcium rated as corrected."""
     markers = {}
@@ -231,6 +235,7 @@ def marker_statuses(ctx: Context, calcium: CalciumReading | None) -> dict[str, M
             target=ctx.rules.targets.get(code, (None, None)),
             rule=reading.tier.id if reading.tier else "",
             qualifier=reading.latest.qualifier,
+            lab_range=_lab_range(reading.latest),
         )
     # Total calcium is rated as the calcium rules read it: corrected, and against the lab's
     # printed upper limit when there is one (calcium.calcium_reading).

@@ -45,6 +45,7 @@ class Measurement:
     # The upper limit of the range the lab printed beside it, canonical unit (None: none
     # printed). The calcium warning line starts there (CLINICAL.md §5).
     lab_high: float | None = None
+    lab_low: float | None = None  # the printed range's lower end (shown beside the value only)
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,21 @@ def test_without_a_printed_range_the_stored_value_uses_the_default(user):
         user=user, drawn_on=date(2025, 6, 1), results=[("ca_total", 2.53, "mmol/L")]
     )
     assert calcium_alert(compute_plan(snapshot_for_user(user, as_of=date(2025, 6, 10)))) is None
+
+
+def test_the_plan_carries_the_printed_range_only_when_there_is_one():
+    printed = compute_plan(snap(ca(10.1, 10.0, lab_low=8.6))).to_dict()["markers"]["ca_total"]
+    assert printed["lab_range"] == [8.6, 10.0]
+    plain = compute_plan(snap(ca(10.1))).to_dict()["markers"]["ca_total"]
+    assert "lab_range" not in plain  # plans of results without one keep their JSON
+
+
+@pytest.mark.django_db
+def test_the_plan_page_shows_the_labs_range_beside_the_value(client, user):
+    calcium = services.ResultInput(
+        "ca_total", 10.1, "mg/dL", reference=ReferenceRange(8.6, 10.0)
+    )
+    services.panel_create(user=user, drawn_on=date.today(), results=[calcium])
+    client.force_login(user)
+    page = client.get("/plan/").content.decode()
+    assert "lab&#x27;s range 8.6–10.0 mg/dL" in page or "lab's range 8.6–10.0 mg/dL" in page
