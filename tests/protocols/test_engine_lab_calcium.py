@@ -83,9 +83,7 @@ def test_the_plan_carries_the_printed_range_only_when_there_is_one():
 
 @pytest.mark.django_db
 def test_the_plan_page_shows_the_labs_range_beside_the_value(client, user):
-    calcium = services.ResultInput(
-        "ca_total", 10.1, "mg/dL", reference=ReferenceRange(8.6, 10.0)
-    )
+    calcium = services.ResultInput("ca_total", 10.1, "mg/dL", reference=ReferenceRange(8.6, 10.0))
     services.panel_create(user=user, drawn_on=date.today(), results=[calcium])
     client.force_login(user)
     page = client.get("/plan/").content.decode()
