@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import RULE_SET_CHOICES
 from labs import validation
 from labs.display import analyte_short_name, format_value
-from labs.forms import as_validation_error, decimal_separator
+from labs.forms import DateInput, as_validation_error, decimal_separator
 from labs.symptoms import SEVERITY_LABELS
 from labs.symptoms import SYMPTOMS as SYMPTOM_CATALOG
 from labs.units import get_analyte, units_for
@@ -84,7 +84,8 @@ class SupplementIntakeForm(forms.ModelForm):
         model = SupplementIntake
         fields = ["nutrient", "form", "amount", "unit", "since", "take_at"]
         widgets = {
-            "since": forms.DateInput(attrs={"type": "date"}),
+            # ISO 8601 whatever the language: a date input shows nothing for "01.03.2026".
+            "since": DateInput(),
             "take_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
         help_texts = {

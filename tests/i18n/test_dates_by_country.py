@@ -14,7 +14,7 @@ from accounts.regions import browser_country, format_locale
 from dashboard.charts import _date_axis as date_axis
 from labs.display import date_formatter, format_date, format_datetime
 from protocols.reminders.sending import reminder_send
-from tests.factories import ReminderFactory, UserFactory, panel_with
+from tests.factories import IntakeFactory, ReminderFactory, UserFactory, panel_with
 
 pytestmark = pytest.mark.usefixtures("compiled_translations")
 
@@ -192,3 +192,12 @@ def test_chart_axes_write_dates_as_the_page_does(locale, ticks):
         axis = date_axis()
     assert [stop["value"] for stop in axis["tickformatstops"]][:2] == ticks
     assert axis["hoverformat"] == ticks[0]
+
+
+@pytest.mark.django_db
+def test_a_german_supplement_edit_keeps_its_since_date(client):
+    user = UserFactory(language="de", country="DE")
+    intake = IntakeFactory(user=user, nutrient="magnesium", amount=300, unit="mg", since=DAY)
+    client.force_login(user)
+    body = client.get(reverse("protocols:supplement-edit", args=[intake.pk])).content.decode()
+    assert 'value="2026-03-02"' in body  # a date input shows nothing for "02.03.2026"
