@@ -9,6 +9,8 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from protocols.models import DoseLog
 from tests.factories import DoseLogFactory, IntakeFactory, ResultFactory
@@ -147,3 +149,25 @@ def test_the_time_of_day_is_kept_with_the_supplement(client_logged_in, user):
     assert response.status_code == 302
     assert user.supplements.get().take_at == dt.time(8, 30)
     assert "8:30" in client_logged_in.get(LOG).content.decode()
+
+
+junk = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "yes", "no", "day", "card", "2999-01-01", "0001-01-01", "\x00", "//x"]),
+    st.dates().map(dt.date.isoformat),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(day=junk, taken=junk, look=junk, back=junk, htmx=st.booleans())
+def test_random_taps_never_give_a_server_error_or_a_day_outside_the_week(
+    client_logged_in, magnesium, day, taken, look, back, htmx
+):
+    data = {"day": day, "taken": taken, "look": look, "next": back}
+    url = reverse("protocols:supplement-taken", args=[magnesium.pk])
+    response = client_logged_in.post(url, data, **(HX if htmx else {}))
+    assert response.status_code in (200, 302, 400)
+    first = today() - dt.timedelta(days=6)
+    assert all(first <= d <= today() for d in DoseLog.objects.values_list("taken_on", flat=True))
