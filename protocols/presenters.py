@@ -23,8 +23,9 @@ from typing import Any, Literal
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from labs.analytes import ANALYTES, SEED_RULE_SET, WITHIN_LIMITS_RULE_SET
+from labs.analytes import ANALYTES, SEED_RULE_SET, SWITCHABLE_UNITS, WITHIN_LIMITS_RULE_SET
 from labs.display import (
+    Reader,
     analyte_short_name,
     display_unit,
     format_amount_range,
@@ -205,13 +206,27 @@ def engine_text(text: str, user=None) -> str:
     protocols.wording.gettext_noop): as a known sentence, as one of the engine's
     templates with its values put back, or sentence by sentence; else as written. Lab
     values come out in `user`'s units."""
-    whole = _known_sentence(text, user)
+    return _engine_text(text, get_language(), _reading_units(user))
+
+
+def _reading_units(user) -> tuple[tuple[str, str], ...]:
+    """The unit `user` reads each switchable analyte in: what a sentence's rendering depends
+    on besides its text and the language (so renderings are cached under it)."""
+    return tuple((code, display_unit(user, code)) for code in SWITCHABLE_UNITS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _engine_text(text: str, language: str | None, units: tuple[tuple[str, str], ...]) -> str:
+    """`engine_text` for one language and set of units (a plan page renders the same
+    sentences on every visit; matching them against every template costs milliseconds)."""
+    reader = Reader(dict(units))
+    whole = _known_sentence(text, reader)
     if whole is not None:
         return whole
     parts = _SENTENCE_END.split(text)
     if len(parts) == 1:
         return text
-    return " ".join(_known_sentence(part, user) or part for part in parts)
+    return " ".join(_known_sentence(part, reader) or part for part in parts)
 
 
 def _known_sentence(text: str, user=None) -> str | None:
