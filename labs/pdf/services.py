@@ -94,12 +94,15 @@ def report_upload(*, user, data: bytes, filename: str) -> LabReport:
 
 
 def report_read_ocr(*, report_id: int) -> None:
-    """Read a queued report with tesseract, page by page, recording progress as it goes."""
-    claimed = LabReport.objects.filter(pk=report_id, status=Status.QUEUED).update(
-        status=Status.READING
-    )
+    """Read a queued report with tesseract, page by page, recording progress as it goes.
+
+    A report still READING is read again: the task is acknowledged only once it ends, so it
+    comes back only when the worker reading it died (reading twice would be harmless)."""
+    claimed = LabReport.objects.filter(
+        pk=report_id, status__in=[Status.QUEUED, Status.READING]
+    ).update(status=Status.READING)
     if not claimed:
-        return  # done already, discarded, or another worker has it
+        return  # read already, or discarded
     report = LabReport.objects.select_related("user").get(pk=report_id)
 
     def progress(done: int, total: int) -> None:

@@ -295,3 +295,17 @@ def test_polling_the_page_reads_neither_the_file_nor_more_queries_per_row(
         response = client_logged_in.get(review_url(report), HTTP_HX_REQUEST="true")
     assert 'data-status="reading"' in response.content.decode()
     assert not any('"data"' in q["sql"].split("FROM")[0] for q in queries.captured_queries)
+
+
+def test_a_report_left_reading_by_a_dead_worker_is_read_when_its_task_comes_back(
+    client_logged_in, user
+):
+    upload(client_logged_in, pdf_fixtures.photo(pdf_fixtures.two_column_report()), "p.jpg")
+    report = LabReport.objects.get(user=user)
+    LabReport.objects.filter(pk=report.pk).update(status=LabReport.Status.READING)
+    services.report_read_ocr(report_id=report.pk)  # the redelivered task, in this process
+    report.refresh_from_db()
+    assert report.status == LabReport.Status.READY
+    assert len(ReportParse.from_json(report.parsed).placed) == len(pdf_fixtures.TWO_COLUMN.expected)
+    services.report_read_ocr(report_id=report.pk)  # once read, a duplicate does nothing
+    assert LabReport.objects.get(pk=report.pk).status == LabReport.Status.READY
