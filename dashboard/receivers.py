@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.autoreload import file_changed
 
-from labs.models import LifeEvent, Panel, Result, SymptomEntry
+from labs.models import LifeEvent, Marker, MarkerResult, Panel, Result, SymptomEntry
 from labs.signals import data_changed
 from protocols.models import HealthProfile, Plan, SupplementIntake
 
@@ -23,8 +23,9 @@ def bump_on_data_changed(sender, user, **kwargs) -> None:
 # that sends no data_changed cannot leave a stale figure behind. Deletes of labs rows send
 # data_changed from labs.services; a post_delete receiver on them would make deleting an
 # account load and signal every panel and check-in (Django cannot fast-delete them then).
-_SAVED = (Panel, Result, SymptomEntry, LifeEvent, Plan, SupplementIntake, HealthProfile)
-_DELETED = (SupplementIntake, HealthProfile)
+_SAVED = (Panel, Result, SymptomEntry, LifeEvent, Plan, SupplementIntake, HealthProfile, Marker,
+          MarkerResult)  # fmt: skip
+_DELETED = (SupplementIntake, HealthProfile, Marker)  # a custom marker's name is on the report
 
 
 def bump_on_save(sender, instance, raw=False, **kwargs) -> None:

@@ -16,6 +16,7 @@ from labs.symptoms import SEVERITY_LABELS, SYMPTOMS
 from protocols import selectors as plan_selectors
 from protocols.models import HealthProfile, Plan, SupplementIntake
 from protocols.presenters import fmt_range, nutrient_label
+from protocols.reminders.selectors import next_reminder
 from protocols.rules import DEFAULT_RESULT_MAX_AGE_DAYS, RESULT_MAX_AGE_DAYS
 
 REPORT_DRAWS = 24  # two years of monthly draws on a printed page
@@ -80,6 +81,17 @@ def stale_results(latest, *, today: dt.date) -> set[str]:
         if (today - item.result.drawn_on).days
         > RESULT_MAX_AGE_DAYS.get(item.analyte.code, DEFAULT_RESULT_MAX_AGE_DAYS)
     }
+
+
+def body_key(*, user, today: dt.date) -> str:
+    """What the report shows besides the person's data (their data version keys it too):
+    the day, the open reminder's date (the sweep moves it without a data change), the email
+    and the display preferences."""
+    reminder = next_reminder(user)
+    due_on = reminder.due_on if reminder else ""
+    parts = (today, due_on, user.email, user.vitd_unit, user.mineral_unit, user.rule_set,
+             user.upper_limits, user.time_zone)  # fmt: skip
+    return "|".join(str(part) for part in parts)
 
 
 def context(*, user, today: dt.date) -> dict:

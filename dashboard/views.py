@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +16,8 @@ from . import report as report_page
 from . import trends as trends_page
 from .caching import request_cache
 from .forms import ShareForm
+
+REPORT_BODY = "dashboard/includes/report_body.html"
 
 
 def landing(request):
@@ -44,8 +47,23 @@ def trends(request):
 
 @login_required
 def report(request):
-    """A printable summary for a clinician: who, supplements, symptoms, the plan, results."""
-    context = report_page.context(user=request.user, today=person_today(request.user))
+    """A printable summary for a clinician: who, supplements, symptoms, the plan, results.
+
+    The body is rendered once per person and data version and kept (dashboard.caching),
+    under what else it shows (report_page.body_key)."""
+    user = request.user
+    today = person_today(user)
+
+    def body() -> dict:
+        context = report_page.context(user=user, today=today)
+        profile = context["profile"]
+        return {
+            "report_body": render_to_string(REPORT_BODY, context, request=request),
+            "named": bool(profile and profile.name),
+        }
+
+    key = report_page.body_key(user=user, today=today)
+    context = request_cache(request).get_or_build("report-body", (key,), body)
     return render(request, "dashboard/report.html", context)
 
 

@@ -82,3 +82,21 @@ def test_the_old_report_address_leads_to_the_report(client_logged_in):
     response = client_logged_in.get("/labs/report/", follow=True)
     assert response.redirect_chain == [("/report/", 301)]
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_kept_report_body_follows_the_data_the_profile_and_the_email(client, user):
+    """The body is rendered once per person and data version (dashboard.caching): a new
+    check-in, a name on the profile or a new email address shows on the next view."""
+    client.force_login(user)
+    url = reverse("dashboard:report")
+    first = client.get(url).content.decode()
+    assert "Add your name to the report" in first and "Fatigue" not in first
+    symptom_checkin(user=user, recorded_on=person_today(user), scores={"fatigue": 3})
+    assert "Fatigue" in client.get(url).content.decode()
+    HealthProfile.objects.update_or_create(user=user, defaults={"name": "Anna Beispiel"})
+    named = client.get(url).content.decode()
+    assert "Anna Beispiel" in named and "Add your name to the report" not in named
+    user.email = "anna@example.org"
+    user.save()
+    assert "anna@example.org" in client.get(url).content.decode()
