@@ -116,7 +116,8 @@ def pdf_text(data: bytes, max_pages: int) -> None:
     emit({"pages": pages})
     with pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            emit({"page": number, "lines": (page.extract_text() or "").splitlines()})
+            lines = (page.extract_text() or "").splitlines()
+            emit({"page": number, "lines": lines, "images": len(page.images)})
 
 
 # --- OCR ---------------------------------------------------------------------------------------

@@ -54,6 +54,14 @@ class Refused(Exception):
 class Extracted:
     pages: int = 0
     lines: list[tuple[int, str]] = field(default_factory=list)  # (page, text)
+    images: dict[int, int] = field(default_factory=dict)  # page → images drawn on it
+
+    def scanned_pages(self, min_characters: int) -> list[int]:
+        """Pages that are pictures of text: an image, and (almost) no text of their own."""
+        text: dict[int, int] = {}
+        for page, line in self.lines:
+            text[page] = text.get(page, 0) + len(line.strip())
+        return [p for p, n in self.images.items() if n and text.get(p, 0) < min_characters]
 
     @property
     def characters(self) -> int:
@@ -135,6 +143,7 @@ def _collect(extracted: Extracted, on_page: Callable[[int, int], None] | None):
             extracted.pages = message["pages"]
         if "page" in message:
             extracted.lines += [(message["page"], line) for line in message["lines"]]
+            extracted.images[message["page"]] = message.get("images", 0)
             if on_page is not None:
                 on_page(message["page"], extracted.pages)
 

@@ -74,7 +74,13 @@ def report_upload(*, user, data: bytes, filename: str) -> LabReport:
     Raises sandbox.Refused, storing nothing."""
     content_type = sandbox.sniff(data)
     extracted = sandbox.read_text(data) if content_type == "application/pdf" else None
-    needs_ocr = extracted is None or extracted.characters < MIN_TEXT_CHARACTERS * extracted.pages
+    # A scan, a photo, or a PDF with a scanned page among its text pages (tesseract then
+    # reads every page: a page of results is never skipped for being a picture).
+    needs_ocr = (
+        extracted is None
+        or extracted.characters < MIN_TEXT_CHARACTERS * extracted.pages
+        or bool(extracted.scanned_pages(MIN_TEXT_CHARACTERS))
+    )
     if needs_ocr and not ocr_available():
         raise sandbox.Refused(NO_OCR)
     if needs_ocr and content_type == "application/pdf" and extracted.pages > sandbox.OCR_MAX_PAGES:

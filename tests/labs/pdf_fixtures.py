@@ -207,6 +207,19 @@ def scanned(pdf_bytes: bytes) -> bytes:
     return bytes(pdf.output())
 
 
+def text_then_scan() -> bytes:
+    """Page 1 with text (the US report's lines), page 2 a scanned page (the German report)."""
+    image = io.BytesIO()
+    page_image(de_report()).save(image, format="PNG")
+    pdf = _pdf()
+    for n, line in enumerate(["Summit Clinical Laboratories", "Collected: 03/14/2025",
+                              "Vitamin D, 25-Hydroxy 22.4 L ng/mL 30.0-100.0"]):  # fmt: skip
+        _row(pdf, 20 + 8 * n, [(15, line)])
+    pdf.add_page()
+    pdf.image(io.BytesIO(image.getvalue()), x=0, y=0, w=pdf.w, h=pdf.h)
+    return bytes(pdf.output())
+
+
 def photo(pdf_bytes: bytes, fmt: str = "JPEG") -> bytes:
     buffer = io.BytesIO()
     page_image(pdf_bytes).save(buffer, format=fmt, quality=90)

@@ -309,3 +309,13 @@ def test_a_report_left_reading_by_a_dead_worker_is_read_when_its_task_comes_back
     assert len(ReportParse.from_json(report.parsed).placed) == len(pdf_fixtures.TWO_COLUMN.expected)
     services.report_read_ocr(report_id=report.pk)  # once read, a duplicate does nothing
     assert LabReport.objects.get(pk=report.pk).status == LabReport.Status.READY
+
+
+def test_a_pdf_with_a_scanned_page_among_its_text_pages_goes_to_ocr(client_logged_in, user):
+    upload(client_logged_in, pdf_fixtures.text_then_scan())
+    report = LabReport.objects.get(user=user)
+    assert report.ocr and report.status == LabReport.Status.QUEUED
+    services.report_read_ocr(report_id=report.pk)  # what the worker runs
+    report.refresh_from_db()
+    read = {r.analyte for r in ReportParse.from_json(report.parsed).placed}
+    assert {"vitd_25oh", "mg_serum", "phosphate"} <= read  # page 1's text and page 2's scan
