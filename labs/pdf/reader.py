@@ -30,8 +30,11 @@ _VALUE = re.compile(rf"(?P<qualifier>[<>])?(?P<number>{_NUMBER})(?P<flag>[HL+\-]
 _RANGE = re.compile(rf"{_NUMBER}\s*(?:-|–|—|to|bis)\s*{_NUMBER}|[<≤>≥]=?\s*{_NUMBER}", re.I)
 # A unit-like word for a test outside the catalog ("U/L", "%", "µg/l", "fL").
 _UNIT_LIKE = re.compile(r"%|[A-Za-zµμ]{1,5}/[A-Za-z0-9.]{1,8}|fl|fL|Mio/µl|G/l")
+# 03/14/2025, 03.02.2025 and 03.02.25 (two-digit years: this century unless that is ahead),
+# or ISO 2025-03-14.
 _DATE = re.compile(
-    r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"
+    r"(?<![\d.,])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?![\d.,])"
+    r"|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"
 )
 
 # What the words just before a date say it is; earlier in the list wins.
@@ -263,17 +266,19 @@ def _draw_date(lines: list[str], german: bool, today: date) -> date | None:
             kind = _date_kind(text[: match.start()])
             if kind is not None:
                 found.append((rank[kind], match[0], match.groups()))
-    slashed = [g[0] for _rank, g, _groups in found if "/" in g]
+    slashed = [text for _rank, text, _groups in found if "/" in text]
     order = DAY_FIRST if german else (date_order_of(slashed) or MONTH_FIRST)
     for _rank, _text, groups in sorted(found, key=lambda f: f[0]):
-        drawn_on = _as_date(groups, order)
+        drawn_on = _as_date(groups, order, today)
         if drawn_on is not None and validation.EARLIEST_DATE <= drawn_on <= today:
             return drawn_on
     return None
 
 
-def _as_date(groups: tuple, order: str) -> date | None:
+def _as_date(groups: tuple, order: str, today: date) -> date | None:
     first, separator, second, year, iso_year, iso_month, iso_day = groups
+    if year and len(year) == 2:
+        year = str(2000 + int(year) if 2000 + int(year) <= today.year else 1900 + int(year))
     try:
         if iso_year:
             return date(int(iso_year), int(iso_month), int(iso_day))

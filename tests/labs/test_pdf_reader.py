@@ -178,3 +178,16 @@ def test_a_result_line_of_an_unknown_test_is_listed_never_dropped(name, value, u
     row = reader.read_line(1, 1, f"{name} {_decimal(value, False)} {unit} 1-2")
     assert row is not None and row.name == name
     assert row.placed == (find_analyte(name) is not None)
+
+
+@pytest.mark.parametrize(
+    ("line", "drawn_on"),
+    [
+        ("Entnahme: 03.02.25 08:10", date(2025, 2, 3)),
+        ("Abnahmedatum 28.12.98", date(1998, 12, 28)),
+        ("Collection Date: 2025-03-14", date(2025, 3, 14)),
+        ("Date Collected: 14/03/2025", date(2025, 3, 14)),  # day first: 14 is no month
+    ],
+)
+def test_draw_dates_as_labs_print_them(line, drawn_on):
+    assert reader.read_report([(1, line)], pages=1, today=TODAY).drawn_on == drawn_on
