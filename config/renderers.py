@@ -24,7 +24,7 @@ _WIDGETS = "django/forms/widgets/"
 _OPTION = _WIDGETS + "select_option.html"
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     """`{{ value }}` in an autoescaping template (django.template.base.render_value_in_context)."""
     value = localize(template_localtime(value))
     if not issubclass(type(value), str):
@@ -41,7 +41,7 @@ def _formatted(value: Any) -> str:
         result = ""
     if isinstance(value, SafeData):
         result = mark_safe(result)  # noqa: S308 — safe in, safe out, as the filter does
-    return _text(result)
+    return text(result)
 
 
 def _attrs(attrs: Mapping[str, Any]) -> str:
@@ -50,7 +50,7 @@ def _attrs(attrs: Mapping[str, Any]) -> str:
     for name, value in attrs.items():
         if value is False:
             continue
-        out.append(f" {_text(name)}" if value is True else f' {_text(name)}="{_formatted(value)}"')
+        out.append(f" {text(name)}" if value is True else f' {text(name)}="{_formatted(value)}"')
     return "".join(out)
 
 
@@ -58,7 +58,7 @@ def _input(widget: Mapping[str, Any]) -> str:
     value = widget["value"]
     shown = "" if value is None else f' value="{_formatted(value)}"'
     return (
-        f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}'
+        f'<input type="{text(widget["type"])}" name="{text(widget["name"])}"{shown}'
         f"{_attrs(widget['attrs'])}>"
     )
 
@@ -66,22 +66,22 @@ def _input(widget: Mapping[str, Any]) -> str:
 def _textarea(widget: Mapping[str, Any]) -> str:
     value = widget["value"]
     return (
-        f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n'
-        f"{_text(value) if value else ''}</textarea>"
+        f'<textarea name="{text(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+        f"{text(value) if value else ''}</textarea>"
     )
 
 
 def _select(widget: Mapping[str, Any]) -> str | None:
-    out = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    out = [f'<select name="{text(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            out.append(f'\n  <optgroup label="{_text(group_name)}">')
+            out.append(f'\n  <optgroup label="{text(group_name)}">')
         for option in options:
             if option["template_name"] != _OPTION:
                 return None  # a custom option template: Django renders the whole select
             out.append(
                 f'\n  <option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
-                f"{_text(option['label'])}</option>\n"
+                f"{text(option['label'])}</option>\n"
             )
         if group_name:
             out.append("\n  </optgroup>")

@@ -8,6 +8,7 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.template import Context, Template
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
@@ -118,3 +119,25 @@ def test_the_apps_forms_render_the_same(language, user):
                 attrs = field.build_widget_attrs({})
                 fast = widget.render(field.html_name, value, attrs, FAST)
                 assert fast == widget.render(field.html_name, value, attrs, DJANGO)
+
+
+LOOP = Template(
+    '{% for v, label in choices %}<option value="{{ v }}"{% if value == v %} selected{% endif %}>'
+    "{{ label }}</option>{% endfor %}"
+)
+LOOP_AS_TEXT = Template(
+    '{% for v, label in choices %}<option value="{{ v }}"{% if value|stringformat:"s" == v %}'
+    " selected{% endif %}>{{ label }}</option>{% endfor %}"
+)
+TAG = Template("{% load protocols_tags %}{% options choices value %}")
+TAG_AS_TEXT = Template("{% load protocols_tags %}{% options choices value as_text=True %}")
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@hypothesis_settings(max_examples=100, deadline=None)
+@given(options=choices, value=st.one_of(choice_value, st.integers(0, 3)))
+def test_the_options_tag_writes_what_the_template_loop_writes(language, options, value):
+    context = Context({"choices": options, "value": value})
+    with translation.override(language):
+        assert TAG.render(context) == LOOP.render(context)
+        assert TAG_AS_TEXT.render(context) == LOOP_AS_TEXT.render(context)
