@@ -18,6 +18,8 @@ PUBLIC = {
     "reminders:snooze",
     "reminders:unsubscribe",
     "reminders:one-click-unsubscribe",  # RFC 8058: the mail client POSTs, no login
+    "reminders:dose-unsubscribe",  # the daily supplement email's own signed link
+    "reminders:dose-one-click-unsubscribe",
     "dashboard:shared",  # a clinician's read-only view: the token is the key (404 else)
     "reminders:calendar-feed",  # calendar apps send no cookie: the token is the key (404 else)
 }
@@ -78,7 +80,14 @@ def owned_ids(user) -> set[int]:
 def seed_everything(user) -> None:
     from dashboard.models import ShareLink
     from labs.models import LabReport, LifeEvent, Marker, MarkerResult, Panel, Result, SymptomEntry
-    from protocols.models import DoseLog, HealthProfile, Plan, Reminder, SupplementIntake
+    from protocols.models import (
+        DoseEmail,
+        DoseLog,
+        HealthProfile,
+        Plan,
+        Reminder,
+        SupplementIntake,
+    )  # fmt: skip
 
     today = dt.date.today()
     for days in (200, 100, 10):
@@ -104,6 +113,7 @@ def seed_everything(user) -> None:
         user=user, nutrient="vitamin_d3", amount=5000, unit="IU"
     )
     DoseLog.objects.create(user=user, intake=intake, taken_on=today)
+    DoseEmail.objects.create(user=user)
     Reminder.objects.create(
         user=user, plan=plan, due_on=today, send_at=dt.datetime.now(dt.UTC), tests=["vitd_25oh"]
     )

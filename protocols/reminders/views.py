@@ -23,7 +23,7 @@ from protocols.models import Plan, Reminder
 from protocols.selectors import retest_for
 
 from .calendar import retest_calendar
-from .doses import dose_email_switch
+from .doses import dose_email_from_link, dose_email_switch, dose_email_unsubscribe
 from .links import ReminderLinkError, reminder_from_link, snooze_weeks
 from .selectors import calendar_feed_by_token, daily_doses
 from .services import (
@@ -154,3 +154,35 @@ def calendar_feed_stop(request: HttpRequest) -> HttpResponse:
     calendar_feed_off(user=request.user)
     messages.success(request, _("Calendar link turned off."))
     return redirect("accounts:preferences")
+
+
+# --- the daily supplement email's own unsubscribe link (independent of the retest email's) --
+
+
+@require_http_methods(["GET", "POST"])
+def dose_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (a mail scanner's GET changes nothing); POST turns the daily email off."""
+    try:
+        row = dose_email_from_link(token)
+    except ReminderLinkError as error:
+        return _bad_link(request, error)
+    if request.method == "POST":
+        dose_email_unsubscribe(row)
+        return render(request, "reminders/dose_unsubscribed.html", {"person": row.user})
+    return render(request, "reminders/confirm_dose_unsubscribe.html", {"person": row.user})
+
+
+@csrf_exempt  # RFC 8058: the mail client POSTs with no cookie; the signed token is the proof
+@require_http_methods(["GET", "POST"])
+def dose_one_click_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The daily email's List-Unsubscribe address: POST "List-Unsubscribe=One-Click"."""
+    if request.method == "GET":
+        return redirect("reminders:dose-unsubscribe", token=token)
+    try:
+        row = dose_email_from_link(token)
+    except ReminderLinkError as error:
+        return _bad_link(request, error)
+    if request.POST.get("List-Unsubscribe") != "One-Click":
+        return HttpResponseBadRequest("expected List-Unsubscribe=One-Click")
+    dose_email_unsubscribe(row)
+    return HttpResponse(_("Daily supplement email stopped."), content_type="text/plain")

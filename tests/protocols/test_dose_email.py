@@ -4,15 +4,22 @@ person's day, once a day, never when everything is logged or when they did not o
 from __future__ import annotations
 
 import datetime as dt
+import re
+from email import message_from_bytes
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from protocols.models import DoseEmail
+from protocols.models import DoseEmail, Reminder
 from protocols.reminders.doses import dose_emails_due, dose_emails_sweep
+from protocols.reminders.links import reminder_link_token
 from protocols.reminders.tasks import send_dose_emails
-from tests.factories import DoseLogFactory, IntakeFactory
+from tests.factories import DoseLogFactory, IntakeFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -92,3 +99,110 @@ def test_the_settings_page_switches_it(client_logged_in, user):
     assert "Turn the daily email off" in page
     client_logged_in.post(url, {"email": "off"})
     assert not DoseEmail.objects.filter(user=user).exists()
+
+
+# --- message hygiene and the email's own one-click unsubscribe (issue #13's, for this email) --
+
+
+def _sent(mailoutbox):
+    return message_from_bytes(mailoutbox[-1].message().as_bytes())
+
+
+def _link(body: str, pattern: str) -> str:
+    return re.search(rf"https?://\S*{pattern}\S*", body).group(0)
+
+
+def test_the_headers_carry_our_domain_a_real_offset_and_one_click_unsubscribe(
+    person, mailoutbox, settings
+):
+    settings.SITE_URL = "https://cofactor.example"
+    person.time_zone = "Asia/Kolkata"  # +05:30: no server default gives it
+    person.save()
+    person.supplements.update(take_at=dt.time(0))  # due whenever the test runs
+    assert dose_emails_sweep(now=timezone.now()) == 1
+    sent = _sent(mailoutbox)
+    assert sent["Message-ID"].endswith("@cofactor.example>")
+    date = parsedate_to_datetime(sent["Date"])
+    assert date.utcoffset() == dt.timedelta(hours=5, minutes=30)
+    assert abs(date - timezone.now()) < dt.timedelta(minutes=1)
+    one_click = "".join(sent["List-Unsubscribe"].split()).strip("<>")
+    assert one_click.startswith("https://cofactor.example/reminders/doses/unsubscribe/")
+    assert one_click.endswith("/one-click/")
+    assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_one_click_stops_only_the_daily_email_and_the_settings_page_says_so(
+    person, mailoutbox, client
+):
+    plan = PlanFactory(user=person)
+    reminder = Reminder.objects.create(
+        user=person, plan=plan, due_on=dt.date(2027, 1, 1), send_at=timezone.now(),
+        tests=["vitd_25oh"],
+    )  # fmt: skip
+    retest_unsubscribe = reminder_link_token(reminder, "unsubscribe")
+    dose_emails_sweep(now=at(8))
+    one_click = "".join(_sent(mailoutbox)["List-Unsubscribe"].split()).strip("<>")
+    mail_client = Client(enforce_csrf_checks=True)  # a mailbox provider posts, no cookie
+    response = mail_client.post(urlsplit(one_click).path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert not DoseEmail.objects.filter(user=person).exists()
+    person.refresh_from_db()
+    reminder.refresh_from_db()
+    assert person.reminders_enabled and reminder.state in Reminder.OPEN_STATES
+    # the retest email's own unsubscribe link still works on its own
+    path = reverse("reminders:unsubscribe", args=[retest_unsubscribe])
+    assert client.get(path).status_code == 200
+    client.force_login(person)
+    page = client.get(reverse("accounts:preferences")).content.decode()
+    assert "Turn the daily email on" in page
+    assert dose_emails_sweep(now=at(8, day=dt.date(2026, 12, 2))) == 0
+
+
+def test_the_body_link_asks_first_then_stops_and_is_used_afterwards(person, mailoutbox, client):
+    dose_emails_sweep(now=at(8))
+    url = _link(mailoutbox[0].body, "/reminders/doses/unsubscribe/")
+    assert url in mailoutbox[0].alternatives[0][0]  # the HTML part carries the same link
+    path = urlsplit(url).path
+    assert client.get(path).status_code == 200  # a scanner's GET changes nothing
+    assert DoseEmail.objects.filter(user=person).exists()
+    response = client.post(path)
+    assert response.status_code == 200 and b"dose-unsubscribed" in response.content
+    assert not DoseEmail.objects.filter(user=person).exists()
+    DoseEmail.objects.create(user=person)  # opting in again: the old link is spent
+    assert client.post(path).status_code == 400
+    assert DoseEmail.objects.filter(user=person).exists()
+
+
+def test_a_forged_or_retest_token_or_a_wrong_body_is_refused(person, mailoutbox, client):
+    dose_emails_sweep(now=at(8))
+    path = urlsplit(_link(mailoutbox[0].body, "/reminders/doses/unsubscribe/")).path
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    one_click = reverse("reminders:dose-one-click-unsubscribe", args=[token])
+    assert client.post(one_click, {"List-Unsubscribe": "no"}).status_code == 400
+    forged = reverse("reminders:dose-one-click-unsubscribe", args=[token[:-2] + "xx"])
+    assert client.post(forged, {"List-Unsubscribe": "One-Click"}).status_code == 400
+    plan = PlanFactory(user=person)
+    reminder = Reminder.objects.create(
+        user=person, plan=plan, due_on=dt.date(2027, 1, 1), send_at=timezone.now(),
+        tests=["vitd_25oh"],
+    )  # fmt: skip
+    retest = reverse(
+        "reminders:dose-one-click-unsubscribe",
+        args=[reminder_link_token(reminder, "unsubscribe")],
+    )
+    assert client.post(retest, {"List-Unsubscribe": "One-Click"}).status_code == 400
+    assert client.get(one_click).status_code == 302  # a GET only goes to the question
+    assert DoseEmail.objects.filter(user=person).exists()
+
+
+def test_german_person_gets_german_labels_numbers_and_times(
+    person, mailoutbox, compiled_translations
+):
+    person.language = "de"
+    person.save()
+    person.supplements.filter(nutrient="magnesium").update(amount=1250)
+    dose_emails_sweep(now=at(8))
+    body = mailoutbox[0].body
+    assert "1.250 mg" in body and "4.000 IU" in body  # German grouping, not 1,250
+    assert "(21:00)" in body and "noch nicht" in body
+    assert "Tägliche" in body or "täglich" in body
