@@ -18,7 +18,7 @@ from accounts.models import User
 from labs.analytes import ANALYTES
 from labs.models import LifeEvent, Panel, Result, SymptomEntry
 from labs.units import to_canonical
-from protocols.models import DoseLog, Plan, Reminder, SupplementIntake
+from protocols.models import DoseEmail, DoseLog, Plan, Reminder, SupplementIntake
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
@@ -173,6 +173,15 @@ class DoseLogFactory(factory.django.DjangoModelFactory):
     intake = factory.SubFactory(IntakeFactory)
     user = factory.SelfAttribute("intake.user")
     taken_on = factory.LazyFunction(dt.date.today)
+
+
+class DoseEmailFactory(factory.django.DjangoModelFactory):
+    """An opt-in to the daily supplement email."""
+
+    class Meta:
+        model = DoseEmail
+
+    user = factory.SubFactory(UserFactory)
 
 
 def plan_data(*, phase: str = "correction", alerts: list | None = None) -> dict:

@@ -19,7 +19,13 @@ from protocols.models import DoseEmail, Reminder
 from protocols.reminders.doses import dose_emails_due, dose_emails_sweep
 from protocols.reminders.links import reminder_link_token
 from protocols.reminders.tasks import send_dose_emails
-from tests.factories import DoseLogFactory, IntakeFactory, PlanFactory
+from tests.factories import (
+    DoseEmailFactory,
+    DoseLogFactory,
+    IntakeFactory,
+    PlanFactory,
+    UserFactory,
+)  # fmt: skip
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -206,3 +212,69 @@ def test_german_person_gets_german_labels_numbers_and_times(
     assert "1.250 mg" in body and "4.000 IU" in body  # German grouping, not 1,250
     assert "(21:00)" in body and "noch nicht" in body
     assert "Tägliche" in body or "täglich" in body
+
+
+# --- set-based selection: a constant number of queries however many people are due -----------
+
+
+def _opted_in(count: int, *, zone: str = "Europe/Berlin", take_at=dt.time(8), logged=False):
+    """`count` opted-in people in `zone`, each with two supplements (both logged today when
+    `logged`)."""
+    people = UserFactory.create_batch(count, time_zone=zone)
+    for person in people:
+        DoseEmailFactory(user=person)
+        for nutrient, unit in (("magnesium", "mg"), ("vitamin_d3", "IU")):
+            intake = IntakeFactory(user=person, nutrient=nutrient, unit=unit, take_at=take_at)
+            if logged:
+                DoseLogFactory(intake=intake, taken_on=dt.date(2026, 12, 1))
+    return people
+
+
+@pytest.mark.parametrize("due", [2, 12])
+def test_the_selection_takes_three_queries_however_many_are_due(due, django_assert_num_queries):
+    _opted_in(due)
+    _opted_in(3, take_at=dt.time(20))  # not due yet at 09:00
+    _opted_in(2, logged=True)  # everything logged: nothing to ask
+    _opted_in(2, zone="Asia/Tokyo")  # a second zone: 17:00 there, due too
+    with django_assert_num_queries(3):
+        rows = dose_emails_due(now=at(9))
+    assert len(rows) == due + 2
+    assert all(len(intakes) == 2 for _row, _day, intakes in rows)
+
+
+@pytest.mark.parametrize("due", [2, 12])
+def test_the_sweep_costs_one_statement_per_email_on_top(due, django_assert_num_queries, mailoutbox):
+    _opted_in(due)
+    with django_assert_num_queries(3 + due):  # the selection + one claim per email
+        assert dose_emails_sweep(now=at(9)) == due
+    with django_assert_num_queries(2):  # the next sweep that day: zones, no due rows
+        assert dose_emails_sweep(now=at(10)) == 0
+    assert len(mailoutbox) == due
+
+
+def test_each_persons_own_day_in_their_zone():
+    """23:30 in Berlin is 07:30 the next day in Tokyo: the Tokyo person's day is the 2nd."""
+    (berlin,) = _opted_in(1, take_at=dt.time(7))
+    (tokyo,) = _opted_in(1, zone="Asia/Tokyo", take_at=dt.time(7))
+    (late,) = _opted_in(1, zone="America/New_York", take_at=dt.time(18))  # 17:30 there
+    DoseEmail.objects.filter(user=berlin).update(last_sent_on=dt.date(2026, 12, 1))
+    DoseEmail.objects.filter(user=tokyo).update(last_sent_on=dt.date(2026, 12, 1))
+    rows = {row.user_id: day for row, day, _intakes in dose_emails_due(now=at(23, 30))}
+    assert rows == {tokyo.pk: dt.date(2026, 12, 2)}
+    assert late.pk not in rows
+
+
+def test_a_supplement_logged_today_in_another_zones_day_still_counts_as_pending():
+    """Logged on the 1st (Berlin's day) does not count for Tokyo's 2nd."""
+    (tokyo,) = _opted_in(1, zone="Asia/Tokyo", take_at=dt.time(7), logged=True)
+    ((row, day, intakes),) = dose_emails_due(now=at(23, 30))
+    assert (row.user_id, day, len(intakes)) == (tokyo.pk, dt.date(2026, 12, 2), 2)
+
+
+def test_an_unknown_zone_name_reads_as_utc_and_breaks_nobody():
+    (odd,) = _opted_in(1, zone="Mars/Olympus_Mons")  # saved past the validator (old tzdata)
+    _opted_in(1)
+    rows = dose_emails_due(now=at(9))  # 08:00 UTC
+    assert len(rows) == 2
+    assert {day for _row, day, _i in rows} == {dt.date(2026, 12, 1)}
+    assert odd.pk in {row.user_id for row, _d, _i in rows}
