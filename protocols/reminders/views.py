@@ -97,9 +97,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     user = feed.user
     plan = Plan.objects.filter(user=user).defer("inputs").order_by("-created_at", "-id").first()
-    retest = retest_for(user=user, plan=plan) if plan else None
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
-    with translation.override(person_locale(user)):
+    with translation.override(person_locale(user)):  # the tests' names too, not the app's
+        retest = retest_for(user=user, plan=plan) if plan else None
         body = retest_calendar(
             retest,
             uid=f"retest-{user.pk}@{host}",

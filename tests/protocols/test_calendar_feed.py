@@ -139,3 +139,15 @@ def test_alarms_need_a_feed_first(client, user):
     response = client.post(reverse("reminders:calendar-alarms"), {"alarms": "on"}, follow=True)
     assert "Turn the calendar address on first." in response.content.decode()
     assert not CalendarFeed.objects.filter(user=user).exists()
+
+
+def test_a_german_persons_feed_names_the_tests_in_german_whatever_the_app_asks_in(client):
+    """Calendar apps send no Accept-Language (or their own): the retest's tests are named in
+    the person's language, like the rest of the event (the plan page says 'Erythrozyten-Mg')."""
+    person = UserFactory(language="de")
+    plan_with_retest(person, DUE, tests=("vitd_25oh", "mg_rbc"))
+    path = turn_on(client, person)
+    (event,) = events(Client().get(path, HTTP_ACCEPT_LANGUAGE="en"))
+    description = str(event["description"])
+    assert description.startswith("Bitten Sie das Labor um:")
+    assert "Erythrozyten-Mg" in description and "RBC Mg" not in description
