@@ -195,6 +195,23 @@ def parse_positive(text: str, *, decimal_separator: str = ".") -> float:
     return positive_finite(parse_decimal(text, decimal_separator=decimal_separator))
 
 
+class OutOfRange(LabValueError):
+    code = "out_of_range"
+
+
+def parse_percent(text: str, *, decimal_separator: str = ".") -> float:
+    """A share typed as a percentage from 0 to 100 ("80", "80 %", "92,5"): the share of
+    days a supplement was taken, as a person counts it. Returned as typed (0..100)."""
+    number = float(
+        parse_decimal(text.strip().removesuffix("%"), decimal_separator=decimal_separator)
+    )
+    if not 0 <= number <= 100:
+        raise OutOfRange(
+            gettext_noop("“%(value)s” is not a share from 0 to 100 %%."), value=text.strip()
+        )
+    return number
+
+
 # --- a lab value: number, qualifier, unit, plausibility --------------------------------------
 
 

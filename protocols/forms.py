@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import RULE_SET_CHOICES
 from labs import validation
@@ -17,8 +18,10 @@ from labs.symptoms import SEVERITY_LABELS
 from labs.symptoms import SYMPTOMS as SYMPTOM_CATALOG
 from labs.units import get_analyte, units_for
 from protocols.engine import Intake, Measurement, Snapshot
+from protocols.engine.tiers import RESPONSE_NUTRIENT
 from protocols.models import (
     GOAL_CHOICES,
+    NUTRIENT_CHOICES,
     PROFILE_FLAG_CHOICES,
     HealthProfile,
     SupplementIntake,
@@ -143,6 +146,11 @@ WHAT_IF_INTAKES = (
     ("vitamin_k2_mk7", "k2_mcg", _("Vitamin K2 you take (mcg/day)")),
     ("vitamin_b6_p5p", "b6_mg", _("Vitamin B6 you take (mg/day)")),
 )
+# An earlier value of a marker whose response the engine judges (protocols.engine.tiers),
+# how long before it was drawn, and how many days the nutrient was taken: the non-responder
+# check of a stored plan, on the what-if page (issue #17).
+WHAT_IF_WEEKS = (6, 8, 10, 12, 16, 20, 26, 39, 52)  # the engine judges 6 weeks to a year
+WHAT_IF_WEEKS_DEFAULT = 12
 SEVERITY_OPTIONS = [("", "—"), *((str(v), f"{v} {label}") for v, label in SEVERITY_LABELS.items())]
 
 
@@ -188,6 +196,32 @@ class WhatIfForm(forms.Form):
                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
 
+        labels = dict(NUTRIENT_CHOICES)
+        for code, nutrient in RESPONSE_NUTRIENT.items():
+            self.fields[f"earlier_{code}"] = forms.CharField(
+                label=_("%(marker)s at the earlier test") % {"marker": analyte_short_name(code)},
+                required=False,
+                max_length=validation.MAX_VALUE_CHARS,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            )
+            self.fields[f"adherence_{nutrient}"] = forms.CharField(
+                label=_("%(nutrient)s taken since then (%% of days)")
+                % {"nutrient": labels[nutrient]},
+                required=False,
+                max_length=validation.MAX_VALUE_CHARS,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            )
+        self.fields["weeks_between"] = forms.TypedChoiceField(
+            label=_("Weeks between the two tests"),
+            choices=[
+                (str(w), ngettext("%(n)s week", "%(n)s weeks", w) % {"n": w}) for w in WHAT_IF_WEEKS
+            ],  # fmt: skip
+            coerce=int,
+            required=False,
+            empty_value=WHAT_IF_WEEKS_DEFAULT,
+            initial=str(WHAT_IF_WEEKS_DEFAULT),
+        )
+
         for code, symptom in SYMPTOM_CATALOG.items():
             self.fields[f"s_{code}"] = forms.TypedChoiceField(
                 label=symptom.label, choices=SEVERITY_OPTIONS, required=False, coerce=int,
@@ -211,6 +245,14 @@ class WhatIfForm(forms.Form):
     def intake_fields(self) -> list[forms.BoundField]:
         return [self[name] for _nutrient, name, _label in WHAT_IF_INTAKES]
 
+    def earlier_fields(self) -> list[forms.BoundField]:
+        """Each judged marker's earlier value, then its nutrient's share of days taken."""
+        return [
+            self[name]
+            for code, nutrient in RESPONSE_NUTRIENT.items()
+            for name in (f"earlier_{code}", f"adherence_{nutrient}")
+        ]
+
     def error_items(self) -> list[tuple[str, str, str]]:
         """(field name, label, message) for every error, to list them beside the plan."""
         return [
@@ -231,9 +273,49 @@ class WhatIfForm(forms.Form):
                 problem = check_dose(nutrient, amount, nutrient_unit(nutrient))
                 if problem:
                     self.add_error(name, problem)
+        self.earlier: dict[str, validation.LabValue] = {}
+        self.adherence: dict[str, float] = {}
+        for code, nutrient in RESPONSE_NUTRIENT.items():
+            self._clean_earlier(cleaned, code)
+            self._clean_adherence(cleaned, nutrient)
         if cleaned.get("rules") and cleaned["rules"] not in RULE_SETS:
             self.add_error("rules", _("Unknown rule set."))
         return cleaned
+
+    def _clean_earlier(self, cleaned: dict, code: str) -> None:
+        """An earlier value, in the unit picked beside the current one (labs.validation)."""
+        name = f"earlier_{code}"
+        text = (cleaned.get(name) or "").strip()
+        if not text:
+            return
+        analyte = get_analyte(code)
+        unit = cleaned.get(f"{code}_unit") or analyte.canonical_unit
+        try:
+            reading = validation.parse_lab_value(
+                analyte, text, unit, decimal_separator=decimal_separator()
+            )
+        except validation.LabValueError as exc:
+            self.add_error(name, as_validation_error(exc))
+            return
+        if code not in self.canonical:
+            if code not in self.errors:  # empty, not wrong: say what is missing
+                self.add_error(name, _("Type the current value too, to compare the two."))
+            return
+        self.earlier[code] = reading
+
+    def _clean_adherence(self, cleaned: dict, nutrient: str) -> None:
+        """A share of days in percent, 0 to 100 (labs.validation.parse_percent); the engine
+        reads it as 0..1, as the CLI's --adherence and the plan JSON give it."""
+        name = f"adherence_{nutrient}"
+        text = (cleaned.get(name) or "").strip()
+        if not text:
+            return
+        try:
+            percent = validation.parse_percent(text, decimal_separator=decimal_separator())
+        except validation.LabValueError as exc:
+            self.add_error(name, as_validation_error(exc))
+            return
+        self.adherence[nutrient] = percent / 100
 
     def _clean_marker(self, cleaned: dict, code: str) -> None:
         text = (cleaned.get(code) or "").strip()
@@ -304,6 +386,15 @@ class WhatIfForm(forms.Form):
             ]
             for code, value in self.canonical.items()
         }
+        weeks = self.cleaned_data.get("weeks_between") or WHAT_IF_WEEKS_DEFAULT
+        for code, reading in self.earlier.items():
+            earlier = Measurement(
+                reading.canonical_value,
+                get_analyte(code).canonical_unit,
+                as_of - timedelta(weeks=weeks),
+                reading.qualifier,
+            )
+            results[code] = [earlier, *results[code]]
         taking = tuple(
             Intake(nutrient, self.cleaned_data[name], nutrient_unit(nutrient))
             for nutrient, name, _label in WHAT_IF_INTAKES
@@ -317,4 +408,5 @@ class WhatIfForm(forms.Form):
             flags=frozenset(self.cleaned_data.get("flags") or ()),
             goal=self.cleaned_data.get("goal") or None,
             rules=self.cleaned_data.get("rules") or "seed",
+            adherence=dict(self.adherence),
         )
