@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import logging
 import random
+import re
 import smtplib
 from collections import Counter
 from collections.abc import Iterable
@@ -35,6 +36,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -141,7 +144,9 @@ class _Mailer:
                 self.down = classify_failure(error)
                 raise
             self.is_open = True
-        if self.backend.send_messages([message]) != 1:
+        if isinstance(self.backend, SMTPBackend):
+            _smtp_send(self.backend, message)
+        elif self.backend.send_messages([message]) != 1:
             raise smtplib.SMTPException("the mail backend did not send the message")
 
     def drop(self) -> None:
@@ -150,6 +155,32 @@ class _Mailer:
         except Exception:  # a broken connection may fail to say goodbye; it is gone anyway
             logger.debug("SMTP connection closed uncleanly", exc_info=True)
         self.is_open = False
+
+
+def _smtp_send(backend: SMTPBackend, message: EmailMessage) -> None:
+    """What Django's SMTPBackend._send does (same envelope, same bytes, errors raised), with
+    the envelope addresses sanitised cheaply: Django parses From and To with the stdlib's
+    header parser for every email, a seventh of a send's CPU."""
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    sender = _sanitized_sender(message.from_email, encoding)
+    recipients = [sanitized_address(address, encoding) for address in message.recipients()]
+    if not recipients:
+        raise smtplib.SMTPException("the message has no recipient")
+    backend.connection.sendmail(sender, recipients, message.message().as_bytes(linesep="\r\n"))
+
+
+_sanitized_sender = functools.lru_cache(maxsize=16)(sanitize_address)  # DEFAULT_FROM_EMAIL
+# A plain ASCII dot-atom address: sanitize_address returns it unchanged (a test checks).
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*"
+)
+
+
+def sanitized_address(address: str, encoding: str) -> str:
+    """django.core.mail.message.sanitize_address, without parsing a plain address."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return address
+    return sanitize_address(address, encoding)
 
 
 # --- claim, send, record -----------------------------------------------------------------

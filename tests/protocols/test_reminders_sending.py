@@ -5,16 +5,24 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.core.mail.message import sanitize_address
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import given
+from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
 from protocols.models import Reminder
 from protocols.reminders import schedule
 from protocols.reminders.selectors import due_reminders, next_reminder, reminder_backlog
-from protocols.reminders.sending import FIRST, _mark_sent, classify_failure, reminders_send
+from protocols.reminders.sending import (
+    FIRST,
+    _mark_sent,
+    classify_failure,
+    reminders_send,
+    sanitized_address,
+)
 from tests.factories import ReminderFactory, UserFactory
 from tests.protocols.smtp_server import FaultySmtpServer
 
@@ -217,3 +225,21 @@ def test_a_4xx_is_always_retried_and_a_5xx_about_the_message_always_final(code, 
     failure = classify_failure(error)
     assert failure.permanent is (code >= 500)
     assert failure.reply == f"{code} reply" and failure.code == code
+
+
+@pytest.mark.django_db(False)
+@settings_(max_examples=500, deadline=None)
+@given(
+    address=st.emails()
+    | st.from_regex(r"[A-Za-z0-9_.+-]{1,12}@[A-Za-z0-9.-]{1,20}", fullmatch=True)
+    | st.text(max_size=30)
+)
+def test_an_envelope_address_is_sanitised_as_django_does(address):
+    assert _outcome(sanitized_address, address) == _outcome(sanitize_address, address)
+
+
+def _outcome(sanitise, address: str) -> str | type:
+    try:
+        return sanitise(address, "utf-8")
+    except Exception as error:  # an address Django refuses: both refuse it
+        return type(error)
