@@ -14,7 +14,7 @@ from django.db.models import Case, F, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from labs.analytes import ANALYTES
-from labs.display import format_number
+from labs.display import format_dose
 from labs.models import Result, SymptomEntry
 from labs.selectors import newest_results
 from protocols.models import NUTRIENT_CHOICES, Plan, SupplementIntake
@@ -133,7 +133,7 @@ def supplement_changes(*, user) -> list[Change]:
         .values_list("since", "nutrient", "amount", "unit")
     )
     return [
-        Change(since, f"{_nutrient_label(nutrient)} {format_number(amount)} {unit}")
+        Change(since, f"{_nutrient_label(nutrient)} {format_dose(amount, unit)}")
         for since, nutrient, amount, unit in intakes
     ]
 

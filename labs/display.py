@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils import dateformat, formats, timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from labs.analytes import ANALYTES, SEED_RULE_SET, status, target
 from labs.units import from_canonical
@@ -23,6 +23,13 @@ from labs.validation import ReferenceRange, range_flag
 # Decimals people read a value with in a non-canonical unit (nmol/L as whole numbers, …).
 _UNIT_DECIMALS = {"nmol/L": 0, "pmol/L": 0, "mmol/L": 2, "µmol/L": 0, "g/L": 0}
 _DASH = "–"  # en dash between the ends of a range
+# Dose units as each language's supplement labels print them (German: "IE", "µg"). Stored
+# values, forms' values, exports and the JSON contract keep the codes IU, mg, mcg.
+DOSE_UNIT_LABELS = {
+    "IU": pgettext_lazy("dose unit", "IU"),
+    "mg": pgettext_lazy("dose unit", "mg"),
+    "mcg": pgettext_lazy("dose unit", "mcg"),
+}
 
 
 @dataclass(frozen=True)
@@ -96,12 +103,24 @@ def format_plain(number: float | int | None) -> str:
     return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
+def dose_unit(unit: str) -> str:
+    """A dose unit as the active language's labels print it: "IU" → "IE", "mcg" → "µg" in
+    German; any other text (a lab unit, "") unchanged. Every dose shown goes through here."""
+    label = DOSE_UNIT_LABELS.get(unit)
+    return str(label) if label is not None else unit
+
+
+def format_dose(amount: float | None, unit: str) -> str:
+    """One daily amount with its unit as the reader reads it: "4,000 IU", "4.000 IE"."""
+    return format_amount_range(amount, amount, unit)
+
+
 def format_amount_range(low: float | None, high: float | None, unit: str = "") -> str:
-    """ "5,000–7,000 IU", or one number when both ends agree."""
+    """ "5,000–7,000 IU" ("5.000–7.000 IE"), or one number when both ends agree."""
     text = (
         format_number(low) if low == high else f"{format_number(low)}{_DASH}{format_number(high)}"
     )
-    return f"{text} {unit}".strip()
+    return f"{text} {dose_unit(unit)}".strip()
 
 
 def format_value(analyte: str, canonical_value: float, unit: str) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import RULE_SET_CHOICES
 from labs import validation
-from labs.display import analyte_short_name, format_value
+from labs.display import analyte_short_name, dose_unit, format_number, format_value
 from labs.forms import DateInput, as_validation_error, decimal_separator
 from labs.symptoms import SEVERITY_LABELS
 from labs.symptoms import SYMPTOMS as SYMPTOM_CATALOG
@@ -48,13 +48,15 @@ def check_dose(nutrient: str, amount: float, unit: str) -> str | None:
     expected = nutrient_unit(nutrient)
     label = NUTRIENTS[nutrient][0]
     if unit != expected:
-        return str(_("%(label)s is given in %(unit)s.") % {"label": label, "unit": expected})
+        return str(
+            _("%(label)s is given in %(unit)s.") % {"label": label, "unit": dose_unit(expected)}
+        )
     if not amount > 0:
         return str(_("The daily amount must be more than zero."))
     if amount > DOSE_MAXIMUM[nutrient]:
         return str(
             _("%(amount)s %(unit)s a day of %(label)s is not plausible; check the label.")
-            % {"amount": f"{amount:,.0f}", "unit": unit, "label": label}
+            % {"amount": format_number(amount, 0), "unit": dose_unit(unit), "label": label}
         )
     return None
 

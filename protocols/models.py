@@ -6,13 +6,17 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from labs.display import DOSE_UNIT_LABELS
 from protocols.rules import GOALS, NUTRIENTS, PROFILE_FLAGS
 
 # Built from the rule catalog (protocols.rules): one list of flags, goals and nutrients.
 PROFILE_FLAG_CHOICES = [(code, _(label)) for code, label in PROFILE_FLAGS.items()]
 GOAL_CHOICES = [(code, _(label)) for code, label in GOALS.items()]
 NUTRIENT_CHOICES = [(code, _(label)) for code, (label, _unit, _limit) in NUTRIENTS.items()]
-DOSE_UNIT_CHOICES = [(unit, unit) for unit in dict.fromkeys(u for _l, u, _x in NUTRIENTS.values())]
+DOSE_UNIT_CHOICES = [
+    (unit, DOSE_UNIT_LABELS.get(unit, unit))
+    for unit in dict.fromkeys(u for _l, u, _x in NUTRIENTS.values())
+]
 
 
 class HealthProfile(models.Model):

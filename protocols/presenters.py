@@ -28,6 +28,7 @@ from labs.display import (
     Reader,
     analyte_short_name,
     display_unit,
+    dose_unit,
     format_amount_range,
     format_date,
     format_for,
@@ -119,7 +120,7 @@ def fmt_number(x: Any) -> str:
 def fmt_range(low: Any, high: Any, unit: str = "") -> str:
     """'5,000–7,000 IU', or one number when both ends agree."""
     text = fmt_number(low) if low == high else f"{fmt_number(low)}–{fmt_number(high)}"
-    return f"{text} {unit}".strip()
+    return f"{text} {dose_unit(unit)}".strip()
 
 
 def _num(value: Any) -> float:
@@ -382,6 +383,8 @@ def _engine_value(value: str, analyte: str | None = None, user=None) -> str:
         return str(PHASE_LABELS[value])
     if value in TIER_WORDS:
         return str(TIER_WORDS[value][0])
+    if value in _DOSE_UNITS:  # a template's separate %(unit)s beside a dose ("4,000 %(unit)s")
+        return dose_unit(value)
     if _ISO_DATE.fullmatch(value):
         return format_date(value)
     quantity = _quantity(value, analyte, user)

@@ -8,6 +8,7 @@ from labs.display import (
     analyte_name,
     analyte_short_name,
     display_unit,
+    dose_unit,
     format_for,
     format_plain,
     format_value,
@@ -29,6 +30,12 @@ def translated_problem(message) -> str:
         return str(message)
     params = message.params
     return gettext(template) % params if params else gettext(template)
+
+
+@register.filter(name="dose_unit")
+def dose_unit_label(unit: str) -> str:
+    """A dose unit as the page's language prints it ("IU" → "IE" in German)."""
+    return dose_unit(unit)
 
 
 @register.filter

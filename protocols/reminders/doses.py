@@ -57,7 +57,7 @@ class PendingDose:
     """A supplement not logged yet today, as the email lists it (the person's language)."""
 
     label: str
-    amount: str  # "4.000 IU" for a German reader
+    amount: str  # "4.000 IE" for a German reader
     take_at: time | None
 
 

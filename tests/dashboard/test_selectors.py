@@ -103,4 +103,4 @@ def test_supplement_change_labels_write_amounts_in_the_pages_number_format(user)
     with translation.override("de"):
         (german,) = selectors.supplement_changes(user=user)
     (english,) = selectors.supplement_changes(user=user)
-    assert german.label.endswith(" 4.000 IU") and english.label.endswith(" 4,000 IU")
+    assert german.label.endswith(" 4.000 IE") and english.label.endswith(" 4,000 IU")

@@ -617,7 +617,7 @@ def test_the_reports_plan_reads_in_words_of_the_persons_language(client):
     response = client.get(reverse("dashboard:report"))
     section = response.content.decode().split('data-testid="report-plan"')[1].split("</section>")[0]
     assert 'data-testid="phase-label">Aufbau<' in section
-    assert re.search(r"<td>Morgens</td><td>[^<]*</td><td[^>]*>5\.000–7\.000 IU</td>", section)
+    assert re.search(r"<td>Morgens</td><td>[^<]*</td><td[^>]*>5\.000–7\.000 IE</td>", section)
     assert "<strong>Absetzen:</strong> Stop vitamin D now." in section  # engine text: own test
     for code in ("correction", "morning", ">warning<", ">stop<"):
         assert code not in section

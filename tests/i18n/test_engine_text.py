@@ -69,7 +69,7 @@ def test_the_plan_page_words_come_out_german_with_german_numbers():
         pv = present_plan(plan.to_dict())
     d3 = next(line for line in pv.lines if line.nutrient == "vitamin_d3")
     assert d3.form == "D3 (Cholecalciferol), nicht D2"
-    assert "Sie nehmen 5.000 IU" in d3.why.reason
+    assert "Sie nehmen 5.000 IE" in d3.why.reason
     assert all("The protocol's authors" not in a.message for a in pv.warnings + pv.notes)
 
 

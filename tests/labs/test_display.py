@@ -95,8 +95,8 @@ def test_values_are_written_the_languages_way(language, user, analyte, canonical
     ("language", "low", "high", "shown"),
     [
         ("en", 5000, 7000, "5,000–7,000 IU"),
-        ("de", 5000, 7000, "5.000–7.000 IU"),
-        ("de", 0.5, 0.5, "0,5 IU"),
+        ("de", 5000, 7000, "5.000–7.000 IE"),
+        ("de", 0.5, 0.5, "0,5 IE"),
         ("en", 4.25, 4.25, "4.25 IU"),
     ],
 )

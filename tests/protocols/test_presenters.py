@@ -231,7 +231,7 @@ def test_engine_sentences_are_translated_at_display_time_values_and_all():
     stored = "Vitamin D3: above the upper limit of 4,000 IU a day — only under medical supervision."
     with translation.override("de"):
         assert engine_text(stored) == (
-            "Vitamin D3: über der Höchstmenge von 4.000 IU pro Tag – nur unter ärztlicher Aufsicht."
+            "Vitamin D3: über der Höchstmenge von 4.000 IE pro Tag – nur unter ärztlicher Aufsicht."
         )
         assert engine_text("Keep it. Nothing known here.") == "Beibehalten. Nothing known here."
     assert humanize(stored) == stored  # English: as the engine wrote it
