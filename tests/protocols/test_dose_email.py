@@ -209,7 +209,7 @@ def test_german_person_gets_german_labels_numbers_and_times(
     person.supplements.filter(nutrient="magnesium").update(amount=1250)
     dose_emails_sweep(now=at(8))
     body = mailoutbox[0].body
-    assert "1.250 mg" in body and "4.000 IU" in body  # German grouping, not 1,250
+    assert "1.250 mg" in body and "4.000 IE" in body  # German grouping, not 1,250
     assert "(21:00)" in body and "noch nicht" in body
     assert "Tägliche" in body or "täglich" in body
 
