@@ -1,3 +1,5 @@
+import copy
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -23,8 +25,9 @@ from .models import User
 
 @login_required
 def preferences(request):
-    # A copy: an invalid form must not leave unsaved values on request.user for this page.
-    form = PreferencesForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
+    # A copy: an invalid form must not leave unsaved values on request.user for this page
+    # (Django copies a model's state and its cached relations with it; no query).
+    form = PreferencesForm(request.POST or None, instance=copy.copy(request.user))
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save()

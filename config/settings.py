@@ -167,6 +167,9 @@ CACHES["process"] = {
     "LOCATION": "process-fragments",
     "TIMEOUT": None,
 }
+# Per-person fragments ({% cache … using="fragments" %}, keyed by the person's data version):
+# the default cache, with each process's recent values in front (dashboard.caching.Fragments).
+CACHES["fragments"] = {"BACKEND": "dashboard.caching.Fragments", "TIMEOUT": 86400}
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -342,3 +342,23 @@ def test_the_cached_plan_page_follows_new_results_units_and_reminders(
     user.vitd_unit = "nmol/L"
     user.save(update_fields=["vitd_unit"])
     assert "nmol/L" in client.get(PLAN_PAGE).content.decode()
+
+
+def test_fragments_keep_a_copy_in_front_of_the_shared_cache():
+    """caches["fragments"] (the {% cache %} alias for per-person fragments) answers from this
+    process's copy once it has one, and writes through to the shared cache for the others."""
+    fragments = caches["fragments"]
+    key = f"perf-probe-{timezone.now().timestamp()}"
+    assert fragments.get(key) is None
+    fragments.set(key, "<p>fragment</p>", 60)
+    shared = fragments.make_and_validate_key(key)
+    assert cache.get(shared) == "<p>fragment</p>"  # another worker finds it there
+    cache.delete(shared)
+    assert fragments.get(key) == "<p>fragment</p>"  # no round trip: the process's copy
+    fragments.clear()  # the copies only
+    assert fragments.get(key) is None
+    cache.set(shared, "<p>from another worker</p>", 60)
+    assert fragments.get(key) == "<p>from another worker</p>"
+    assert fragments.add(key, "other") is False
+    fragments.delete(key)
+    assert fragments.get(key) is None and cache.get(shared) is None
