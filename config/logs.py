@@ -19,7 +19,8 @@ import traceback
 from datetime import UTC, datetime
 
 _TOKEN_PATH = re.compile(
-    r"(/reminders/(?:snooze|unsubscribe|calendar)/|/shared/)(?!(?:new|off)/)[^/\s\"']+"
+    r"(/reminders/(?:snooze|unsubscribe|calendar|doses/unsubscribe)/|/shared/)(?!(?:new|off)/)"
+    r"[^/\s\"']+"
 )
 _QUERY = re.compile(r"\?[^\s\"']*")
 
