@@ -93,6 +93,7 @@ class SupplementIntakeForm(forms.ModelForm):
             "since": DateInput(),
             "take_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
+        labels = {"nutrient": _("Nutrient"), "unit": _("Unit")}  # the model's are untranslated
         help_texts = {
             "amount": _("Per day, in IU for vitamin D3, mcg for K2, mg for the others."),
             "form": _("For example glycinate, citrate, softgel."),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from protocols.engine import compute_plan
-from protocols.forms import WhatIfForm
+from protocols.forms import SupplementIntakeForm, WhatIfForm
 
 AS_OF = "2026-03-05"
 
@@ -93,3 +93,12 @@ def test_a_censored_what_if_value_reaches_the_snapshot():
     assert form.is_valid(), form.errors
     (measurement,) = form.snapshot(as_of=date(2026, 3, 5)).results["vitd_25oh"]
     assert measurement.qualifier == "<"
+
+
+def test_the_supplement_form_is_labelled_in_german():
+    """The supplement page read 'Nutrient*' and 'Unit*' among German labels."""
+    with translation.override("de"):
+        form = SupplementIntakeForm(user=None)
+        labels = {name: str(field.label) for name, field in form.fields.items()}
+    assert labels["nutrient"] == "Nährstoff" and labels["unit"] == "Einheit"
+    assert labels["since"] == "Eingenommen seit"
