@@ -618,13 +618,25 @@ def sparkline_figure(series: Sequence[Point], **options: Any) -> go.Figure:
 
 
 def sparkline_figure_dict(
-    series: Sequence[Point], *, analyte: str, unit: str, rule_set: str
+    series: Sequence[Point],
+    *,
+    analyte: str,
+    unit: str,
+    rule_set: str,
+    expected: Sequence[Band] = (),
 ) -> dict[str, Any]:
-    """A small chart of one marker for the dashboard: points and the target band only."""
+    """A small chart of one marker for the dashboard: points, the target band and the plan's
+    expected bands (`expected`: dashboard.trajectory's, drawn by the trends chart's own
+    `_expected_trace`, so both charts show the same numbers)."""
     decimals = display_decimals(analyte, unit)
     layout = base_layout(height=160, compact=True)
     x_axis = {**_axis_style(), **_date_axis()}
-    lone = _lone_date_window([point.drawn_on for point in series])
+    # Level date labels, few enough to fit a phone's card (the band to the retest widens
+    # the axis: plotly would tilt them and the compact margin would cut them off).
+    x_axis.update(nticks=4, tickangle=0)
+    drawn = [point.drawn_on for point in series]
+    drawn += [corner[0] for band in expected for corner in band.corners]
+    lone = _lone_date_window(drawn)
     if lone:
         x_axis["range"] = lone
     layout.update(xaxis=x_axis, yaxis=_axis_style())
@@ -633,7 +645,8 @@ def sparkline_figure_dict(
         low, high = (_convert(analyte, v, unit) for v in aim)
         layout["shapes"] = [_band(low, high, color=TARGET_COLOR, opacity=0.15, name="target")]
     trace = _marker_trace(series, analyte=analyte, unit=unit, decimals=decimals, rule_set=rule_set)
-    return {"data": [trace], "layout": layout}
+    bands = [_expected_trace(b, analyte=analyte, unit=unit, decimals=decimals) for b in expected]
+    return {"data": [trace, *bands], "layout": layout}
 
 
 def _figure(figure: dict[str, Any]) -> go.Figure:

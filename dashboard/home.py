@@ -14,7 +14,7 @@ from django.utils.html import json_script
 from protocols.presenters import present_plan
 from protocols.selectors import dose_rows
 
-from . import selectors, summaries
+from . import selectors, summaries, trajectory
 from .caching import PersonCache
 from .charts import sparkline_figure_dict
 
@@ -74,7 +74,12 @@ def _from_data(user, *, today: dt.date, reminder_due_on: dt.date | None) -> dict
         )
         unit = summaries.display_unit(user, SPARKLINE_ANALYTE)
         figure = sparkline_figure_dict(
-            series, analyte=SPARKLINE_ANALYTE, unit=unit, rule_set=user.rule_set
+            series,
+            analyte=SPARKLINE_ANALYTE,
+            unit=unit,
+            rule_set=user.rule_set,
+            # The trends chart's bands (same function, same plan): no extra query.
+            expected=trajectory.bands(plan.data, SPARKLINE_ANALYTE) if plan else (),
         )
         # Serialised once, when built, rather than by json_script on every page view.
         page.update(fig_script=json_script(figure, "vitd-sparkline"), sparkline_unit=unit)

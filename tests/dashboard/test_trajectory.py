@@ -162,3 +162,44 @@ def test_the_dashboard_says_where_the_plan_expects_each_marker(client, user):
     client.force_login(user)
     row = re.search(r'data-analyte="vitd_25oh".*?</li>', client.get(HOME).content.decode(), re.S)
     assert 'data-testid="expected-by"' in row.group(0) and "40.0–55.0 ng/mL" in row.group(0)
+
+
+def sparkline_from(html: str) -> dict:
+    match = re.search(r'<script id="vitd-sparkline" type="application/json">(.*?)</script>', html)
+    return json.loads(match.group(1))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("unit", ["ng/mL", "nmol/L"])
+def test_the_dashboard_sparkline_shows_the_trends_charts_band(client, user, unit):
+    user.vitd_unit = unit
+    user.save()
+    today = timezone.localdate()
+    ResultFactory(panel__user=user, panel__drawn_on=today, analyte="vitd_25oh", value=22)
+    IntakeFactory(user=user, nutrient="vitamin_d3", amount=5000, unit="IU")
+    plan = plan_refresh(user)
+    client.force_login(user)
+    small = sparkline_from(client.get(HOME).content.decode())
+    big = figure_from(client.get(TRENDS, {"analyte": "vitd_25oh"}).content.decode())
+    (mini,) = [t for t in small["data"] if t["name"] == "expected"]
+    (full,) = [t for t in big["data"] if t["name"] == "expected"]
+    assert (mini["x"], mini["y"], mini["text"]) == (full["x"], full["y"], full["text"])
+    n = len(mini["y"]) // 2
+    convert = converter("vitd_25oh", unit)
+    assert [mini["y"][n - 1], mini["y"][n]] == [
+        convert(v) for v in plan.data["expected_at_retest"]["vitd_25oh"]
+    ]
+    assert small["data"][0]["name"] != "expected"  # the points stay the first trace
+
+
+@pytest.mark.django_db
+def test_after_a_slow_retest_the_sparkline_shows_the_judged_band_too(client, user):
+    today = timezone.localdate()
+    before = today - dt.timedelta(weeks=12)
+    for on, value in ((before, 22), (today, 28)):
+        ResultFactory(panel__user=user, panel__drawn_on=on, analyte="vitd_25oh", value=value)
+    IntakeFactory(user=user, nutrient="vitamin_d3", amount=5000, unit="IU", since=before)
+    plan_refresh(user)
+    client.force_login(user)
+    names = [t["name"] for t in sparkline_from(client.get(HOME).content.decode())["data"]]
+    assert names.count("expected-judged") == 1 and names.count("expected") == 1
