@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from labs import markers, validation
 from labs.forms import REF_FLAG_SELECT, as_validation_error, decimal_separator, range_text
@@ -43,6 +43,10 @@ class MarkerForm(forms.Form):
     def _checked(self, name: str, check, *args):
         try:
             return check(self.cleaned_data[name], *args)
+        except markers.MarkerError as exc:
+            if "name" in exc.params:  # a catalog analyte's short name, in the page's language
+                exc.params["name"] = gettext(exc.params["name"])
+            raise as_validation_error(exc) from None
         except LabValueError as exc:
             raise as_validation_error(exc) from None
 

@@ -98,6 +98,19 @@ def test_a_marker_is_defined_on_its_page_and_a_name_cannot_be_taken_twice(client
 
 
 @pytest.mark.django_db
+def test_a_catalog_name_is_refused_naming_the_analyte_in_the_pages_language(client, user):
+    """A German page said 'Cofactor kennt diesen Laborwert bereits als RBC Mg'."""
+    client.force_login(user)
+    data = {"name": "Magnesium im Vollblut", "unit": "mmol/L", "ref_range": "", "loinc": ""}
+    page = client.post(reverse("labs:marker-list"), data, HTTP_ACCEPT_LANGUAGE="de").content
+    assert "bereits als Erythrozyten-Mg;" in page.decode()
+    data |= {"name": "Eigenwert", "loinc": "2000-8"}  # calcium's LOINC code
+    page = client.post(reverse("labs:marker-list"), data, HTTP_ACCEPT_LANGUAGE="de").content
+    assert "RBC Mg" not in page.decode() and "Calcium" in page.decode()
+    assert not Marker.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
 def test_a_value_entered_on_the_panel_form_is_charted_with_its_printed_range(
     client, user, ferritin
 ):
