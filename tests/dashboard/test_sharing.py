@@ -113,6 +113,8 @@ def test_the_shared_view_carries_the_owners_charts_with_the_expected_band(owner)
     assert "hx-post" not in page and "<form" not in page  # nothing on it writes
     assert "no-store" in response["Cache-Control"] and "noindex" in response["X-Robots-Tag"]
     assert not response.cookies
+    # the chart's blue reference band is named, apart from the light blue expected band
+    assert "Blue band: the lab reference range" in page
 
 
 def test_the_shared_charts_follow_the_owners_units_and_new_results(owner):
