@@ -29,6 +29,6 @@ class ShareForm(forms.Form):
     days = forms.TypedChoiceField(
         label=_("The link works for"),
         coerce=int,
-        choices=[(d, _("%(days)s days") % {"days": d}) for d in SHARE_DAYS],
+        choices=lambda: [(d, _("%(days)s days") % {"days": d}) for d in SHARE_DAYS],  # per page
         initial=30,
     )

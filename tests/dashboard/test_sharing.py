@@ -135,3 +135,10 @@ def test_an_owner_without_results_shares_no_chart():
     link = sharing.share_create(user=UserFactory(), days=7)
     page = Client().get(shared_url(link)).content.decode()
     assert 'data-testid="shared-charts"' not in page and "plotly" not in page
+
+
+def test_the_share_form_offers_its_durations_in_the_pages_language(client, owner):
+    """A German share page offered '30 days' (the choices were made at import, in English)."""
+    client.force_login(owner)
+    page = client.get(reverse("dashboard:share"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "30 Tage" in page and "30 days" not in page
