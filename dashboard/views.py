@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.dates import person_today
+from accounts.dates import person_today, person_zone
 
 from . import home as dashboard_page
 from . import pdf, sharing
@@ -118,6 +118,7 @@ def shared_view(request, token: str):
         "link": link,
         "charts": trends_page.read_only_charts(owner, today=today),
     }
-    response = render(request, "dashboard/shared.html", context)
+    with timezone.override(person_zone(owner)):  # its dates as the owner's page writes them
+        response = render(request, "dashboard/shared.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

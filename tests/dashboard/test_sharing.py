@@ -137,6 +137,24 @@ def test_an_owner_without_results_shares_no_chart():
     assert 'data-testid="shared-charts"' not in page and "plotly" not in page
 
 
+def test_the_shared_page_and_the_owners_list_give_the_same_end_date(client, owner):
+    """A link ending at 23:30 UTC ends at 00:30 the next day in Berlin: the owner's list said
+    'works until' the Berlin day, the shared page (written in the server's zone) the day before."""
+    owner.time_zone = "Europe/Berlin"
+    owner.save(update_fields=["time_zone"])
+    link = sharing.share_create(user=owner, days=7)
+    day = timezone.now().date() + dt.timedelta(days=3)
+    link.expires_at = dt.datetime.combine(day, dt.time(23, 30), tzinfo=dt.UTC)
+    link.save(update_fields=["expires_at"])
+    client.force_login(owner)
+    own_page = client.get(reverse("dashboard:share")).content.decode()
+    shared_page = Client().get(shared_url(link)).content.decode()
+    (on_list,) = re.findall(r"works until ([^.;<]+)\.", own_page)
+    (on_shared,) = re.findall(r"This link works until ([^;<]+);", shared_page)
+    assert on_list == on_shared
+    assert str((day + dt.timedelta(days=1)).day) in on_shared.split()[0]
+
+
 def test_the_share_form_offers_its_durations_in_the_pages_language(client, owner):
     """A German share page offered '30 days' (the choices were made at import, in English)."""
     client.force_login(owner)
