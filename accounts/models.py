@@ -1,13 +1,15 @@
 import zoneinfo
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from labs.analytes import RULE_SET_LABELS, SEED_RULE_SET, UNIT_CHOICES
+from labs.analytes import ENTERED_UNIT_ANALYTES, RULE_SET_LABELS, SEED_RULE_SET, UNIT_CHOICES
 from protocols.rules.limits import AUTHORITIES, DEFAULT_AUTHORITY
 
 
@@ -104,6 +106,38 @@ class User(AbstractUser):
         return self.email
 
     def preferred_unit(self, analyte_code: str) -> str | None:
-        """The unit this person reads the analyte in, or None for the catalog's canonical unit."""
+        """The unit this person reads the analyte in, or None for the catalog's canonical unit:
+        their setting, or for creatinine, albumin and phosphate the unit they last entered."""
         choice = _UNIT_CHOICE_OF.get(analyte_code)
-        return getattr(self, choice.field) if choice else None
+        if choice:
+            return getattr(self, choice.field)
+        if analyte_code in ENTERED_UNIT_ANALYTES:
+            return self.entered_units().get(analyte_code)
+        return None
+
+    def entered_units(self) -> dict[str, str]:
+        """The unit this person last entered each of ENTERED_UNIT_ANALYTES in: one query the
+        first time, then kept on this instance (one request); `remember_entered_units` spares
+        even that where the newest results are loaded anyway."""
+        known = self.__dict__.get("_entered_units")
+        if known is None:
+            result = apps.get_model("labs", "Result")
+            newest = {
+                code: Subquery(
+                    result.objects.filter(user_id=OuterRef("pk"), analyte=code)
+                    .order_by("-drawn_on", "-id")
+                    .values("unit")[:1]
+                )
+                for code in ENTERED_UNIT_ANALYTES
+            }
+            row = type(self).objects.filter(pk=self.pk).values(**newest).first() or {}
+            known = {code: unit for code, unit in row.items() if unit}
+            self.__dict__["_entered_units"] = known
+        return known
+
+    def remember_entered_units(self, newest: dict[str, str]) -> None:
+        """Keep the units of the person's newest result per analyte, read by the caller
+        (every analyte's newest: the dashboard, the trends page), for `entered_units`."""
+        self.__dict__["_entered_units"] = {
+            code: unit for code, unit in newest.items() if code in ENTERED_UNIT_ANALYTES and unit
+        }

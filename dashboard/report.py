@@ -100,8 +100,8 @@ def context(*, user, today: dt.date) -> dict:
     plan = Plan.objects.filter(user=user).order_by("-created_at", "-id").first()
     profile = HealthProfile.objects.filter(user=user).first()
     symptoms, checkin_days = symptom_summary(user=user, today=today)
+    latest = lab_selectors.latest_values(user=user)  # first: it holds the entered units
     pv = plan_selectors.plan_presentation(user=user, plan=plan) if plan else None
-    latest = lab_selectors.latest_values(user=user)
     return {
         "profile": profile,
         "stale": stale_results(latest, today=today),

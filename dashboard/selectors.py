@@ -104,11 +104,15 @@ def latest_results(*, user) -> list[Latest]:
     the first two of each are read, so 5 or 500 panels cost the same.
     """
     ranked = newest_results(user=user, per_analyte=2).values_list(
-        "analyte", "rank", "drawn_on", "canonical_value", "panel__lab", "qualifier"
+        "analyte", "rank", "drawn_on", "canonical_value", "panel__lab", "qualifier", "unit"
     )
     pairs: dict[str, list[Point]] = {}
-    for analyte, _rank, drawn_on, value, lab, qualifier in ranked:
+    entered: dict[str, str] = {}
+    for analyte, rank, drawn_on, value, lab, qualifier, unit in ranked:
         pairs.setdefault(analyte, []).append(Point(drawn_on, value, lab or "", qualifier))
+        if rank == 1:
+            entered[analyte] = unit
+    user.remember_entered_units(entered)  # the units they read these in (no query)
     return [
         Latest(code, pairs[code][0], pairs[code][1] if len(pairs[code]) > 1 else None)
         for code in ANALYTES

@@ -134,6 +134,11 @@ UNIT_CHOICES: tuple[UnitChoice, ...] = (
         ("mg_rbc", "mg_serum", "ca_total", "ca_ionized"),
     ),
 )
+# Analytes with no unit setting that read in the unit the person last entered them in (their
+# usual unit, as the entry form preselects it; the canonical unit before any entry): labs
+# print creatinine in mg/dL or µmol/L, albumin in g/dL or g/L, phosphate in mg/dL or mmol/L,
+# and the country does not say which (German labs mostly print creatinine in mg/dL).
+ENTERED_UNIT_ANALYTES = ("albumin", "phosphate", "creatinine")
 # analyte -> the units a person can switch between; other analytes show in their canonical unit.
 SWITCHABLE_UNITS: dict[str, tuple[str, ...]] = {
     code: choice.units for choice in UNIT_CHOICES for code in choice.analytes

@@ -104,8 +104,10 @@ def newest_results(*, user, per_analyte: int = 2, as_of: date | None = None) -> 
 
 
 def latest_values(*, user) -> list[LatestValue]:
-    """The newest result of each analyte the person has, in catalog order (one query)."""
+    """The newest result of each analyte the person has, in catalog order (one query; the
+    units it holds are the ones the person reads creatinine, albumin and phosphate in)."""
     newest = {result.analyte: result for result in newest_results(user=user, per_analyte=1)}
+    user.remember_entered_units({code: result.unit for code, result in newest.items()})
     return [
         LatestValue(analyte, newest[code], status_for(user, code, newest[code].canonical_value))
         for code, analyte in ANALYTES.items()

@@ -23,7 +23,13 @@ from typing import Any, Literal
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from labs.analytes import ANALYTES, SEED_RULE_SET, SWITCHABLE_UNITS, WITHIN_LIMITS_RULE_SET
+from labs.analytes import (
+    ANALYTES,
+    ENTERED_UNIT_ANALYTES,
+    SEED_RULE_SET,
+    SWITCHABLE_UNITS,
+    WITHIN_LIMITS_RULE_SET,
+)
 from labs.display import (
     Reader,
     analyte_short_name,
@@ -211,9 +217,11 @@ def engine_text(text: str, user=None) -> str:
 
 
 def _reading_units(user) -> tuple[tuple[str, str], ...]:
-    """The unit `user` reads each switchable analyte in: what a sentence's rendering depends
-    on besides its text and the language (so renderings are cached under it)."""
-    return tuple((code, display_unit(user, code)) for code in SWITCHABLE_UNITS)
+    """The unit `user` reads each switchable (or entered-unit) analyte in: what a sentence's
+    rendering depends on besides its text and the language (renderings are cached under it)."""
+    return tuple(
+        (code, display_unit(user, code)) for code in (*SWITCHABLE_UNITS, *ENTERED_UNIT_ANALYTES)
+    )
 
 
 @functools.lru_cache(maxsize=4096)
