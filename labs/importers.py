@@ -53,7 +53,9 @@ FHIR
 A Bundle (any type) of at most FHIR_MAX_ENTRIES entries; only Observation resources
 are read. Observations are matched by LOINC code only — unknown codes are listed in
 ``unknown`` and skipped, never guessed from display text. The date is
-effectiveDateTime, else effectivePeriod.start, else effectiveInstant, else issued;
+effectiveDateTime, else effectivePeriod.start, else effectiveInstant, else issued (a
+moment with a time and offset is the person's day in their time zone, as in a CSV; a date
+alone, or a time without an offset, is the day as written);
 the value is valueQuantity (its comparator ``<`` / ``>`` kept as the qualifier), its
 unit read from the UCUM code (else the unit text). The first ``referenceRange`` (low
 and/or high, each a Quantity in a unit of the analyte, converted to the value's unit; else
@@ -1118,7 +1120,7 @@ def _observation_analyte(observation: Any) -> Analyte | None:
     return matches.pop() if matches else None
 
 
-def _observation_date(observation: Any, today: date) -> date:
+def _observation_date(observation: Any, today: date, zone: tzinfo | None = None) -> date:
     period = observation.effectivePeriod
     raw = (
         observation.effectiveDateTime
@@ -1128,8 +1130,10 @@ def _observation_date(observation: Any, today: date) -> date:
     )
     if raw is None:
         raise _Invalid(_("no date (effectiveDateTime)"))
-    if isinstance(raw, datetime):
-        raw = raw.date()  # the date as written, in the lab's own time zone
+    if isinstance(raw, datetime) and raw.tzinfo is not None and zone is not None:
+        raw = raw.astimezone(zone).date()  # the person's day, as the CSV import reads it
+    elif isinstance(raw, datetime):
+        raw = raw.date()  # no offset (or no zone): the date as written
     if not isinstance(raw, date):
         raise _Invalid(_('date "%(date)s" is incomplete; a day is needed', date=str(raw)))
     return _check_date(raw, today)
@@ -1212,10 +1216,12 @@ def _observation_reference(
     return validation.ReferenceRange(flag=flag)
 
 
-def _observation_row(number: int, observation: Any, analyte: Analyte, today: date):
+def _observation_row(
+    number: int, observation: Any, analyte: Analyte, today: date, zone: tzinfo | None = None
+):
     problems: list[str] = []
     quantity = observation.valueQuantity
-    drawn_on = _collect(problems, _observation_date, observation, today)
+    drawn_on = _collect(problems, _observation_date, observation, today, zone)
     unit = _collect(problems, _quantity_unit, analyte, quantity)
     lab = _collect(problems, _check_text, "lab", _performer(observation), LAB_MAX_LENGTH)
     notes = _collect(problems, _check_text, "notes", _note_text(observation), NOTES_MAX_LENGTH)
@@ -1260,10 +1266,12 @@ def _observation_marker(observation: Any, markers: Sequence[MarkerSpec]) -> Mark
     return None
 
 
-def _marker_observation_row(number: int, observation: Any, marker: MarkerSpec, today: date):
+def _marker_observation_row(
+    number: int, observation: Any, marker: MarkerSpec, today: date, zone: tzinfo | None = None
+):
     """A value of the person's marker from an Observation (its own unit only)."""
     quantity = observation.valueQuantity
-    drawn_on = _observation_date(observation, today)
+    drawn_on = _observation_date(observation, today, zone)
     unit = _marker_unit(marker, quantity.unit or quantity.code or "")
     try:
         value, qualifier = check_marker_value(quantity.value, quantity.comparator or "")
@@ -1286,8 +1294,10 @@ def _marker_observation_row(number: int, observation: Any, marker: MarkerSpec, t
 class _FhirReader:
     """Accumulates a FhirParseResult over the Observations of one Bundle."""
 
-    def __init__(self, today: date, markers: Sequence[MarkerSpec] = ()) -> None:
-        self.today = today
+    def __init__(
+        self, today: date, markers: Sequence[MarkerSpec] = (), zone: tzinfo | None = None
+    ) -> None:
+        self.today, self.zone = today, zone
         self.result = FhirParseResult()
         self.seen: dict[tuple[date, str], ImportRow] = {}
         self.markers = markers
@@ -1308,7 +1318,7 @@ class _FhirReader:
         if reason := _skip_reason(observation):
             self.result.skipped.append(f"Entry {number} ({analyte.short_name}): {reason}")
             return
-        row, problems = _observation_row(number, observation, analyte, self.today)
+        row, problems = _observation_row(number, observation, analyte, self.today, self.zone)
         self.result.errors.extend(RowError(number, p) for p in problems)
         if row:
             self._add(row, analyte)
@@ -1318,7 +1328,9 @@ class _FhirReader:
             self.result.skipped.append(f"Entry {number} ({marker.name}): {reason}")
             return
         problems: list[str] = []
-        row = _collect(problems, _marker_observation_row, number, observation, marker, self.today)
+        row = _collect(
+            problems, _marker_observation_row, number, observation, marker, self.today, self.zone
+        )
         self.result.errors.extend(RowError(number, p) for p in problems)
         if row is None:
             return
@@ -1358,15 +1370,17 @@ def parse_fhir_bundle(
     max_bytes: int = FHIR_MAX_BYTES,
     today: date | None = None,
     markers: Sequence[MarkerSpec] = (),
+    zone: tzinfo | None = None,
 ) -> FhirParseResult:
     """Parse a FHIR R4 Bundle of Observations (rules in the module docstring). An
     Observation no catalog analyte matches is read as one of `markers` (the person's own)
-    when its LOINC code or its code's text names one (labs.markers.match_marker)."""
+    when its LOINC code or its code's text names one (labs.markers.match_marker). `zone`:
+    the person's, for the day of a moment with an offset."""
     try:
         bundle, numbers = _load_bundle(data, max_bytes)
     except _FileError as exc:
         return FhirParseResult(error=str(exc))
-    reader = _FhirReader(today or date.today(), markers)
+    reader = _FhirReader(today or date.today(), markers, zone)
     observations = [
         (number, entry.resource)
         for number, entry in zip(numbers, bundle.entry or [], strict=True)

@@ -400,7 +400,7 @@ class ImportKind:
                 markers=markers,
             )
         return importers.parse_fhir_bundle(
-            data, max_bytes=self.max_bytes, today=today, markers=markers
+            data, max_bytes=self.max_bytes, today=today, markers=markers, zone=person_zone(user)
         )
 
 

@@ -3,13 +3,14 @@
 carries a UTC offset); a time that cannot be is an error that names the line and the value."""
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from labs.importers import parse_results_csv
+from labs.importers import parse_fhir_bundle, parse_results_csv
 from labs.models import Result
 
 TODAY = dt.date(2026, 12, 1)
@@ -102,6 +103,71 @@ def test_the_import_page_reads_times_in_the_persons_zone(client_logged_in, user)
     preview = client_logged_in.post(reverse("labs:import"), {"file": upload})
     assert [row.drawn_on for row in preview.context["new_rows"]] == [dt.date(2025, 6, 11)]
     client_logged_in.post(reverse("labs:import-confirm"), {"token": preview.context["token"]})
+    assert list(Result.objects.filter(user=user).values_list("drawn_on", flat=True)) == [
+        dt.date(2025, 6, 11)
+    ]
+
+
+# --- FHIR: the same person's-zone rule -------------------------------------------------------
+
+
+def fhir_bundle(*moments: str, key: str = "effectiveDateTime") -> bytes:
+    entries = [
+        {
+            "resource": {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2731-8"}]},  # PTH
+                key: moment,
+                "valueQuantity": {"value": 40 + i, "unit": "pg/mL"},
+            }
+        }
+        for i, moment in enumerate(moments)
+    ]
+    return json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}).encode()
+
+
+def fhir_dates(*moments: str, zone=None, key: str = "effectiveDateTime"):
+    parsed = parse_fhir_bundle(fhir_bundle(*moments, key=key), today=TODAY, zone=zone)
+    return [row.drawn_on for row in parsed.rows], [e.message for e in parsed.errors]
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone", "day"),
+    [
+        ("2025-06-10T23:30:00Z", BERLIN, dt.date(2025, 6, 11)),  # 01:30 in Berlin
+        ("2025-06-10T23:30:00+00:00", BERLIN, dt.date(2025, 6, 11)),
+        ("2025-06-11T00:30:00+02:00", ZoneInfo("America/New_York"), dt.date(2025, 6, 10)),
+        ("2025-06-10T20:00:00Z", ZoneInfo("Pacific/Auckland"), dt.date(2025, 6, 11)),
+        ("2025-06-10T08:15:00+02:00", BERLIN, dt.date(2025, 6, 10)),
+        ("2025-06-10", BERLIN, dt.date(2025, 6, 10)),  # a date alone: as written
+        ("2025-06-10T23:30:00Z", None, dt.date(2025, 6, 10)),  # no zone: as written
+    ],
+)
+def test_a_fhir_moment_with_an_offset_is_the_persons_day(moment, zone, day):
+    assert fhir_dates(moment, zone=zone) == ([day], [])
+
+
+def test_a_fhir_issued_instant_follows_the_same_rule():
+    assert fhir_dates("2025-06-10T22:30:00Z", zone=BERLIN, key="issued") == (
+        [dt.date(2025, 6, 11)],
+        [],
+    )
+
+
+def test_a_fhir_moment_after_today_in_the_persons_zone_is_in_the_future():
+    days, errors = fhir_dates("2026-12-01T23:30:00Z", zone=BERLIN)  # 2 Dec in Berlin
+    assert not days and errors and "future" in errors[0]
+
+
+@pytest.mark.django_db
+def test_the_fhir_import_page_reads_moments_in_the_persons_zone(client_logged_in, user):
+    user.time_zone = "Pacific/Auckland"
+    user.save(update_fields=["time_zone"])
+    upload = SimpleUploadedFile("bundle.json", fhir_bundle("2025-06-10T20:00:00Z"))
+    preview = client_logged_in.post(reverse("labs:import-fhir"), {"file": upload})
+    assert [row.drawn_on for row in preview.context["new_rows"]] == [dt.date(2025, 6, 11)]
+    client_logged_in.post(reverse("labs:import-fhir-confirm"), {"token": preview.context["token"]})
     assert list(Result.objects.filter(user=user).values_list("drawn_on", flat=True)) == [
         dt.date(2025, 6, 11)
     ]
