@@ -13,7 +13,8 @@ from tests.conftest import login_in_browser, save_screenshot
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DATE_TICK = re.compile(r"^(\d{1,2} )?[A-Z][a-z]{2}( \d{4})?$|^\d{4}$")
+# "1 Dec", "Dec 2026" (most readers) or "Dec 1", "Dec 1, 2026" (an American: the page's format).
+DATE_TICK = re.compile(r"^(\d{1,2} )?[A-Z][a-z]{2}( \d{1,2})?(,? \d{4})?$|^\d{4}$")
 
 
 def x_ticks(page, chart: str) -> list[str]:
