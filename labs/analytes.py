@@ -164,6 +164,7 @@ ANALYTES: dict[str, Analyte] = {
             likely=(4.0, 150.0),
             aliases=(
                 "25(OH)D",
+                "25(OH)D3",  # 1989-3's own name; "25-OH-Vitamin D3" is matched already
                 "25-OH Vitamin D",
                 "Vitamin D 25-OH",
                 "25-hydroxyvitamin D",

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from accounts.exports import account_zip
 from labs import markers_services, services
+from labs.analytes import find_analyte
 from labs.markers import (
     MarkerError,
     MarkerSpec,
@@ -95,6 +96,15 @@ def test_a_marker_is_defined_on_its_page_and_a_name_cannot_be_taken_twice(client
     page = client.get(reverse("labs:marker-list")).content.decode()
     assert "never feed the plan" in page
     assert Marker.objects.get(user=user).ref_high == 400
+
+
+@pytest.mark.parametrize("name", ["25(OH)D3", "25-OH-D3", "25-OH-Vitamin D3"])
+def test_a_vitamin_d3_name_is_the_catalogs_not_an_own_marker(name):
+    """'25(OH)D3' was taken as an own marker (charted, never read by the plan) while
+    '25-OH-Vitamin D3' was the catalog's 25(OH)D."""
+    assert find_analyte(name).code == "vitd_25oh"
+    with pytest.raises(MarkerError):
+        check_name(name)
 
 
 @pytest.mark.django_db
