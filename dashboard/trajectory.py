@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from protocols.engine.tiers import FULL_RESPONSE_DAYS, expected_by
+from protocols.engine.tiers import FULL_RESPONSE_DAYS, expected_band_end, expected_by
 
 Verdict = Literal["on_track", "behind", "ahead"]
 
@@ -58,16 +58,9 @@ def _mapping(data: Mapping[str, Any] | None, key: str) -> Mapping[str, Any]:
 
 
 def band_end_on(drawn_on: dt.date, retest: Mapping[str, Any]) -> dt.date | None:
-    """The day the band to the retest ends: the due date when it is 12 weeks or more after
-    the draw (the whole target is expected by then), else the window's end (at most 12
-    weeks on): the retest window is where the retest should be drawn."""
+    """The day the band to the retest ends (protocols.engine.tiers.expected_band_end)."""
     due, latest = _day(retest.get("due_on")), _day(retest.get("latest_on"))
-    if due is None:
-        return None
-    full = drawn_on + dt.timedelta(days=FULL_RESPONSE_DAYS)
-    if due >= full or latest is None:
-        return due
-    return max(due, min(latest, full))
+    return None if due is None else expected_band_end(drawn_on, due, latest)
 
 
 def _corners(

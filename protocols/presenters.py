@@ -46,6 +46,7 @@ from labs.display import (
 from labs.symptoms import SYMPTOMS
 from protocols import engine as _engine  # noqa: F401 (imports register its sentence templates)
 from protocols import wording
+from protocols.engine.tiers import expected_band_end
 from protocols.models import NUTRIENT_CHOICES
 from protocols.rules import GOALS, NUTRIENT_CATALOG, PROFILE_FLAGS, upper_limit
 from protocols.sources import Citation, resolve
@@ -558,6 +559,7 @@ class PlanPresentation:
     markers: list[Marker] = field(default_factory=list)
     retest: RetestView | None = None
     expected: list[tuple[str, str]] = field(default_factory=list)
+    expected_on: dt.date | None = None  # the day `expected` is for (the trends band's end)
     response: list[dict[str, Any]] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     advisers: list[str] = field(default_factory=list)
@@ -590,6 +592,10 @@ class PlanPresentation:
     @property
     def adviser(self) -> str:
         return ", ".join(self.advisers) or str(gettext_lazy("your physician"))
+
+    @property
+    def expected_on_text(self) -> str:
+        return fmt_date(self.expected_on) if self.expected_on else ""
 
 
 def _why(item: Mapping[str, Any], user=None) -> Why:
@@ -847,6 +853,21 @@ def _expected(data: Mapping[str, Any], user=None) -> list[tuple[str, str]]:
     return rows
 
 
+def _expected_on(data: Mapping[str, Any]) -> dt.date | None:
+    """The day the expected values are for, from the newest draw they start at: the same
+    day the trends chart's band and the dashboard's "expected by" end."""
+    markers, retest = _mapping(data.get("markers")), _mapping(data.get("retest"))
+    due, latest = parse_date(retest.get("due_on")), parse_date(retest.get("latest_on"))
+    drawn = [
+        parse_date(_mapping(markers.get(code)).get("drawn_on"))
+        for code in _mapping(data.get("expected_at_retest"))
+    ]
+    drawn = [day for day in drawn if day]
+    if due is None or not drawn:
+        return None
+    return expected_band_end(max(drawn), due, latest)
+
+
 def _numbers(*values: Any) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
@@ -979,6 +1000,7 @@ def present_plan(
             user=user,
         ),
         expected=_expected(data, user),
+        expected_on=_expected_on(data),
         response=_response(data, user),
         flags=[flag_label(f) for f in flags],
         advisers=[str(ADVISERS[f]) for f in flags if f in ADVISERS],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from protocols.engine.kinds import D3, MG, MG_RBC, MG_SERUM, VITD
 from protocols.engine.plan import Response
 from protocols.engine.snapshot import Context, classify
@@ -89,3 +91,13 @@ def magnesium_tier(ctx: Context, non_responder: bool) -> Tier | None:
         return dosing_tier(ctx, MG_RBC, non_responder)
     serum = ctx.tier(MG_SERUM)
     return serum if is_low(serum) else None
+
+
+def expected_band_end(drawn_on: date, due_on: date, latest_on: date | None) -> date:
+    """The day the plan's expected values are for: the retest's due date when it is 12 weeks
+    or more after the draw (the whole target is expected by then), else the retest window's
+    end, at most 12 weeks on. The trends band, the dashboard and the plan page all end there."""
+    full = drawn_on + timedelta(days=FULL_RESPONSE_DAYS)
+    if due_on >= full or latest_on is None:
+        return due_on
+    return max(due_on, min(latest_on, full))

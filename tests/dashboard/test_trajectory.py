@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from dashboard.charts import converter, marker_figure_dict
 from dashboard.selectors import Point
 from dashboard.trajectory import ahead_band, bands, behind_band, verdict
 from protocols.engine import Intake, Measurement, Snapshot, compute_plan
+from protocols.presenters import present_plan
 from protocols.services import plan_refresh
 from tests.factories import IntakeFactory, ResultFactory
 
@@ -67,6 +69,16 @@ def test_a_maintenance_band_reaches_the_target_by_12_weeks_and_holds_it_to_the_r
     assert band.end[0].isoformat() == data["retest"]["due_on"]
     assert list(band.end[1:]) == data["expected_at_retest"]["vitd_25oh"]
     assert list(at(band, D0 + dt.timedelta(days=84))) == data["expected_at_retest"]["vitd_25oh"]
+
+
+@pytest.mark.parametrize("value", [22, 45])  # correction, maintenance
+def test_the_plan_names_the_day_its_expected_values_are_for_the_bands_end(value):
+    # The plan page and the CLI say "Expected by <day>": the day the trends band ends at the
+    # same numbers (in correction the retest is due at 8 weeks, the values are for 12).
+    data = plan_for((D0, value), as_of=D0)
+    pv = present_plan(data)
+    assert pv.expected_on == ahead_band(data, "vitd_25oh").end[0]
+    assert pv.expected_on_text in render_to_string("protocols/includes/plan.html", {"pv": pv})
 
 
 def test_a_plan_on_hold_or_without_a_retest_has_no_band():

@@ -239,7 +239,8 @@ def render_text(pv: PlanPresentation, data: dict) -> str:
             f"ask for {', '.join(pv.retest.tests)} ({pv.retest.why.reason})"
         )
     if pv.expected:
-        out.append("Expected at retest: " + "; ".join(f"{k} {v}" for k, v in pv.expected))
+        by = f"Expected by {pv.expected_on_text}" if pv.expected_on else "Expected at retest"
+        out.append(f"{by}: " + "; ".join(f"{k} {v}" for k, v in pv.expected))
     limits_used = (data.get("upper_limits") or {}).get("label", "")
     out.append(f"\nRule set {pv.rule_set}, rules version {pv.rules_version}.")
     if limits_used:
