@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from labs.models import LifeEvent, SymptomEntry
-from tests.factories import LifeEventFactory, SymptomEntryFactory
+from tests.factories import LifeEventFactory, SymptomEntryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,15 @@ def test_the_history_reads_only_the_days_it_shows(user):
     days = symptom_history(user=user, limit_days=60)
     assert len(days) == 60 and min(days) == day - dt.timedelta(days=59)
     assert len(symptom_history(user=user)) == 70
+
+
+@pytest.mark.django_db
+def test_the_history_columns_are_in_the_persons_language(client):
+    # The symptom catalog's names are marked with gettext_noop: the table must translate them.
+    person = UserFactory(language="de", country="DE")
+    SymptomEntryFactory(user=person, symptom="fatigue", severity=2)
+    client.force_login(person)
+    table = client.get(reverse("labs:symptom-list")).content.decode()
+    table = table[table.index('data-testid="symptom-history"') :]
+    assert "Erschöpfung" in table
+    assert ">Fatigue<" not in table
