@@ -96,8 +96,8 @@ def browser():
         chromium.close()
 
 
-def _new_page(browser, request, width: int, height: int):
-    context = browser.new_context(viewport={"width": width, "height": height})
+def _new_page(browser, request, width: int, height: int, **options):
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
@@ -117,8 +117,8 @@ def _save_failure_screenshot(request, page) -> None:
         page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
 
 
-def _browser_page(browser, request, live_server, width: int, height: int):
-    context, page = _new_page(browser, request, width, height)
+def _browser_page(browser, request, live_server, width: int, height: int, **options):
+    context, page = _new_page(browser, request, width, height, **options)
     page.base_url = live_server.url
     yield page
     _save_failure_screenshot(request, page)
@@ -133,6 +133,20 @@ def page(browser, request, live_server):
 @pytest.fixture
 def phone_page(browser, request, live_server):
     yield from _browser_page(browser, request, live_server, 375, 812)
+
+
+# A person in Germany: the browser's language and time zone (what sign-up pre-fills from).
+GERMAN_BROWSER = {"locale": "de-DE", "timezone_id": "Europe/Berlin"}
+
+
+@pytest.fixture
+def de_page(browser, request, live_server):
+    yield from _browser_page(browser, request, live_server, 1280, 900, **GERMAN_BROWSER)
+
+
+@pytest.fixture
+def de_phone_page(browser, request, live_server):
+    yield from _browser_page(browser, request, live_server, 375, 812, **GERMAN_BROWSER)
 
 
 def save_screenshot(page, name: str) -> Path:

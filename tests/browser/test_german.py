@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from labs.models import Result
 from tests.browser.test_panels import add_row, fill_row, settled
-from tests.conftest import _save_failure_screenshot, save_screenshot
+from tests.conftest import save_screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,32 +22,6 @@ pytestmark = [
     pytest.mark.usefixtures("compiled_translations"),
 ]
 PASSWORD = "ein sicheres Passwort 42"
-
-
-def _german_page(browser, request, live_server, width, height):
-    context = browser.new_context(
-        viewport={"width": width, "height": height},
-        locale="de-DE",
-        timezone_id="Europe/Berlin",
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    page.base_url = live_server.url
-    yield page
-    _save_failure_screenshot(request, page)
-    context.close()
-
-
-@pytest.fixture
-def de_page(browser, request, live_server):
-    yield from _german_page(browser, request, live_server, 1280, 900)
-
-
-@pytest.fixture
-def de_phone_page(browser, request, live_server):
-    yield from _german_page(browser, request, live_server, 375, 812)
 
 
 def sign_up(page, email: str) -> None:

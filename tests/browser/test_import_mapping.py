@@ -4,26 +4,11 @@ mapped, previewed and imported; nothing scrolls sideways at 375 px."""
 import pytest
 
 from labs.models import Result
-from tests.conftest import _save_failure_screenshot, login_in_browser, save_screenshot
+from tests.conftest import login_in_browser, save_screenshot
 from tests.factories import PASSWORD, UserFactory
 from tests.labs.test_import_mapping import GERMAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def de_phone_page(browser, request, live_server):
-    context = browser.new_context(
-        viewport={"width": 375, "height": 812}, locale="de-DE", timezone_id="Europe/Berlin"
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    page.base_url = live_server.url
-    yield page
-    _save_failure_screenshot(request, page)
-    context.close()
 
 
 def no_sideways_scroll(page) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from labs.models import LabReport, Result
-from tests.conftest import _save_failure_screenshot, login_in_browser, save_screenshot
+from tests.conftest import login_in_browser, save_screenshot
 from tests.factories import PASSWORD, UserFactory
 from tests.labs import pdf_fixtures
 
@@ -65,20 +65,6 @@ def test_a_pdf_is_reviewed_corrected_confirmed_and_charted_with_the_labs_range(p
     expect(page.get_by_test_id("trend-table")).to_contain_text("24.1")
     save_screenshot(page, "pdf-imported-trend-1280")
     assert page.js_errors == []
-
-
-@pytest.fixture
-def de_phone_page(browser, request, live_server):
-    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="de-DE",
-                                  timezone_id="Europe/Berlin")  # fmt: skip
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    page.base_url = live_server.url
-    yield page
-    _save_failure_screenshot(request, page)
-    context.close()
 
 
 def test_the_german_review_fits_a_phone(de_phone_page, tmp_path):
