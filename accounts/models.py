@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -121,18 +122,9 @@ class User(AbstractUser):
         even that where the newest results are loaded anyway."""
         known = self.__dict__.get("_entered_units")
         if known is None:
-            result = apps.get_model("labs", "Result")
-            newest = {
-                code: Subquery(
-                    result.objects.filter(user_id=OuterRef("pk"), analyte=code)
-                    .order_by("-drawn_on", "-id")
-                    .values("unit")[:1]
-                )
-                for code in ENTERED_UNIT_ANALYTES
-            }
-            row = type(self).objects.filter(pk=self.pk).values(**newest).first() or {}
-            known = {code: unit for code, unit in row.items() if unit}
-            self.__dict__["_entered_units"] = known
+            row = type(self).objects.filter(pk=self.pk).values(**entered_unit_columns()).first()
+            self.remember_entered_units(entered_units_of(row or {}))
+            known = self.__dict__["_entered_units"]
         return known
 
     def remember_entered_units(self, newest: dict[str, str]) -> None:
@@ -141,3 +133,24 @@ class User(AbstractUser):
         self.__dict__["_entered_units"] = {
             code: unit for code, unit in newest.items() if code in ENTERED_UNIT_ANALYTES and unit
         }
+
+
+def entered_unit_columns(user_ref: str = "pk") -> dict[str, Subquery]:
+    """Subqueries for the unit of a person's newest result of each ENTERED_UNIT_ANALYTES,
+    to annotate any query that has the person (`user_ref`: "pk" on users, "user_id" on rows
+    that belong to one), so a batch reads them in the statement it makes anyway."""
+    result = apps.get_model("labs", "Result")
+    return {
+        f"entered_unit_{code}": Subquery(
+            result.objects.filter(user_id=OuterRef(user_ref), analyte=code)
+            .order_by("-drawn_on", "-id")
+            .values("unit")[:1]
+        )
+        for code in ENTERED_UNIT_ANALYTES
+    }
+
+
+def entered_units_of(row: Any) -> dict[str, str]:
+    """The units `entered_unit_columns` read, from a values() dict or an annotated object."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name, None)
+    return {code: get(f"entered_unit_{code}") for code in ENTERED_UNIT_ANALYTES}

@@ -43,6 +43,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.dates import person_today
+from accounts.models import entered_unit_columns, entered_units_of
 from protocols.models import Reminder
 
 from . import schedule
@@ -197,8 +198,11 @@ def reminders_claim(*, reminder_ids: Iterable[int], now: datetime) -> list[tuple
             due_reminders(now=now)
             .filter(pk__in=list(reminder_ids))
             .select_related("user")
+            .annotate(**entered_unit_columns("user_id"))  # the reason's units, no query each
             .select_for_update(of=("self",), skip_locked=True)
         )
+        for row in rows:
+            row.user.remember_entered_units(entered_units_of(row))
         off = [row.pk for row in rows if not row.user.reminders_enabled]
         if off:
             Reminder.objects.filter(pk__in=off).update(state=State.CANCELLED, updated_at=now)
