@@ -73,7 +73,8 @@ def test_a_send_costs_one_statement_and_a_batch_five_more(smtp):
             assert reminders_send(reminder_ids=_ids(reminders)) == Counter(sent=size)
         counts[size] = len(queries)
     assert counts[20] - counts[10] == 10  # exactly one statement per email
-    assert counts[10] - 10 == 5
+    # PostgreSQL's batch also turns asynchronous commit on (SQLite has no such statement).
+    assert counts[10] - 10 == (5 if connection.vendor == "postgresql" else 4)
 
 
 def test_a_451_puts_the_row_back_with_a_backed_off_next_attempt(smtp, settings):
