@@ -377,7 +377,7 @@ def _range_shapes(
                 "y": y,
                 "yref": "y",
                 "yanchor": "top",
-                "text": f"{threshold.label} · {y:.{decimals}f} {unit}",
+                "text": f"{threshold.label} · {decimal_formatter(decimals)(y)} {unit}",
                 "showarrow": False,
                 "font": {"size": 10, "color": THRESHOLD_COLOR},
             }

@@ -27,6 +27,8 @@ from .charts import chart_events, lab_reference, marker_figure_dict
 from .forms import TrendsQueryForm
 
 RANGE_LABELS = {"6m": _("6 months"), "1y": _("1 year"), "all": _("All")}
+# The same periods inside a sentence or a heading (German nouns keep their capitals).
+RANGE_PERIODS = {"6m": _("6 months"), "1y": _("1 year"), "all": _("all time")}
 DEFAULT_RANGE = "all"
 TABLE_ROWS = 52  # rows of the table before "show all": a year of weekly draws
 FIRST_ANALYTE = "vitd_25oh"  # the tab shown when the query names none (and the person has it)
@@ -139,6 +141,7 @@ def _section(request, chosen: Choice, analytes: list[str], *, today) -> dict:
         "unit": unit,
         "range_key": chosen.range_key,
         "range_label": RANGE_LABELS[chosen.range_key],
+        "range_period": RANGE_PERIODS[chosen.range_key],
         "refresh_url": chosen.url(),
         "all_rows_url": chosen.url(rows="all"),
         "quick_form": QuickResultForm.blank(user=user, analyte=analyte, today=today, unit=unit),
