@@ -140,7 +140,6 @@ def _section(request, chosen: Choice, analytes: list[str], *, today) -> dict:
         "entry": ANALYTES[analyte],
         "unit": unit,
         "range_key": chosen.range_key,
-        "range_label": RANGE_LABELS[chosen.range_key],
         "range_period": RANGE_PERIODS[chosen.range_key],
         "refresh_url": chosen.url(),
         "all_rows_url": chosen.url(rows="all"),

@@ -285,20 +285,27 @@ class WhatIfForm(forms.Form):
             self.add_error("rules", _("Unknown rule set."))
         return cleaned
 
+    def _read(self, cleaned: dict, code: str, text: str, *, field: str):
+        """`text` as a value of `code` in the unit picked beside it (labs.validation), or None
+        with the refusal shown beside `field`."""
+        analyte = get_analyte(code)
+        unit = cleaned.get(f"{code}_unit") or analyte.canonical_unit
+        try:
+            return validation.parse_lab_value(
+                analyte, text, unit, decimal_separator=decimal_separator()
+            )
+        except validation.LabValueError as exc:
+            self.add_error(field, as_validation_error(exc))
+            return None
+
     def _clean_earlier(self, cleaned: dict, code: str) -> None:
         """An earlier value, in the unit picked beside the current one (labs.validation)."""
         name = f"earlier_{code}"
         text = (cleaned.get(name) or "").strip()
         if not text:
             return
-        analyte = get_analyte(code)
-        unit = cleaned.get(f"{code}_unit") or analyte.canonical_unit
-        try:
-            reading = validation.parse_lab_value(
-                analyte, text, unit, decimal_separator=decimal_separator()
-            )
-        except validation.LabValueError as exc:
-            self.add_error(name, as_validation_error(exc))
+        reading = self._read(cleaned, code, text, field=name)
+        if reading is None:
             return
         if code not in self.canonical:
             if code not in self.errors:  # empty, not wrong: say what is missing
@@ -325,14 +332,8 @@ class WhatIfForm(forms.Form):
         if not text:
             cleaned[code] = None
             return
-        analyte = get_analyte(code)
-        unit = cleaned.get(f"{code}_unit") or analyte.canonical_unit
-        try:
-            reading = validation.parse_lab_value(
-                analyte, text, unit, decimal_separator=decimal_separator()
-            )
-        except validation.LabValueError as exc:
-            self.add_error(code, as_validation_error(exc))
+        reading = self._read(cleaned, code, text, field=code)
+        if reading is None:
             return
         cleaned[code] = reading.value
         self.canonical[code] = reading.canonical_value
